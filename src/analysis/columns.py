@@ -1,0 +1,247 @@
+"""Raw-data contract (原始数据表结构): every input sheet, its Chinese headers, English ids, types and ranges.
+
+One definition serves the reader (header alias map), the cleaner (types, units), the validation schemas,
+the empty Excel templates and the Chinese headers of the outputs. See ../shared/spec/raw-data.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# 办学类型 → id. Which sections each type teaches is in SECTIONS_BY_TYPE.
+SCHOOL_TYPES = {
+    "小学": "primary_school",
+    "初级中学": "junior_school",
+    "初中": "junior_school",
+    "九年一贯制学校": "nine_year_school",
+    "完全中学": "complete_secondary_school",
+    "高完中": "complete_secondary_school",
+    "十二年一贯制学校": "twelve_year_school",
+    "教学点": "teaching_point",
+    "特殊教育学校": "special_ed_school",
+    "职业学校": "vocational_school",
+    "职业中学": "vocational_school",
+}
+SCHOOL_TYPE_ZH = {
+    "primary_school": "小学",
+    "junior_school": "初级中学",
+    "nine_year_school": "九年一贯制学校",
+    "complete_secondary_school": "完全中学",
+    "twelve_year_school": "十二年一贯制学校",
+    "teaching_point": "教学点",
+    "special_ed_school": "特殊教育学校",
+    "vocational_school": "职业学校",
+}
+# Sections (学段) a school type may have students in; a student count outside these is a validation error.
+SECTIONS_BY_TYPE = {
+    "primary_school": ("primary",),
+    "teaching_point": ("primary",),
+    "junior_school": ("junior",),
+    "nine_year_school": ("primary", "junior"),
+    "complete_secondary_school": ("junior", "senior"),
+    "twelve_year_school": ("primary", "junior", "senior"),
+    "special_ed_school": ("primary", "junior"),
+    "vocational_school": ("senior",),
+}
+URBAN_RURAL = {"城区": "urban", "镇区": "town", "乡村": "rural", "镇街": "town"}
+SECTION_CODES = {"小学": "primary", "初中": "junior", "高中": "senior"}
+OWNERSHIP = {"公办": "public", "民办": "private"}
+YES_NO = {"是": True, "否": False, "有": True, "无": False, "Y": True, "N": False, "1": True, "0": False}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an input sheet: English id, Chinese header, type and allowed range."""
+
+    id: str
+    zh: str
+    kind: str = "float"  # str | code | int | float | enum | bool
+    required: bool = True
+    min: float | None = 0
+    max: float | None = None
+    unit: str = ""
+    aliases: tuple[str, ...] = ()
+    values: dict | None = None  # enum: Chinese label → id
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """One input sheet (one file per county and year)."""
+
+    id: str
+    zh: str
+    columns: tuple[Column, ...]
+    required: bool = True
+    key: tuple[str, ...] = ()
+    note: str = ""
+    file_stems: tuple[str, ...] = field(default=())
+
+    def column(self, col_id: str) -> Column:
+        return next(c for c in self.columns if c.id == col_id)
+
+    @property
+    def stems(self) -> tuple[str, ...]:
+        return (self.zh, self.id, *self.file_stems)
+
+
+C = Column
+
+SCHOOLS = Table(
+    "schools",
+    "学校基本情况",
+    (
+        C("school_code", "学校标识码", "code", aliases=("学校代码", "学校识别码")),
+        C("school_name", "学校名称", "str"),
+        C("school_type", "办学类型", "enum", values=SCHOOL_TYPES),
+        C("ownership", "办学性质", "enum", required=False, values=OWNERSHIP, note="公办/民办；缺省为公办"),
+        C("urban_rural", "城乡分类", "enum", values=URBAN_RURAL),
+        C("township", "所在乡镇", "str", required=False),
+        C("boarding", "是否寄宿制学校", "bool", required=False, note="是/否；就近入学(G13)不含寄宿制学校"),
+        C("founded_year", "建校年份", "int", required=False, min=1900, max=2100),
+        C("students_primary", "小学在校生数", "int", unit="人"),
+        C("students_junior", "初中在校生数", "int", unit="人"),
+        C("students_senior", "高中在校生数", "int", required=False, unit="人"),
+        C("classes_primary", "小学班数", "int", unit="个"),
+        C("classes_junior", "初中班数", "int", unit="个"),
+        C("classes_senior", "高中班数", "int", required=False, unit="个"),
+        C("migrant_students", "随迁子女在校生数", "int", required=False, unit="人"),
+        C("disabled_students", "残疾学生随班就读数", "int", required=False, unit="人"),
+        C("land_area_m2", "占地面积", unit="㎡"),
+        C("teaching_rooms_m2", "教学及辅助用房面积", unit="㎡"),
+        C("indoor_sports_rooms_m2", "室内体育用房面积", required=False, unit="㎡"),
+        C("sports_area_m2", "体育运动场（馆）面积", unit="㎡", aliases=("体育运动场馆面积", "体育活动场地面积")),
+        C("equipment_value", "教学仪器设备资产值", unit="万元", aliases=("教学仪器设备值",),
+          note="表头注明（万元）或（元）；缺省按万元，清洗后统一为元"),
+        C("multimedia_classrooms", "网络多媒体教室数", "int", unit="间"),
+        C("music_rooms", "音乐专用教室数", "int", unit="间"),
+        C("music_rooms_m2", "音乐专用教室面积", unit="㎡", note="每间中最小一间的面积；表头写“合计”则为合计面积"),
+        C("art_rooms", "美术专用教室数", "int", unit="间"),
+        C("art_rooms_m2", "美术专用教室面积", unit="㎡", note="每间中最小一间的面积；表头写“合计”则为合计面积"),
+        C("public_funds_per_student", "生均公用经费", required=False, unit="元"),
+        C("public_funds_total", "公用经费总额", required=False, unit="元"),
+        C("public_funds_budget", "年度公用经费预算总额", required=False, unit="元"),
+        C("training_budget", "教师培训经费", required=False, unit="元"),
+        C("has_charter", "是否制定章程", "bool", required=False),
+        C("digitized", "管理与教学信息化", "bool", required=False),
+        C("moral_rating", "德育与校园文化评价", "str", required=False, note="优秀/良好/合格/不合格"),
+    ),
+    key=("school_code",),
+    file_stems=("学校", "schools"),
+)
+
+TEACHERS = Table(
+    "teachers",
+    "专任教师情况",
+    (
+        C("school_code", "学校标识码", "code", aliases=("学校代码",)),
+        C("section", "学段", "enum", values=SECTION_CODES),
+        C("teachers", "专任教师数", "int", unit="人"),
+        C("teachers_above_degree", "高于规定学历教师数", "int", unit="人", note="小学：专科及以上；初中：本科及以上"),
+        C("key_teachers", "县级及以上骨干教师数", "int", unit="人", aliases=("县级以上骨干教师数", "区级及以上骨干教师数", "区级以上骨干教师数")),
+        C("pe_teachers", "体育专任教师数", "int", unit="人"),
+        C("music_teachers", "音乐专任教师数", "int", unit="人"),
+        C("art_teachers", "美术专任教师数", "int", unit="人"),
+        C("certified_teachers", "持有教师资格证人数", "int", required=False, unit="人"),
+        C("trained_360h", "五年周期内完成360学时培训人数", "int", required=False, unit="人"),
+        C("rotated_teachers", "本年交流轮岗教师数", "int", required=False, unit="人"),
+        C("rotated_key_teachers", "其中骨干教师数", "int", required=False, unit="人"),
+        C("rotation_eligible", "符合交流条件教师数", "int", required=False, unit="人"),
+    ),
+    key=("school_code", "section"),
+    file_stems=("教师", "teachers"),
+)
+
+CLASSES = Table(
+    "classes",
+    "班级学生数",
+    (
+        C("school_code", "学校标识码", "code", aliases=("学校代码",)),
+        C("section", "学段", "enum", values=SECTION_CODES),
+        C("grade", "年级", "int", min=1, max=12),
+        C("class_no", "班号", "int", min=1),
+        C("students", "学生数", "int", unit="人", aliases=("班级学生数", "在校生数")),
+    ),
+    required=False,
+    key=("school_code", "section", "grade", "class_no"),
+    file_stems=("班级", "classes"),
+)
+
+COUNTY_ITEMS = Table(
+    "county_items",
+    "县级指标",
+    (
+        C("item_id", "指标编号", "str"),
+        C("item_name", "指标名称", "str", required=False),
+        C("value", "数值", "str", required=False, note="数字、比例(0–1 或 带%)或 是/否"),
+        C("unit", "单位", "str", required=False),
+        C("evidence", "佐证材料", "str", required=False),
+    ),
+    key=("item_id",),
+    file_stems=("县级", "county_items"),
+)
+
+MONITORING = Table(
+    "monitoring",
+    "质量监测",
+    (
+        C("school_code", "学校标识码", "code", aliases=("学校代码",)),
+        C("grade", "年级", "int", min=1, max=12),
+        C("subject", "学科", "str"),
+        C("score", "成绩", required=False, min=0),
+        C("mean", "平均分", required=False, min=0),
+        C("variance", "方差", required=False, min=0),
+        C("n", "人数", "int", required=False, min=1),
+    ),
+    required=False,
+    note="一行一名学生（成绩），或一行一校一科（平均分、方差、人数）",
+    file_stems=("质量监测", "monitoring"),
+)
+
+MONITORING_RESULTS = Table(
+    "monitoring_results",
+    "质量监测结果",
+    (
+        C("source", "监测类别", "str", note="国家/市级/省级"),
+        C("year", "监测年份", "int", min=2000, max=2100),
+        C("grade", "年级", "int", min=1, max=12),
+        C("subject", "学科", "str"),
+        C("achievement_level", "学业水平等级", "int", min=1, max=4),
+        C("between_school_diff_rate", "校际差异率", min=0, max=1),
+    ),
+    required=False,
+    note="监测中心发布的结果；有则优先于由成绩估算的校际差异率",
+    file_stems=("监测结果", "monitoring_results"),
+)
+
+SURVEY = Table(
+    "survey",
+    "社会认可度调查",
+    (
+        C("respondent_id", "问卷编号", "str"),
+        C("respondent_type", "调查对象", "str", note="家长/教师/学生/校长/人大代表/政协委员/社区群众"),
+        C("school_code", "学校标识码", "code", required=False),
+        C("township", "乡镇", "str", required=False),
+    ),
+    required=False,
+    note="其余每列为一道题（表头以“题”或“Q”开头），答案为 非常满意/满意/基本满意/不满意/非常不满意 或 1–5 分",
+    file_stems=("社会认可度", "survey"),
+)
+
+TARGETS = Table(
+    "targets",
+    "年度目标",
+    (
+        C("indicator", "指标", "str", note="R1–R7、G3、G4 等"),
+        C("scope", "范围", "str", required=False, note="全部/乡镇法人学校/城区学校/50人以上教学点"),
+        C("year", "年份", "int", min=2000, max=2100),
+        C("target_share", "达标学校比例目标", min=0, max=1),
+    ),
+    required=False,
+    note="县自定的逐年目标（如 003 号文件：各指标达标学校比例）",
+    file_stems=("年度目标", "targets"),
+)
+
+TABLES: dict[str, Table] = {
+    t.id: t for t in (SCHOOLS, TEACHERS, CLASSES, COUNTY_ITEMS, MONITORING, MONITORING_RESULTS, SURVEY, TARGETS)
+}
