@@ -177,7 +177,9 @@ COUNTY_ITEMS = Table(
         C("unit", "单位", "str", required=False),
         C("evidence", "佐证材料", "str", required=False),
     ),
+    required=False,
     key=("item_id",),
+    note="缺少本表时，政府保障、教育质量等县级指标显示为“缺少数据”",
     file_stems=("县级", "county_items"),
 )
 

@@ -69,6 +69,7 @@ def save_workbook(workbook, path: Path) -> Path:
     """
     import datetime as _dt
     import io as _io
+    import re
     import zipfile
 
     fixed = _dt.datetime(*_FIXED_TIME)
@@ -84,6 +85,8 @@ def save_workbook(workbook, path: Path) -> Path:
     with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl re-stamps 'modified' at save time
+                data = re.sub(rb"<dcterms:modified([^>]*)>[^<]*<", rb"<dcterms:modified\1>2020-01-01T00:00:00Z<", data)
             pinned = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME)
             pinned.compress_type = zipfile.ZIP_DEFLATED
             pinned.external_attr = info.external_attr

@@ -1,0 +1,229 @@
+"""Cleaning raw tables (数据清洗): typed, unit-converted, tidy tables plus a list of every problem found.
+
+Numbers accept full-width digits, thousands separators, stray spaces and a trailing % (→ fraction). Enumerated
+Chinese values map to English ids. 教学仪器设备资产值 is converted to yuan (``equipment_value_yuan``) from the
+unit stated in its header (万元 by default, as in the statistics returns). Every problem goes into one issue list
+(file, sheet, row, column, value, expected, severity); errors stop the run after the whole folder is checked.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import io
+from analysis.columns import TABLES, YES_NO, Column
+from analysis.reading import InputFileError, RawSheet, find_input_files, normalize_text, read_table, sha256
+from analysis.validation import Issue, issues_frame, validate_tables
+
+WAN = 10_000  # 1 万元 = 10,000 元 (a unit definition, not a threshold)
+TOTAL_BASIS_WORDS = ("合计", "总", "总面积")
+
+
+class InputError(ValueError):
+    """Raw data the pipeline cannot trust: carries the full issue table."""
+
+    def __init__(self, issues: pd.DataFrame):
+        self.issues = issues
+        errors = issues[issues["severity"] == "error"]
+        lines = [f"{len(errors)} error(s) in the raw data (all listed in validation.csv):"]
+        for r in errors.head(20).itertuples():
+            where = f"{r.file}" + (f" [{r.sheet}]" if r.sheet else "") + (f" row {r.row}" if pd.notna(r.row) else "")
+            lines.append(f"  - {where}, column {r.column}: value {r.value!r} — expected {r.expected}")
+        if len(errors) > 20:
+            lines.append(f"  ... and {len(errors) - 20} more")
+        super().__init__("\n".join(lines))
+
+
+def parse_number(value: object) -> float | None:
+    """A number from a cell: ``'１２,３４５ '`` → 12345.0, ``'98%'`` → 0.98, empty → None; else ValueError."""
+    if value is None or isinstance(value, bool):
+        if isinstance(value, bool):
+            raise ValueError("boolean is not a number")
+        return None
+    if isinstance(value, int | float):
+        return None if isinstance(value, float) and math.isnan(value) else float(value)
+    text = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "")
+    text = text.replace(",", "").replace("，", "")
+    if text in ("", "-", "—", "/"):
+        return None
+    percent = text.endswith("%")
+    number = float(text.rstrip("%"))  # raises ValueError on text
+    if math.isnan(number) or math.isinf(number):
+        raise ValueError("not a finite number")
+    return number / 100 if percent else number
+
+
+def _parse_code(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # Excel stored the code as a number; leading zeros are then already lost
+    text = normalize_text(value)
+    return text or None
+
+
+EXPECTED = {
+    "int": "整数", "float": "数值", "code": "学校代码（文本）", "str": "文本", "bool": "是/否", "enum": "取值之一",
+}
+
+
+@dataclass
+class CleanTable:
+    table_id: str
+    frame: pd.DataFrame
+    source: RawSheet
+
+
+def clean_sheet(raw: RawSheet) -> tuple[pd.DataFrame, list[Issue]]:
+    """Type every column of a raw sheet; unparsable cells become issues and are left empty."""
+    issues: list[Issue] = []
+    out = pd.DataFrame(index=raw.frame.index)
+    for col_id in raw.frame.columns:
+        try:
+            col = raw.table.column(col_id)
+        except StopIteration:  # survey question columns
+            out[col_id] = raw.frame[col_id].map(lambda v: None if v is None else normalize_text(v) or None)
+            continue
+        values, problems = _clean_column(raw.frame[col_id], col)
+        out[col_id] = values
+        header = raw.headers.get(col_id, col.zh)
+        for row, value, expected in problems:
+            issues.append(Issue(raw.file, raw.sheet, row, header, value, expected, "error", "type"))
+    for col in raw.table.columns:  # optional columns absent from the file
+        if col.id not in out:
+            out[col.id] = pd.Series([None] * len(out), index=out.index, dtype=object)
+    return _table_specific(out, raw), issues
+
+
+def _clean_column(series: pd.Series, col: Column) -> tuple[list, list[tuple[int, object, str]]]:
+    values, problems = [], []
+    for row, value in series.items():
+        try:
+            values.append(_clean_value(value, col))
+        except (ValueError, KeyError):
+            expected = EXPECTED[col.kind]
+            if col.kind == "enum":
+                expected = "取值之一：" + "/".join(dict.fromkeys(col.values))
+            problems.append((int(row), value, expected))
+            values.append(None)
+    return values, problems
+
+
+def _clean_value(value: object, col: Column):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if col.kind == "code":
+        return _parse_code(value)
+    if col.kind == "str":
+        text = None if value is None else str(value).strip()
+        return text or None
+    if col.kind == "enum":
+        text = normalize_text(value)
+        if not text:
+            return None
+        values = {normalize_text(k): v for k, v in col.values.items()}
+        if text in values:
+            return values[text]
+        if text in col.values.values():
+            return text
+        raise KeyError(text)
+    if col.kind == "bool":
+        text = normalize_text(value)
+        if not text:
+            return None
+        return YES_NO[text.upper() if text.isascii() else text]
+    number = parse_number(value)
+    if number is None:
+        return None
+    if col.kind == "int":
+        if not float(number).is_integer():
+            raise ValueError("not an integer")
+        return int(number)
+    return number
+
+
+def _table_specific(out: pd.DataFrame, raw: RawSheet) -> pd.DataFrame:
+    """Unit conversion and derived columns that depend on what the header said."""
+    tid = raw.table.id
+    if tid == "schools":
+        unit = normalize_text(raw.units.get("equipment_value", "万元"))
+        factor = 1 if unit in ("元", "yuan") else WAN
+        out["equipment_value_yuan"] = pd.to_numeric(out["equipment_value"], errors="coerce") * factor
+        out["equipment_unit"] = "元" if factor == 1 else "万元"
+        for room in ("music_rooms_m2", "art_rooms_m2"):
+            basis = raw.units.get(room, "")
+            out[f"{room}_basis"] = "total" if any(w in basis for w in TOTAL_BASIS_WORDS) else "per_room_min"
+        out["ownership"] = out["ownership"].fillna("public")
+        for c in ("students_senior", "classes_senior", "indoor_sports_rooms_m2"):
+            out[c] = pd.to_numeric(out[c], errors="coerce").fillna(0)
+    if tid == "survey":
+        questions = [c for c in out.columns if c not in {col.id for col in raw.table.columns}]
+        long = out.reset_index().melt(id_vars=["row", *[c.id for c in raw.table.columns]], value_vars=questions,
+                                      var_name="question", value_name="answer")
+        out = long.set_index("row")
+    out.insert(0, "source_row", out.index.astype(int))
+    return out.reset_index(drop=True)
+
+
+@dataclass
+class CleanResult:
+    """Everything the cleaning step produced for one county-year."""
+
+    tables: dict[str, pd.DataFrame]
+    issues: pd.DataFrame
+    inputs: pd.DataFrame  # one row per raw file read: table, file, sha256, sheet, header_row, rows
+    dropped: pd.DataFrame  # rows left out and why (total rows)
+    sources: dict[str, RawSheet] = field(default_factory=dict)
+
+    @property
+    def has_errors(self) -> bool:
+        return bool((self.issues["severity"] == "error").any())
+
+
+def clean_folder(folder: Path) -> CleanResult:
+    """Read, clean and validate every input of ``data/raw/<county>/<year>/``; never raises on bad cells."""
+    issues: list[Issue] = []
+    tables, sources, inputs, dropped = {}, {}, [], []
+    try:
+        files = find_input_files(folder)
+    except InputFileError as exc:
+        raise InputError(issues_frame([Issue(str(folder), "", None, "", "", str(exc), "error", "file")])) from exc
+    for table_id, path in files.items():
+        table = TABLES[table_id]
+        try:
+            raw = read_table(path, table)
+        except InputFileError as exc:
+            issues.append(Issue(path.name, "", None, "", "", str(exc), "error", "file"))
+            continue
+        frame, found = clean_sheet(raw)
+        issues += found
+        issues += [Issue(raw.file, raw.sheet, None, h, "", f"未识别的列（已忽略）：{h}", "warning", "unknown_column")
+                   for h in raw.unknown_columns]
+        tables[table_id], sources[table_id] = frame, raw
+        inputs.append({"table": table_id, "table_zh": table.zh, "file": path.name, "sha256": sha256(path),
+                       "sheet": raw.sheet, "header_row": raw.header_row, "rows": len(frame),
+                       "units": ";".join(f"{k}={v}" for k, v in sorted(raw.units.items()))})
+        dropped += [{"file": path.name, "sheet": raw.sheet, "row": r, "reason": why} for r, why in raw.dropped_rows]
+    issues += validate_tables(tables, sources)
+    return CleanResult(tables, issues_frame(issues), pd.DataFrame(inputs),
+                       pd.DataFrame(dropped, columns=["file", "sheet", "row", "reason"]), sources)
+
+
+def write_clean(result: CleanResult, out_dir: Path) -> list[Path]:
+    """Write the tidy tables, ``validation.csv``, ``inputs.csv`` and ``dropped_rows.csv`` to ``out_dir``."""
+    written = [io.write_csv(frame, out_dir / f"{table_id}.csv") for table_id, frame in sorted(result.tables.items())]
+    written.append(io.write_csv(result.issues, out_dir / "validation.csv"))
+    written.append(io.write_csv(result.inputs, out_dir / "inputs.csv"))
+    written.append(io.write_csv(result.dropped, out_dir / "dropped_rows.csv"))
+    return written
+
+
+def load_clean(folder: Path, table_id: str) -> pd.DataFrame | None:
+    """A cleaned table written by :func:`write_clean`, or None when the (optional) table was not supplied."""
+    path = folder / f"{table_id}.csv"
+    return io.read_csv(path) if path.exists() else None

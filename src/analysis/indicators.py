@@ -1,0 +1,235 @@
+"""Resource-allocation indicators R1–R7 (资源配置7项指标) per school and section, and school compliance (校校达标).
+
+Steps, each a pure function on DataFrames:
+
+1. :func:`school_sections` — which schools count (参评学校) and the split of combined schools into sections
+   (九年一贯制 1:1.1, 完全中学 1:1.2, 十二年一贯制 1:1.1:1.32; 000_7663589297cde400.txt 附件2 备注4).
+   Facility stocks are shared by weighted students; teachers come from the section-level teacher rows.
+2. :func:`indicator_values` — value = stock × per / students (per = 100 for "每百名学生").
+3. :func:`school_compliance` — at least ``min_met`` (6) of 7 reach the standard and every missed one reaches at
+   least ``floor_ratio`` (85%) of it (000 附件2 备注1; 002 附件 备注).
+
+All thresholds come from the standards profile (``analysis.standards``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.standards import load_profile
+
+SECTIONS = ("primary", "junior")
+STUDENT_COLUMNS = {"primary": "students_primary", "junior": "students_junior", "senior": "students_senior"}
+TEACHER_STOCKS = ("teachers", "teachers_above_degree", "key_teachers", "pe_music_art_teachers")
+# Binary floating point can put an exact quotient such as 21×100/500 a hair off 4.2; this relative tolerance
+# only absorbs that representation error (1e-9 is far below any published precision). It is not rounding.
+REL_TOL = 1e-9
+
+REASON_EXCLUDED = {
+    "special_ed_school": "特殊教育学校不参加7项指标评估（000_7663589297cde400.txt 附件2 备注）",
+    "vocational_school": "职业学校不参加7项指标评估（000_7663589297cde400.txt 附件2 备注）",
+}
+
+
+def section_shares(
+    primary_students: float,
+    junior_students: float,
+    senior_students: float = 0,
+    weights: dict[str, float] | None = None,
+) -> tuple[float, float, float]:
+    """Shares of a combined school's facilities by section (学段拆分比例), weighted by students.
+
+    Weights primary : junior : senior = 1 : 1.1 : 1.32 by default (national profile ``split_weights``), so a
+    nine-year school with A primary and B junior pupils gives primary A/(A+1.1B), junior 1.1B/(A+1.1B).
+    Returns ``(primary, junior, senior)`` summing to 1.
+    """
+    w = weights or load_profile("national")["split_weights"]
+    parts = (primary_students * w["primary"], junior_students * w["junior"], senior_students * w["senior"])
+    if min(primary_students, junior_students, senior_students) < 0:
+        raise ValueError(f"student counts must not be negative: {primary_students, junior_students, senior_students}")
+    total = sum(parts)
+    if total <= 0:
+        raise ValueError("a school with no students has no section shares")
+    return tuple(p / total for p in parts)  # type: ignore[return-value]
+
+
+def indicator_ids(profile: dict) -> list[str]:
+    """R1–R7 followed by the profile's extra indicators (e.g. Anhui A1 生均占地面积)."""
+    return [*profile["resources"], *profile.get("extra_resources", {})]
+
+
+def indicator_spec(profile: dict, indicator: str) -> dict:
+    return profile["resources"].get(indicator) or profile["extra_resources"][indicator]
+
+
+def exclusion_reasons(schools: pd.DataFrame, profile: dict) -> pd.Series:
+    """Why a school is left out of R1–R7 (不参评原因), empty string when it is evaluated."""
+    excl = profile["exclusions"]
+    compulsory = schools["students_primary"].fillna(0) + schools["students_junior"].fillna(0)
+    reason = pd.Series("", index=schools.index, dtype=object)
+    for school_type in excl["school_types"]:
+        reason[schools["school_type"] == school_type] = REASON_EXCLUDED.get(school_type, f"{school_type} 不参评")
+    small_point = (schools["school_type"] == "teaching_point") & (compulsory < excl["teaching_point_min_students"])
+    reason[(reason == "") & small_point] = (
+        f"不足{excl['teaching_point_min_students']}人的教学点不参评（000_7663589297cde400.txt 附件2 备注）"
+    )
+    if not excl.get("include_private", True) and "ownership" in schools:
+        reason[(reason == "") & (schools["ownership"] == "private")] = "按本省口径民办学校不参评"
+    reason[(reason == "") & (compulsory <= 0)] = "无义务教育阶段在校生"
+    return reason
+
+
+def _teacher_stocks(teachers: pd.DataFrame) -> pd.DataFrame:
+    t = teachers.copy()
+    t["pe_music_art_teachers"] = t[["pe_teachers", "music_teachers", "art_teachers"]].fillna(0).sum(axis=1)
+    return t.groupby(["school_code", "section"], as_index=False)[list(TEACHER_STOCKS)].sum()
+
+
+def school_sections(
+    schools: pd.DataFrame, teachers: pd.DataFrame, profile: dict
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Evaluated school-sections with their stocks (参评学校学段及资源存量), and the excluded schools.
+
+    Returns ``(sections, excluded)``. ``sections`` has one row per school and section with students > 0:
+    students, the facility ``share`` of the school, facility stocks already multiplied by the share
+    (``profile['split_fields']``) and teacher stocks from the section's teacher row (0 when the row is missing;
+    validation reports that case).
+    """
+    reasons = exclusion_reasons(schools, profile)
+    excluded = schools.loc[reasons != "", ["school_code", "school_name", "school_type"]].copy()
+    excluded["students"] = (
+        schools.loc[reasons != "", ["students_primary", "students_junior"]].fillna(0).sum(axis=1).astype(int)
+    )
+    excluded["reason"] = reasons[reasons != ""]
+    kept = schools.loc[reasons == ""].copy()
+
+    w = profile["split_weights"]
+    students = {s: kept[c].fillna(0).astype(float) if c in kept else 0.0 for s, c in STUDENT_COLUMNS.items()}
+    weighted_total = sum(students[s] * w[s] for s in STUDENT_COLUMNS)
+    rooms = kept["teaching_rooms_m2"].astype(float)
+    if profile.get("teaching_rooms_exclude_indoor_sports"):
+        rooms = rooms - kept["indoor_sports_rooms_m2"].fillna(0).astype(float)
+    kept["teaching_rooms_m2"] = rooms
+    for col in profile["split_fields"]:
+        if col not in kept:
+            kept[col] = np.nan
+    id_cols = [c for c in ("school_code", "school_name", "school_type", "urban_rural", "township", "ownership",
+                           "founded_year") if c in kept]
+    parts = []
+    for section in SECTIONS:
+        n = students[section]
+        part = kept.loc[n > 0, id_cols].copy()
+        part.insert(id_cols.index("school_type") + 1, "section", section)
+        part["students"] = n[n > 0].astype(int)
+        part["share"] = (n * w[section] / weighted_total)[n > 0]
+        for col in profile["split_fields"]:
+            part[col] = kept.loc[n > 0, col].astype(float) * part["share"]
+        parts.append(part)
+    sections = pd.concat(parts, ignore_index=True)
+    sections = sections.merge(_teacher_stocks(teachers), on=["school_code", "section"], how="left")
+    sections[list(TEACHER_STOCKS)] = sections[list(TEACHER_STOCKS)].fillna(0)
+    sections = sections.sort_values(["section", "school_code"], key=_section_order, kind="stable")
+    return sections.reset_index(drop=True), excluded.reset_index(drop=True)
+
+
+def _section_order(col: pd.Series) -> pd.Series:
+    return col.map({s: i for i, s in enumerate(SECTIONS)}) if col.name == "section" else col
+
+
+def standards_frame(sections: pd.DataFrame, profile: dict) -> pd.DataFrame:
+    """The standard each school-section is held to, per indicator (达标标准), after provincial variants."""
+    out = pd.DataFrame(index=sections.index)
+    older = profile.get("older_school_standards") or {}
+    for ind in indicator_ids(profile):
+        spec = indicator_spec(profile, ind)
+        out[ind] = sections["section"].map({s: float(spec[s]) for s in SECTIONS})
+        if ind in older and "founded_year" in sections:
+            is_old = sections["founded_year"].fillna(older["founded_before"]) < older["founded_before"]
+            out.loc[is_old, ind] = sections.loc[is_old, "section"].map({s: float(older[ind][s]) for s in SECTIONS})
+    return out
+
+
+def indicator_values(sections: pd.DataFrame, profile: dict) -> pd.DataFrame:
+    """Add R1–R7 (and extra indicators): value = stock × per ÷ students (每百名学生 per = 100)."""
+    out = sections.copy()
+    n = out["students"].astype(float)
+    for ind in indicator_ids(profile):
+        spec = indicator_spec(profile, ind)
+        # Multiply before dividing so integer counts give the correctly rounded quotient (21×100/500 == 4.2).
+        out[ind] = out[spec["numerator"]].astype(float) * spec["per"] / n
+    return out
+
+
+def school_compliance(values: pd.DataFrame, profile: dict) -> pd.DataFrame:
+    """Add ``R*_std``, ``R*_ratio`` (value ÷ standard), ``n_met``, ``school_pass`` and a one-sentence ``reason``.
+
+    校校达标: at least ``school_rule.min_met`` of R1–R7 reach the standard and every missed indicator reaches at
+    least ``school_rule.floor_ratio`` of it. Extra provincial indicators are reported but not counted.
+    """
+    rule = profile["school_rule"]
+    core = list(profile["resources"])
+    std = standards_frame(values, profile)
+    out = values.copy()
+    met = pd.DataFrame(index=out.index)
+    above_floor = pd.DataFrame(index=out.index)
+    for ind in indicator_ids(profile):
+        out[f"{ind}_std"] = std[ind]
+        out[f"{ind}_ratio"] = out[ind] / std[ind]
+        if ind in core:
+            met[ind] = out[ind] >= std[ind] * (1 - REL_TOL)
+            above_floor[ind] = out[ind] >= std[ind] * rule["floor_ratio"] * (1 - REL_TOL)
+    out["n_met"] = met.sum(axis=1).astype(int)
+    missed_below_floor = (~met & ~above_floor).any(axis=1)
+    out["school_pass"] = (out["n_met"] >= rule["min_met"]) & ~missed_below_floor
+    out["missed"] = [";".join(i for i in core if not m) for m in met[core].itertuples(index=False)]
+    out["reason"] = _reasons(out, core, met, above_floor, rule, profile)
+    return out
+
+
+def _reasons(out, core, met, above_floor, rule, profile) -> list[str]:
+    total = len(core)
+    floor_pct = f"{rule['floor_ratio']:.0%}"
+    short = {i: indicator_spec(profile, i)["short"] for i in core}
+    ratios = out[[f"{i}_ratio" for i in core]].to_numpy()
+    met_a, floor_a = met[core].to_numpy(), above_floor[core].to_numpy()
+    reasons = []
+    for k, (n_met, ok) in enumerate(zip(out["n_met"].to_numpy(), out["school_pass"].to_numpy(), strict=True)):
+        missed = [j for j in range(total) if not met_a[k, j]]
+        detail = "、".join(f"{core[j]}{short[core[j]]}为标准的{ratios[k, j]:.1%}" for j in missed)
+        if not missed:
+            reasons.append(f"{total}项指标全部达标")
+        elif ok:
+            reasons.append(f"{n_met}项达标，{detail}，不低于{floor_pct}，达标")
+        elif n_met < rule["min_met"]:
+            reasons.append(f"仅{n_met}项达标（少于{rule['min_met']}项）：{detail}，不达标")
+        else:
+            low = "、".join(core[j] for j in missed if not floor_a[k, j])
+            reasons.append(f"{n_met}项达标，但{detail}，{low}低于标准的{floor_pct}，不达标")
+    return reasons
+
+
+def evaluate(schools: pd.DataFrame, teachers: pd.DataFrame, profile: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Whole step: ``(school_indicators, excluded)`` for one county and year."""
+    sections, excluded = school_sections(schools, teachers, profile)
+    return school_compliance(indicator_values(sections, profile), profile), excluded
+
+
+def output_columns(profile: dict) -> list[str]:
+    """Column order of ``school_indicators.csv`` (the stable contract read by later steps)."""
+    ids = indicator_ids(profile)
+    head = ["school_code", "school_name", "school_type", "urban_rural", "township", "section", "students", "share"]
+    stocks = ["teachers", "teachers_above_degree", "key_teachers", "pe_music_art_teachers", *profile["split_fields"]]
+    return [*head, *ids, *(f"{i}_ratio" for i in ids), *(f"{i}_std" for i in ids), "n_met", "school_pass",
+            "missed", "reason", *stocks]
+
+
+def compliance_summary(school_indicators: pd.DataFrame, profile: dict) -> pd.DataFrame:
+    """Per section and indicator: school-sections evaluated, meeting the standard, and the share (达标学校比例)."""
+    rows = []
+    for section, part in school_indicators.groupby("section", sort=False):
+        for ind in indicator_ids(profile):
+            met = part[ind] >= part[f"{ind}_std"] * (1 - REL_TOL)
+            rows.append({"section": section, "indicator": ind, "name_zh": indicator_spec(profile, ind)["zh"],
+                         "n_schools": len(part), "n_met": int(met.sum()), "share_met": float(met.mean())})
+    return pd.DataFrame(rows)

@@ -1,0 +1,220 @@
+"""Validation of cleaned raw tables (数据校验): pandera schemas built from the column contract, and cross-table rules.
+
+Every problem becomes an :class:`Issue` (file, sheet, row, column, value, expected, severity). Errors stop the
+run; warnings (e.g. an area per student ten times the county median) are listed and the run goes on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import astuple, dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+
+from analysis.columns import SECTIONS_BY_TYPE, TABLES, Table
+
+ISSUE_COLUMNS = ["file", "sheet", "row", "column", "value", "expected", "severity", "rule"]
+OUTLIER_FACTOR = 10  # a data-quality heuristic (not an evaluation threshold): >10× the county median is suspicious
+OUTLIER_FIELDS = {"teaching_rooms_m2": "教学及辅助用房面积", "sports_area_m2": "体育运动场（馆）面积",
+                  "land_area_m2": "占地面积", "equipment_value_yuan": "教学仪器设备资产值"}
+TEACHER_SUBSETS = {"teachers_above_degree": "高于规定学历教师数", "key_teachers": "县级及以上骨干教师数",
+                   "certified_teachers": "持有教师资格证人数", "trained_360h": "五年周期内完成360学时培训人数"}
+
+
+@dataclass(frozen=True)
+class Issue:
+    file: str
+    sheet: str
+    row: int | None
+    column: str
+    value: object
+    expected: str
+    severity: str  # error | warning
+    rule: str
+
+
+def issues_frame(issues: list[Issue]) -> pd.DataFrame:
+    """Issues as a table, one per cell: a type error is not repeated as 'missing' by the schema check."""
+    rows = [astuple(i) for i in issues]
+    frame = pd.DataFrame(rows, columns=ISSUE_COLUMNS)
+    frame["value"] = frame["value"].map(lambda v: "" if v is None else str(v))
+    frame["row"] = frame["row"].astype("Int64")
+    frame = frame.drop_duplicates(subset=["file", "sheet", "row", "column", "severity"], keep="first")
+    order = frame["severity"].map({"error": 0, "warning": 1})
+    frame = frame.assign(_o=order).sort_values(["_o", "file", "row", "column"], kind="stable", na_position="first")
+    return frame.drop(columns="_o").reset_index(drop=True)
+
+
+def table_schema(table: Table) -> pa.DataFrameSchema:
+    """pandera schema of a cleaned table: required cells present, numeric ranges, unique key."""
+    columns = {}
+    for col in table.columns:
+        checks = []
+        if col.kind in ("int", "float"):
+            if col.min is not None:
+                checks.append(pa.Check.ge(col.min, error=f">= {col.min:g}"))
+            if col.max is not None:
+                checks.append(pa.Check.le(col.max, error=f"<= {col.max:g}"))
+        if col.kind == "code":
+            checks.append(pa.Check.str_matches(r"^\d+$", error="digits only"))
+        columns[col.id] = pa.Column(None, checks=checks, nullable=not col.required, required=False, coerce=False)
+    return pa.DataFrameSchema(columns, unique=list(table.key) or None, report_duplicates="all")
+
+
+def _expected(check: str, col_kind: str) -> str:
+    if check == "not_nullable":
+        return "必填，不能为空"
+    if check.startswith(">="):
+        return f"不小于 {check[2:].strip()}"
+    if check.startswith("<="):
+        return f"不大于 {check[2:].strip()}"
+    if "unique" in check or "uniqueness" in check:
+        return "唯一（不能重复）"
+    if check == "digits only":
+        return "只含数字的学校标识码"
+    return check
+
+
+def schema_issues(frame: pd.DataFrame, table: Table, file: str, sheet: str, headers: dict[str, str]) -> list[Issue]:
+    """Run the pandera schema lazily and turn every failure case into an Issue with its Excel row."""
+    data = frame.set_index("source_row")
+    for col in table.columns:
+        if col.kind in ("int", "float") and col.id in data:
+            data[col.id] = pd.to_numeric(data[col.id], errors="coerce")
+    try:
+        table_schema(table).validate(data, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+    issues = []
+    for case in cases.itertuples(index=False):
+        column = case.column if isinstance(case.column, str) and case.column in data else None
+        check = str(case.check)
+        if column is None and "unique" in check:  # key duplicates: report on the key's first column
+            column = table.key[0]
+        if column is None:
+            issues.append(Issue(file, sheet, None, str(case.column), case.failure_case, check, "error", "schema"))
+            continue
+        row = None if pd.isna(case.index) else int(case.index)
+        col_kind = table.column(column).kind
+        value = case.failure_case if not (isinstance(case.failure_case, float) and pd.isna(case.failure_case)) else ""
+        rule = "unique" if "unique" in check else "required" if check == "not_nullable" else "range"
+        issues.append(Issue(file, sheet, row, headers.get(column, table.column(column).zh), value,
+                            _expected(check, col_kind), "error", rule))
+    return issues
+
+
+def validate_tables(tables: dict[str, pd.DataFrame], sources: dict) -> list[Issue]:
+    """Schema checks of every table, then the rules that look across tables."""
+    issues: list[Issue] = []
+    for tid, frame in tables.items():
+        src = sources[tid]
+        issues += schema_issues(frame, TABLES[tid], src.file, src.sheet, src.headers)
+    if "schools" in tables:
+        issues += school_rules(tables["schools"], sources["schools"])
+    if "schools" in tables and "teachers" in tables:
+        issues += teacher_rules(tables["teachers"], tables["schools"], sources["teachers"])
+    if "schools" in tables and "classes" in tables:
+        issues += class_rules(tables["classes"], tables["schools"], sources["classes"])
+    return issues
+
+
+def _where(src, column_id: str) -> tuple[str, str, str]:
+    return src.file, src.sheet, src.headers.get(column_id, src.table.column(column_id).zh)
+
+
+def school_rules(schools: pd.DataFrame, src) -> list[Issue]:
+    """Sections consistent with the school type; code length; outlier areas per student (warnings)."""
+    issues = []
+    for r in schools.itertuples(index=False):
+        allowed = SECTIONS_BY_TYPE.get(r.school_type)
+        if allowed is None:
+            continue
+        for section in ("primary", "junior", "senior"):
+            n = getattr(r, f"students_{section}")
+            if section not in allowed and pd.notna(n) and n > 0:
+                f, s, h = _where(src, f"students_{section}")
+                issues.append(Issue(f, s, r.source_row, h, int(n), f"0（办学类型为{r.school_type}，无此学段）",
+                                    "error", "section_type"))
+        code = r.school_code
+        if isinstance(code, str) and code.isdigit() and len(code) != 10:
+            f, s, h = _where(src, "school_code")
+            issues.append(Issue(f, s, r.source_row, h, code, "10位学校标识码", "warning", "code_length"))
+    students = schools[["students_primary", "students_junior"]].apply(pd.to_numeric, errors="coerce").sum(axis=1)
+    for field, zh in OUTLIER_FIELDS.items():
+        if field not in schools:
+            continue
+        per = pd.to_numeric(schools[field], errors="coerce") / students.where(students > 0)
+        median = per.median()
+        if not pd.notna(median) or median <= 0:
+            continue
+        for idx in per.index[per > OUTLIER_FACTOR * median]:
+            f, s, h = _where(src, "equipment_value" if field == "equipment_value_yuan" else field)
+            issues.append(Issue(f, s, int(schools.at[idx, "source_row"]), h, schools.at[idx, field],
+                                f"生均值为全县中位数的{per[idx] / median:.0f}倍（>{OUTLIER_FACTOR}倍），请核实",
+                                "warning", "outlier"))
+    return issues
+
+
+def teacher_rules(teachers: pd.DataFrame, schools: pd.DataFrame, src) -> list[Issue]:
+    """Teacher rows match schools and their sections; sub-counts never exceed 专任教师数; every taught section has a row."""
+    issues = []
+    types = dict(zip(schools["school_code"], schools["school_type"], strict=False))
+    for r in teachers.itertuples(index=False):
+        if r.school_code not in types:
+            f, s, h = _where(src, "school_code")
+            issues.append(Issue(f, s, r.source_row, h, r.school_code, "学校基本情况表中存在的学校标识码",
+                                "error", "unknown_school"))
+            continue
+        allowed = SECTIONS_BY_TYPE.get(types[r.school_code], ())
+        if r.section and r.section not in allowed:
+            f, s, h = _where(src, "section")
+            issues.append(Issue(f, s, r.source_row, h, r.section, f"与办学类型一致的学段（{'/'.join(allowed)}）",
+                                "error", "section_type"))
+        for field, zh in TEACHER_SUBSETS.items():
+            v, total = getattr(r, field), r.teachers
+            if pd.notna(v) and pd.notna(total) and v > total:
+                f, s, h = _where(src, field)
+                issues.append(Issue(f, s, r.source_row, h, v, f"不大于专任教师数 {total:g}", "error", "subset"))
+        if pd.notna(r.rotated_key_teachers) and pd.notna(r.rotated_teachers) and r.rotated_key_teachers > r.rotated_teachers:
+            f, s, h = _where(src, "rotated_key_teachers")
+            issues.append(Issue(f, s, r.source_row, h, r.rotated_key_teachers,
+                                f"不大于本年交流轮岗教师数 {r.rotated_teachers:g}", "error", "subset"))
+    have = set(zip(teachers["school_code"], teachers["section"], strict=False))
+    for r in schools.itertuples(index=False):
+        if r.school_type in ("special_ed_school", "vocational_school"):
+            continue
+        for section in ("primary", "junior"):
+            n = getattr(r, f"students_{section}")
+            if pd.notna(n) and n > 0 and (r.school_code, section) not in have:
+                issues.append(Issue(src.file, src.sheet, None, "学校标识码/学段", f"{r.school_code}/{section}",
+                                    f"{r.school_name} 有{section}在校生，应有该学段的专任教师行", "error",
+                                    "missing_teacher_row"))
+    return issues
+
+
+def class_rules(classes: pd.DataFrame, schools: pd.DataFrame, src) -> list[Issue]:
+    """Class rows belong to known schools; totals that disagree with the school sheet are warnings."""
+    issues = []
+    known = set(schools["school_code"])
+    for r in classes.itertuples(index=False):
+        if r.school_code not in known:
+            f, s, h = _where(src, "school_code")
+            issues.append(Issue(f, s, r.source_row, h, r.school_code, "学校基本情况表中存在的学校标识码",
+                                "error", "unknown_school"))
+    sums = classes.groupby(["school_code", "section"])["students"].agg(["sum", "size"])
+    for r in schools.itertuples(index=False):
+        for section in ("primary", "junior"):
+            if (r.school_code, section) not in sums.index:
+                continue
+            total, count = sums.loc[(r.school_code, section)]
+            n, c = getattr(r, f"students_{section}"), getattr(r, f"classes_{section}")
+            if pd.notna(n) and total != n:
+                issues.append(Issue(src.file, src.sheet, None, "学生数", int(total),
+                                    f"{r.school_name}（{r.school_code}）{section} 班级学生数合计应等于在校生数 {n:g}",
+                                    "warning", "class_total"))
+            if pd.notna(c) and count != c:
+                issues.append(Issue(src.file, src.sheet, None, "班号", int(count),
+                                    f"{r.school_name}（{r.school_code}）{section} 班级行数应等于班数 {c:g}",
+                                    "warning", "class_count"))
+    return issues

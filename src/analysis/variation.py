@@ -1,0 +1,156 @@
+"""Enrollment-weighted coefficient of variation (校际差异系数) per indicator and section.
+
+For school i of a section with indicator value xᵢ and nᵢ students, N = Σnᵢ:
+
+    mean = Σ nᵢ xᵢ / N
+    S    = √( Σ (nᵢ/N) (xᵢ − mean)² )
+    CV   = S / mean
+
+Each indicator is judged on its own against the limit (primary ≤ 0.50, junior ≤ 0.45; 000_7663589297cde400.txt
+附件2; 003_1c8462c5537f038e.txt writes "低于", strict, in the xiushan profile). The composite (mean of the seven)
+is context only: no seed defines it as the rule.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+import pandas as pd
+
+from analysis.indicators import indicator_ids, indicator_spec
+
+COMPARATORS = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt}
+
+
+def _weighted_moments(values, weights, indicator: str = "") -> tuple[float, float, float]:
+    x = np.asarray(values, dtype=float)
+    n = np.asarray(weights, dtype=float)
+    label = f"指标 {indicator}: " if indicator else ""
+    if x.shape != n.shape:
+        raise ValueError(f"{label}values and weights differ in length ({x.size} vs {n.size})")
+    if x.size == 0:
+        raise ValueError(f"{label}no schools: the coefficient of variation is undefined")
+    if np.isnan(x).any() or np.isnan(n).any():
+        raise ValueError(f"{label}missing values or weights: the coefficient of variation is undefined")
+    if (n < 0).any():
+        raise ValueError(f"{label}negative weights (students)")
+    total = n.sum()
+    if total <= 0:
+        raise ValueError(f"{label}total weight (students) is 0: the coefficient of variation is undefined")
+    mean = float((n * x).sum() / total)
+    if not np.isfinite(mean) or mean == 0:
+        raise ValueError(f"{label}weighted mean is {mean}: the coefficient of variation is undefined (均值为0)")
+    std = float(np.sqrt(((n / total) * (x - mean) ** 2).sum()))
+    return mean, std, std / mean
+
+
+def weighted_cv(values, weights, indicator: str = "") -> float:
+    """差异系数: enrollment-weighted CV = S / mean. A zero or missing mean raises ``ValueError``, never 0."""
+    return _weighted_moments(values, weights, indicator)[2]
+
+
+def weighted_stats(values, weights, indicator: str = "") -> tuple[float, float, float]:
+    """``(weighted_mean, S, CV)`` of :func:`weighted_cv`."""
+    return _weighted_moments(values, weights, indicator)
+
+
+def cv_passes(cv: float, limit: float, comparator: str) -> bool:
+    return bool(COMPARATORS[comparator](cv, limit))
+
+
+def cv_table(school_indicators: pd.DataFrame, profile: dict, by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """One row per (``by`` keys,) section and indicator: weighted_mean, std, cv, limit, passed, n_schools.
+
+    Vectorised over groups so that a national run (thousands of counties, ``by=("county",)``) stays fast.
+    A mean of 0 raises naming the indicator; a section with one school gets CV 0 and a note.
+    """
+    cfg = profile["cv"]
+    keys = [*by, "section"]
+    frames = []
+    for ind in indicator_ids(profile):
+        x = school_indicators[ind].astype(float)
+        if x.isna().any():
+            bad = school_indicators.loc[x.isna(), "school_code"].head(5).tolist()
+            raise ValueError(f"指标 {ind}: missing values for schools {bad}; the CV is undefined")
+        n = school_indicators["students"].astype(float)
+        g = pd.DataFrame({k: school_indicators[k] for k in keys}).assign(n=n, nx=n * x)
+        grouped = g.groupby(keys, sort=False)
+        total = grouped["n"].transform("sum")
+        mean = grouped["nx"].transform("sum") / total
+        g["dev"] = (n / total) * (x - mean) ** 2
+        agg = g.groupby(keys, sort=False).agg(N=("n", "sum"), NX=("nx", "sum"), var=("dev", "sum"),
+                                              n_schools=("n", "size")).reset_index()
+        agg["weighted_mean"] = agg["NX"] / agg["N"]
+        zero = agg["weighted_mean"] == 0
+        if zero.any():
+            where = agg.loc[zero, keys].to_dict("records")
+            raise ValueError(f"指标 {ind}: weighted mean is 0 in {where}; the coefficient of variation is undefined")
+        agg["std"] = np.sqrt(agg["var"])
+        agg["cv"] = agg["std"] / agg["weighted_mean"]
+        agg["indicator"] = ind
+        frames.append(agg)
+    out = pd.concat(frames, ignore_index=True)
+    out["name_zh"] = out["indicator"].map(lambda i: indicator_spec(profile, i)["zh"])
+    out["limit"] = out["section"].map(cfg["limits"]).astype(float)
+    out["comparator"] = cfg["comparator"]
+    out["passed"] = COMPARATORS[cfg["comparator"]](out["cv"], out["limit"])
+    out["note"] = np.where(out["n_schools"] < 2, "参评学校少于2所，差异系数无比较意义", "")
+    out["core"] = out["indicator"].isin(list(profile["resources"]))
+    order = {s: i for i, s in enumerate(("primary", "junior"))}
+    ind_order = {ind: i for i, ind in enumerate(indicator_ids(profile))}
+    out = out.sort_values([*by, "section", "indicator"], key=lambda c: c.map(order) if c.name == "section"
+                          else c.map(ind_order) if c.name == "indicator" else c, kind="stable")
+    cols = [*by, "section", "indicator", "name_zh", "weighted_mean", "std", "cv", "limit", "comparator", "passed",
+            "n_schools", "core", "note"]
+    return out[cols].reset_index(drop=True)
+
+
+def composite_cv(cv: pd.DataFrame) -> pd.DataFrame:
+    """综合差异系数 (context only): plain mean of the core indicators' CVs per section. Not the rule."""
+    core = cv[cv["core"]] if "core" in cv else cv
+    return core.groupby("section", sort=False, as_index=False)["cv"].mean().rename(columns={"cv": "composite_cv"})
+
+
+def cv_contributions(school_indicators: pd.DataFrame, indicator: str, section: str) -> pd.DataFrame:
+    """Each school's part of S² (对差异系数的贡献) and the CV if that school alone were set to the county mean.
+
+    contribution = (nᵢ/N)(xᵢ − mean)²; share = contribution / S². Setting xᵢ to the mean also moves the mean, so
+    the counterfactual CV is recomputed exactly: m' = m + wᵢ(m − xᵢ), S'² = Σwⱼx'ⱼ² − m'².
+    """
+    part = school_indicators[school_indicators["section"] == section]
+    x = part[indicator].to_numpy(dtype=float)
+    n = part["students"].to_numpy(dtype=float)
+    mean, std, cv = weighted_stats(x, n, indicator)
+    w = n / n.sum()
+    contribution = w * (x - mean) ** 2
+    m2 = (w * x * x).sum()
+    new_mean = mean + w * (mean - x)
+    new_var = np.maximum(m2 - w * x * x + w * mean * mean - new_mean**2, 0.0)
+    out = part[["school_code", "school_name", "students", indicator]].copy()
+    out = out.rename(columns={indicator: "value"})
+    out["weight"] = w
+    out["deviation"] = x - mean
+    out["contribution"] = contribution
+    out["share_of_variance"] = contribution / (std**2) if std > 0 else 0.0
+    out["cv_if_at_mean"] = np.sqrt(new_var) / new_mean
+    out["cv_change"] = out["cv_if_at_mean"] - cv
+    return out.sort_values("contribution", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def cv_without_top(school_indicators: pd.DataFrame, profile: dict, k: int = 3) -> pd.DataFrame:
+    """Sensitivity (敏感性): each indicator's CV with its ``k`` largest contributors left out."""
+    rows = []
+    for section in ("primary", "junior"):
+        part = school_indicators[school_indicators["section"] == section]
+        if len(part) <= k:
+            continue
+        for ind in indicator_ids(profile):
+            contrib = cv_contributions(school_indicators, ind, section)
+            top = contrib["school_code"].head(k).tolist()
+            rest = part[~part["school_code"].isin(top)]
+            rows.append({"section": section, "indicator": ind,
+                         "cv": weighted_cv(part[ind], part["students"], ind),
+                         "cv_without_top": weighted_cv(rest[ind], rest["students"], ind),
+                         "top_schools": "、".join(contrib["school_name"].head(k))})
+    return pd.DataFrame(rows)
