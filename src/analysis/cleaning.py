@@ -227,3 +227,16 @@ def load_clean(folder: Path, table_id: str) -> pd.DataFrame | None:
     """A cleaned table written by :func:`write_clean`, or None when the (optional) table was not supplied."""
     path = folder / f"{table_id}.csv"
     return io.read_csv(path) if path.exists() else None
+
+
+def stop_on_errors(result: CleanResult) -> None:
+    """Stop the run when the raw data has errors (after validation.csv has been written)."""
+    if result.has_errors:
+        raise InputError(result.issues)
+
+
+def issue_summary(issues: pd.DataFrame) -> pd.DataFrame:
+    """Count of problems by file, severity and rule (问题汇总)."""
+    if issues.empty:
+        return pd.DataFrame(columns=["file", "severity", "rule", "count"])
+    return issues.groupby(["file", "severity", "rule"], as_index=False).size().rename(columns={"size": "count"})

@@ -233,3 +233,58 @@ def compliance_summary(school_indicators: pd.DataFrame, profile: dict) -> pd.Dat
             rows.append({"section": section, "indicator": ind, "name_zh": indicator_spec(profile, ind)["zh"],
                          "n_schools": len(part), "n_met": int(met.sum()), "share_met": float(met.mean())})
     return pd.DataFrame(rows)
+
+
+def standards_table(profile: dict) -> pd.DataFrame:
+    """The indicator standards of the profile as a table (指标标准一览)."""
+    rows = []
+    for ind in indicator_ids(profile):
+        spec = indicator_spec(profile, ind)
+        rows.append({"指标": ind, "名称": spec["zh"], "单位": spec["unit"], "小学标准（≥）": spec["primary"],
+                     "初中标准（≥）": spec["junior"], "计入7项": ind in profile["resources"]})
+    return pd.DataFrame(rows)
+
+
+def pick_example(school_indicators: pd.DataFrame, prefer_type: str = "nine_year_school") -> str:
+    """A school to work through by hand: a combined school when there is one (shows the split), else the largest."""
+    part = school_indicators[school_indicators["school_type"] == prefer_type]
+    pool = part if len(part) else school_indicators
+    return str(pool.sort_values(["students", "school_code"], ascending=[False, True]).iloc[0]["school_code"])
+
+
+def split_example(schools: pd.DataFrame, sections: pd.DataFrame, school_code: str, profile: dict) -> str:
+    """Markdown: the section split of one school with its real numbers (学段拆分示例)."""
+    s = schools.loc[schools["school_code"] == school_code].iloc[0]
+    w = profile["split_weights"]
+    a, b, c = (float(s.get(f"students_{x}", 0) or 0) for x in ("primary", "junior", "senior"))
+    total = a * w["primary"] + b * w["junior"] + c * w["senior"]
+    lines = [f"**{s['school_name']}**（{school_code}）：小学 A = {a:.0f} 人，初中 B = {b:.0f} 人，高中 C = {c:.0f} 人。",
+             "",
+             f"加权学生数 = A×{w['primary']:g} + B×{w['junior']:g} + C×{w['senior']:g} = {total:,.1f}",
+             ""]
+    rows = sections[sections["school_code"] == school_code]
+    for r in rows.itertuples():
+        weight = w[r.section]
+        n = a if r.section == "primary" else b
+        lines.append(f"- {('小学' if r.section == 'primary' else '初中')}份额 = {n:.0f}×{weight:g} ÷ {total:,.1f} = "
+                     f"**{r.share:.4f}**；教学及辅助用房 {s['teaching_rooms_m2']:,.1f} ㎡ × {r.share:.4f} = "
+                     f"{r.teaching_rooms_m2:,.1f} ㎡；仪器设备 {s['equipment_value_yuan']:,.0f} 元 × {r.share:.4f} = "
+                     f"{r.equipment_value_yuan:,.0f} 元")
+    lines.append("")
+    lines.append("教师数不拆分：直接取该校各学段的专任教师行。")
+    return "\n".join(lines)
+
+
+def worked_example(school_indicators: pd.DataFrame, school_code: str, profile: dict) -> pd.DataFrame:
+    """Every indicator of one school worked through: formula with its inputs, value, standard, ratio, met."""
+    rows = []
+    for r in school_indicators[school_indicators["school_code"] == school_code].itertuples():
+        for ind in indicator_ids(profile):
+            spec = indicator_spec(profile, ind)
+            stock = getattr(r, spec["numerator"])
+            per = f" × {spec['per']}" if spec["per"] != 1 else ""
+            value, std = getattr(r, ind), getattr(r, f"{ind}_std")
+            rows.append({"学段": "小学" if r.section == "primary" else "初中", "指标": ind, "名称": spec["short"],
+                         "算式": f"{stock:,.4g}{per} ÷ {r.students} 人", "计算值": value, "标准": std,
+                         "达标率": value / std, "达标": bool(value >= std * (1 - REL_TOL))})
+    return pd.DataFrame(rows)

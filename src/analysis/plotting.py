@@ -2,25 +2,55 @@
 
 The Noto Sans CJK SC font comes from the ``mplfonts`` package (a pinned dependency), so no system font is
 needed. A missing glyph is turned into an error, so a chart never shows boxes where Chinese should be.
+PNG output carries no software/version stamp, so the same chart gives the same bytes (reports are compared
+byte for byte between runs).
 """
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 import warnings
 from functools import cache
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+from matplotlib.figure import Figure
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
+# Matplotlib writes "Software: Matplotlib version x.y" into every PNG; None leaves it out (stable bytes).
+PNG_METADATA: dict[str, str | None] = {"Software": None}
+MISSING_GLYPH = r".*Glyph .* missing from font.*"
+
+# Traffic-light colours (交通灯) shared by charts, HTML fragments and the Excel workbook.
+COLOURS = {
+    "pass": "#2e7d32",  # 达标
+    "at_risk": "#f9a825",  # 有风险
+    "fail": "#c62828",  # 未达标
+    "unknown": "#90a4ae",  # 无数据
+    "line": "#1565c0",
+    "band": "#90caf9",
+    "threshold": "#424242",
+}
+
+RC_PARAMS = {
+    "font.family": "sans-serif",
+    "axes.unicode_minus": False,
+    "figure.dpi": 100,
+    "savefig.dpi": 110,
+    "figure.figsize": (8, 4.5),
+    "figure.facecolor": "white",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "svg.hashsalt": "county-eval",  # deterministic SVG ids
+}
 
 
 @cache
 def cjk_font_path() -> Path:
+    """Path of Noto Sans CJK SC inside the installed ``mplfonts`` package."""
     import mplfonts
 
     path = Path(mplfonts.__file__).parent / "fonts" / FONT_FILE
@@ -29,23 +59,67 @@ def cjk_font_path() -> Path:
     return path
 
 
-def setup_plotting() -> str:
-    """Register the CJK font, set a clean style and make missing glyphs errors. Returns the font name."""
+@cache
+def cjk_font_name() -> str:
+    """Family name matplotlib knows the CJK font by (registers it on first use)."""
     path = cjk_font_path()
     font_manager.fontManager.addfont(str(path))
-    name = font_manager.FontProperties(fname=str(path)).get_name()
-    plt.rcParams.update(
-        {
-            "font.family": "sans-serif",
-            "font.sans-serif": [name, "DejaVu Sans"],
-            "axes.unicode_minus": False,
-            "figure.dpi": 100,
-            "savefig.dpi": 110,
-            "figure.figsize": (8, 4.5),
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-            "svg.hashsalt": "county-eval",  # deterministic SVG ids
-        }
-    )
-    warnings.filterwarnings("error", message=r".*Glyph .* missing from font.*")
-    return name
+    return font_manager.FontProperties(fname=str(path)).get_name()
+
+
+def rc_params() -> dict:
+    """The rcParams :func:`setup_plotting` applies (CJK font first, DejaVu Sans for Latin fallback)."""
+    return {**RC_PARAMS, "font.sans-serif": [cjk_font_name(), "DejaVu Sans"]}
+
+
+def setup_plotting() -> None:
+    """Register the CJK font, set a clean style, make missing glyphs errors and PNG output deterministic.
+
+    Called once in the set-up cell of every notebook. Inside a Jupyter kernel it also configures how figures
+    are shown (PNG, tight bounding box, no version stamp), for ``display(fig)`` and for pyplot figures alike.
+    Returns nothing, so a bare call as the last line of a cell prints nothing.
+    """
+    params = rc_params()
+    plt.rcParams.update(params)
+    warnings.filterwarnings("error", message=MISSING_GLYPH)
+    _configure_notebook_display(params)
+
+
+def _configure_notebook_display(params: dict) -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # plain Python without IPython
+        return
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "kernel"):
+        return
+    from IPython.core.pylabtools import select_figure_formats
+
+    kwargs = {"bbox_inches": "tight", "metadata": PNG_METADATA}
+    try:
+        from matplotlib_inline.config import InlineBackend
+
+        # The inline backend re-applies its own rc and print options when pyplot first activates it; make
+        # those ours so the order of imports does not matter.
+        cfg = InlineBackend.instance(parent=shell)
+        cfg.print_figure_kwargs = dict(kwargs)
+        cfg.rc = {k: v for k, v in params.items() if k.startswith(("figure.", "font."))}
+        cfg.figure_formats = {"png"}
+    except ImportError:
+        pass
+    select_figure_formats(shell, {"png"}, **kwargs)
+
+
+def figure_png(fig: Figure, dpi: float | None = None) -> bytes:
+    """PNG bytes of ``fig`` (tight box, no metadata stamp). A glyph missing from the fonts raises."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", metadata=PNG_METADATA, facecolor="white")
+    return buffer.getvalue()
+
+
+def figure_html(fig: Figure, alt: str, dpi: float | None = None) -> str:
+    """``<img>`` with the chart embedded as base64 PNG (self-contained HTML); closes a pyplot figure."""
+    data = base64.b64encode(figure_png(fig, dpi)).decode("ascii")
+    plt.close(fig)
+    return (f'<img class="chart" alt="{html.escape(alt, quote=True)}" '
+            f'src="data:image/png;base64,{data}">')

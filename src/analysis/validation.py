@@ -141,7 +141,7 @@ def school_rules(schools: pd.DataFrame, src) -> list[Issue]:
             f, s, h = _where(src, "school_code")
             issues.append(Issue(f, s, r.source_row, h, code, "10位学校标识码", "warning", "code_length"))
     students = schools[["students_primary", "students_junior"]].apply(pd.to_numeric, errors="coerce").sum(axis=1)
-    for field, zh in OUTLIER_FIELDS.items():
+    for field in OUTLIER_FIELDS:
         if field not in schools:
             continue
         per = pd.to_numeric(schools[field], errors="coerce") / students.where(students > 0)
@@ -171,7 +171,7 @@ def teacher_rules(teachers: pd.DataFrame, schools: pd.DataFrame, src) -> list[Is
             f, s, h = _where(src, "section")
             issues.append(Issue(f, s, r.source_row, h, r.section, f"与办学类型一致的学段（{'/'.join(allowed)}）",
                                 "error", "section_type"))
-        for field, zh in TEACHER_SUBSETS.items():
+        for field in TEACHER_SUBSETS:
             v, total = getattr(r, field), r.teachers
             if pd.notna(v) and pd.notna(total) and v > total:
                 f, s, h = _where(src, field)

@@ -154,3 +154,37 @@ def cv_without_top(school_indicators: pd.DataFrame, profile: dict, k: int = 3) -
                          "cv_without_top": weighted_cv(rest[ind], rest["students"], ind),
                          "top_schools": "、".join(contrib["school_name"].head(k))})
     return pd.DataFrame(rows)
+
+
+def worked_cv(school_indicators: pd.DataFrame, indicator: str, section: str) -> pd.DataFrame:
+    """The CV of one indicator worked through school by school, with a 合计 row (auditors redo it by hand).
+
+    Columns: nᵢ, xᵢ, nᵢxᵢ, (xᵢ − mean)², (nᵢ/N)(xᵢ − mean)². Totals give N, Σnx, S² — CV = √S² ÷ (Σnx ÷ N).
+    """
+    part = school_indicators[school_indicators["section"] == section]
+    mean, std, cv = weighted_stats(part[indicator], part["students"], indicator)
+    n = part["students"].astype(float)
+    x = part[indicator].astype(float)
+    table = pd.DataFrame({
+        "学校标识码": part["school_code"], "学校名称": part["school_name"], "学生数 nᵢ": n, "指标值 xᵢ": x,
+        "nᵢ·xᵢ": n * x, "(xᵢ−均值)²": (x - mean) ** 2, "(nᵢ/N)(xᵢ−均值)²": (n / n.sum()) * (x - mean) ** 2,
+    })
+    total = {"学校标识码": "合计", "学校名称": f"均值={mean:.6g}；S={std:.6g}；CV={cv:.6g}", "学生数 nᵢ": n.sum(),
+             "指标值 xᵢ": float("nan"), "nᵢ·xᵢ": (n * x).sum(), "(xᵢ−均值)²": float("nan"),
+             "(nᵢ/N)(xᵢ−均值)²": table["(nᵢ/N)(xᵢ−均值)²"].sum()}
+    return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+
+
+def top_contributors(school_indicators: pd.DataFrame, profile: dict, k: int = 3) -> pd.DataFrame:
+    """For every section and indicator, the ``k`` schools contributing most to S² (差异主要来源学校)."""
+    rows = []
+    for section in ("primary", "junior"):
+        if not (school_indicators["section"] == section).any():
+            continue
+        for ind in indicator_ids(profile):
+            contrib = cv_contributions(school_indicators, ind, section).head(k)
+            for rank, r in enumerate(contrib.itertuples(), 1):
+                rows.append({"section": section, "indicator": ind, "rank": rank, "school_code": r.school_code,
+                             "school_name": r.school_name, "students": r.students, "value": r.value,
+                             "share_of_variance": r.share_of_variance, "cv_if_at_mean": r.cv_if_at_mean})
+    return pd.DataFrame(rows)
