@@ -80,10 +80,21 @@ def exclusion_reasons(schools: pd.DataFrame, profile: dict) -> pd.Series:
     return reason
 
 
-def _teacher_stocks(teachers: pd.DataFrame) -> pd.DataFrame:
-    t = teachers.copy()
-    t["pe_music_art_teachers"] = t[["pe_teachers", "music_teachers", "art_teachers"]].fillna(0).sum(axis=1)
-    return t.groupby(["school_code", "section"], as_index=False)[list(TEACHER_STOCKS)].sum()
+def _teacher_stocks(teachers: pd.DataFrame, codes: pd.Index, section: str) -> dict[str, np.ndarray]:
+    """Teacher stocks of one section aligned to ``codes`` (0 where the school has no row for the section)."""
+    rows = teachers[teachers["section"] == section]
+    pos = codes.get_indexer(rows["school_code"])
+    keep = pos >= 0
+    out = {}
+    for col in TEACHER_STOCKS:
+        if col == "pe_music_art_teachers":
+            values = rows[["pe_teachers", "music_teachers", "art_teachers"]].fillna(0).sum(axis=1).to_numpy(float)
+        else:
+            values = rows[col].fillna(0).to_numpy(float)
+        acc = np.zeros(len(codes))
+        np.add.at(acc, pos[keep], values[keep])  # several rows for one school-section are added up
+        out[col] = acc
+    return out
 
 
 def school_sections(
@@ -91,62 +102,61 @@ def school_sections(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Evaluated school-sections with their stocks (参评学校学段及资源存量), and the excluded schools.
 
-    Returns ``(sections, excluded)``. ``sections`` has one row per school and section with students > 0:
-    students, the facility ``share`` of the school, facility stocks already multiplied by the share
-    (``profile['split_fields']``) and teacher stocks from the section's teacher row (0 when the row is missing;
-    validation reports that case).
+    Returns ``(sections, excluded)``. ``sections`` has one row per school and section with students > 0
+    (primary rows first, then junior, each in the order of the schools table): students, the facility ``share``
+    of the school, facility stocks already multiplied by the share (``profile['split_fields']``) and teacher
+    stocks from the section's teacher row (0 when the row is missing; validation reports that case).
     """
     reasons = exclusion_reasons(schools, profile)
-    excluded = schools.loc[reasons != "", ["school_code", "school_name", "school_type"]].copy()
+    out_mask = (reasons != "").to_numpy()
+    excluded = schools.loc[out_mask, ["school_code", "school_name", "school_type"]].copy()
     excluded["students"] = (
-        schools.loc[reasons != "", ["students_primary", "students_junior"]].fillna(0).sum(axis=1).astype(int)
+        schools.loc[out_mask, ["students_primary", "students_junior"]].fillna(0).sum(axis=1).astype(int)
     )
-    excluded["reason"] = reasons[reasons != ""]
-    kept = schools.loc[reasons == ""].copy()
+    excluded["reason"] = reasons[out_mask]
+    kept = schools.loc[~out_mask]
 
     w = profile["split_weights"]
-    students = {s: kept[c].fillna(0).astype(float) if c in kept else 0.0 for s, c in STUDENT_COLUMNS.items()}
+    students = {s: (kept[c].fillna(0).to_numpy(float) if c in kept else np.zeros(len(kept)))
+                for s, c in STUDENT_COLUMNS.items()}
     weighted_total = sum(students[s] * w[s] for s in STUDENT_COLUMNS)
-    rooms = kept["teaching_rooms_m2"].astype(float)
-    if profile.get("teaching_rooms_exclude_indoor_sports"):
-        rooms = rooms - kept["indoor_sports_rooms_m2"].fillna(0).astype(float)
-    kept["teaching_rooms_m2"] = rooms
+    stocks = {}
     for col in profile["split_fields"]:
-        if col not in kept:
-            kept[col] = np.nan
-    id_cols = [c for c in ("school_code", "school_name", "school_type", "urban_rural", "township", "ownership",
-                           "founded_year") if c in kept]
+        stocks[col] = kept[col].to_numpy(float) if col in kept else np.full(len(kept), np.nan)
+    if profile.get("teaching_rooms_exclude_indoor_sports"):
+        stocks["teaching_rooms_m2"] = stocks["teaching_rooms_m2"] - kept["indoor_sports_rooms_m2"].fillna(0).to_numpy(float)
+    codes = pd.Index(kept["school_code"])
+    id_cols = [c for c in ("county", "school_code", "school_name", "school_type", "urban_rural", "township",
+                           "ownership", "founded_year") if c in kept]
     parts = []
     for section in SECTIONS:
         n = students[section]
-        part = kept.loc[n > 0, id_cols].copy()
+        has = n > 0
+        part = kept.loc[has, id_cols].reset_index(drop=True)
         part.insert(id_cols.index("school_type") + 1, "section", section)
-        part["students"] = n[n > 0].astype(int)
-        part["share"] = (n * w[section] / weighted_total)[n > 0]
+        part["students"] = n[has].astype(int)
+        share = n[has] * w[section] / weighted_total[has]
+        part["share"] = share
         for col in profile["split_fields"]:
-            part[col] = kept.loc[n > 0, col].astype(float) * part["share"]
+            part[col] = stocks[col][has] * share
+        for col, values in _teacher_stocks(teachers, codes, section).items():
+            part[col] = values[has]
         parts.append(part)
-    sections = pd.concat(parts, ignore_index=True)
-    sections = sections.merge(_teacher_stocks(teachers), on=["school_code", "section"], how="left")
-    sections[list(TEACHER_STOCKS)] = sections[list(TEACHER_STOCKS)].fillna(0)
-    sections = sections.sort_values(["section", "school_code"], key=_section_order, kind="stable")
-    return sections.reset_index(drop=True), excluded.reset_index(drop=True)
-
-
-def _section_order(col: pd.Series) -> pd.Series:
-    return col.map({s: i for i, s in enumerate(SECTIONS)}) if col.name == "section" else col
+    return pd.concat(parts, ignore_index=True), excluded.reset_index(drop=True)
 
 
 def standards_frame(sections: pd.DataFrame, profile: dict) -> pd.DataFrame:
     """The standard each school-section is held to, per indicator (达标标准), after provincial variants."""
     out = pd.DataFrame(index=sections.index)
     older = profile.get("older_school_standards") or {}
+    primary = (sections["section"] == "primary").to_numpy()
     for ind in indicator_ids(profile):
         spec = indicator_spec(profile, ind)
-        out[ind] = sections["section"].map({s: float(spec[s]) for s in SECTIONS})
+        std = np.where(primary, float(spec["primary"]), float(spec["junior"]))
         if ind in older and "founded_year" in sections:
-            is_old = sections["founded_year"].fillna(older["founded_before"]) < older["founded_before"]
-            out.loc[is_old, ind] = sections.loc[is_old, "section"].map({s: float(older[ind][s]) for s in SECTIONS})
+            is_old = (sections["founded_year"].fillna(older["founded_before"]) < older["founded_before"]).to_numpy()
+            std = np.where(is_old, np.where(primary, older[ind]["primary"], older[ind]["junior"]), std)
+        out[ind] = std
     return out
 
 
@@ -162,7 +172,7 @@ def indicator_values(sections: pd.DataFrame, profile: dict) -> pd.DataFrame:
 
 
 def school_compliance(values: pd.DataFrame, profile: dict) -> pd.DataFrame:
-    """Add ``R*_std``, ``R*_ratio`` (value ÷ standard), ``n_met``, ``school_pass`` and a one-sentence ``reason``.
+    """Add ``R*_std``, ``R*_ratio`` (value ÷ standard), ``n_met``, ``school_pass``, ``missed`` and a ``reason``.
 
     校校达标: at least ``school_rule.min_met`` of R1–R7 reach the standard and every missed indicator reaches at
     least ``school_rule.floor_ratio`` of it. Extra provincial indicators are reported but not counted.
@@ -170,43 +180,67 @@ def school_compliance(values: pd.DataFrame, profile: dict) -> pd.DataFrame:
     rule = profile["school_rule"]
     core = list(profile["resources"])
     std = standards_frame(values, profile)
-    out = values.copy()
-    met = pd.DataFrame(index=out.index)
-    above_floor = pd.DataFrame(index=out.index)
+    new = {}
+    met = np.zeros((len(values), len(core)), dtype=bool)
+    above_floor = np.zeros_like(met)
     for ind in indicator_ids(profile):
-        out[f"{ind}_std"] = std[ind]
-        out[f"{ind}_ratio"] = out[ind] / std[ind]
+        value, standard = values[ind].to_numpy(float), std[ind].to_numpy(float)
+        new[f"{ind}_std"] = standard
+        new[f"{ind}_ratio"] = value / standard
         if ind in core:
-            met[ind] = out[ind] >= std[ind] * (1 - REL_TOL)
-            above_floor[ind] = out[ind] >= std[ind] * rule["floor_ratio"] * (1 - REL_TOL)
-    out["n_met"] = met.sum(axis=1).astype(int)
-    missed_below_floor = (~met & ~above_floor).any(axis=1)
-    out["school_pass"] = (out["n_met"] >= rule["min_met"]) & ~missed_below_floor
-    out["missed"] = [";".join(i for i in core if not m) for m in met[core].itertuples(index=False)]
-    out["reason"] = _reasons(out, core, met, above_floor, rule, profile)
+            j = core.index(ind)
+            met[:, j] = value >= standard * (1 - REL_TOL)
+            above_floor[:, j] = value >= standard * rule["floor_ratio"] * (1 - REL_TOL)
+    n_met = met.sum(axis=1)
+    passed = (n_met >= rule["min_met"]) & ~(~met & ~above_floor).any(axis=1)
+    ratios = np.column_stack([new[f"{i}_ratio"] for i in core])
+    missed_label, reason = _reasons(core, met, above_floor, n_met, passed, ratios, rule, profile)
+    out = pd.concat([values, pd.DataFrame(new, index=values.index)], axis=1)
+    out["n_met"] = n_met
+    out["school_pass"] = passed
+    out["missed"] = missed_label
+    out["reason"] = reason
     return out
 
 
-def _reasons(out, core, met, above_floor, rule, profile) -> list[str]:
+def _pattern_codes(flags: np.ndarray) -> np.ndarray:
+    return (flags.astype(np.int64) << np.arange(flags.shape[1])).sum(axis=1)
+
+
+def _reasons(core, met, above_floor, n_met, passed, ratios, rule, profile) -> tuple[np.ndarray, np.ndarray]:
+    """``missed`` labels and one-sentence reasons, built once per pattern of missed indicators (fast at scale)."""
     total = len(core)
     floor_pct = f"{rule['floor_ratio']:.0%}"
-    short = {i: indicator_spec(profile, i)["short"] for i in core}
-    ratios = out[[f"{i}_ratio" for i in core]].to_numpy()
-    met_a, floor_a = met[core].to_numpy(), above_floor[core].to_numpy()
-    reasons = []
-    for k, (n_met, ok) in enumerate(zip(out["n_met"].to_numpy(), out["school_pass"].to_numpy(), strict=True)):
-        missed = [j for j in range(total) if not met_a[k, j]]
-        detail = "、".join(f"{core[j]}{short[core[j]]}为标准的{ratios[k, j]:.1%}" for j in missed)
+    short = [indicator_spec(profile, i)["short"] for i in core]
+    # a missed ratio is below 100 %: a lookup table of "xx.x%" strings by tenths of a percent
+    tenths = np.clip(np.round(np.nan_to_num(ratios, nan=0.0) * 1000), 0, 1000).astype(np.int64)
+    lut = np.array([f"{t / 10:.1f}%" for t in range(1001)], dtype=object)
+    missed_code = _pattern_codes(~met)
+    low_code = _pattern_codes(~met & ~above_floor)
+    missed_label = np.empty(len(met), dtype=object)
+    reason = np.empty(len(met), dtype=object)
+    for code in np.unique(missed_code):
+        rows = np.flatnonzero(missed_code == code)
+        missed = [j for j in range(total) if code >> j & 1]
+        missed_label[rows] = ";".join(core[j] for j in missed)
         if not missed:
-            reasons.append(f"{total}项指标全部达标")
-        elif ok:
-            reasons.append(f"{n_met}项达标，{detail}，不低于{floor_pct}，达标")
-        elif n_met < rule["min_met"]:
-            reasons.append(f"仅{n_met}项达标（少于{rule['min_met']}项）：{detail}，不达标")
-        else:
-            low = "、".join(core[j] for j in missed if not floor_a[k, j])
-            reasons.append(f"{n_met}项达标，但{detail}，{low}低于标准的{floor_pct}，不达标")
-    return reasons
+            reason[rows] = f"{total}项指标全部达标"
+            continue
+        detail = np.full(len(rows), "", dtype=object)
+        for k, j in enumerate(missed):
+            detail = detail + ("、" if k else "") + f"{core[j]}{short[j]}为标准的" + lut[tenths[rows, j]]
+        n_ok = total - len(missed)
+        if n_ok < rule["min_met"]:
+            reason[rows] = f"仅{n_ok}项达标（少于{rule['min_met']}项）：" + detail + "，不达标"
+            continue
+        for low in np.unique(low_code[rows]):
+            sub = low_code[rows] == low
+            if low == 0:
+                reason[rows[sub]] = f"{n_ok}项达标，" + detail[sub] + f"，不低于{floor_pct}，达标"
+            else:
+                names = "、".join(core[j] for j in range(total) if low >> j & 1)
+                reason[rows[sub]] = f"{n_ok}项达标，但" + detail[sub] + f"，{names}低于标准的{floor_pct}，不达标"
+    return missed_label, reason
 
 
 def evaluate(schools: pd.DataFrame, teachers: pd.DataFrame, profile: dict) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -67,27 +67,26 @@ def cv_table(school_indicators: pd.DataFrame, profile: dict, by: tuple[str, ...]
     """
     cfg = profile["cv"]
     keys = [*by, "section"]
+    grouped = school_indicators.groupby(keys, sort=False)
+    code = grouped.ngroup().to_numpy()
+    groups = grouped.size().reset_index(name="n_schools")  # in group-code order (sort=False)
+    n = school_indicators["students"].to_numpy(dtype=float)
+    total = np.bincount(code, weights=n, minlength=len(groups))
     frames = []
     for ind in indicator_ids(profile):
-        x = school_indicators[ind].astype(float)
-        if x.isna().any():
-            bad = school_indicators.loc[x.isna(), "school_code"].head(5).tolist()
+        x = school_indicators[ind].to_numpy(dtype=float)
+        if np.isnan(x).any():
+            bad = school_indicators.loc[np.isnan(x), "school_code"].head(5).tolist()
             raise ValueError(f"指标 {ind}: missing values for schools {bad}; the CV is undefined")
-        n = school_indicators["students"].astype(float)
-        g = pd.DataFrame({k: school_indicators[k] for k in keys}).assign(n=n, nx=n * x)
-        grouped = g.groupby(keys, sort=False)
-        total = grouped["n"].transform("sum")
-        mean = grouped["nx"].transform("sum") / total
-        g["dev"] = (n / total) * (x - mean) ** 2
-        agg = g.groupby(keys, sort=False).agg(N=("n", "sum"), NX=("nx", "sum"), var=("dev", "sum"),
-                                              n_schools=("n", "size")).reset_index()
-        agg["weighted_mean"] = agg["NX"] / agg["N"]
-        zero = agg["weighted_mean"] == 0
-        if zero.any():
-            where = agg.loc[zero, keys].to_dict("records")
+        mean = np.bincount(code, weights=n * x, minlength=len(groups)) / total
+        if (mean == 0).any():
+            where = groups.loc[mean == 0, keys].to_dict("records")
             raise ValueError(f"指标 {ind}: weighted mean is 0 in {where}; the coefficient of variation is undefined")
-        agg["std"] = np.sqrt(agg["var"])
-        agg["cv"] = agg["std"] / agg["weighted_mean"]
+        var = np.bincount(code, weights=(n / total[code]) * (x - mean[code]) ** 2, minlength=len(groups))
+        agg = groups.copy()
+        agg["weighted_mean"] = mean
+        agg["std"] = np.sqrt(var)
+        agg["cv"] = agg["std"] / mean
         agg["indicator"] = ind
         frames.append(agg)
     out = pd.concat(frames, ignore_index=True)
