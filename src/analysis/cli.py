@@ -49,7 +49,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_templates(args: argparse.Namespace) -> int:
-    from analysis.templates import write_templates
+    from analysis.input_templates import write_templates
 
     for path in write_templates(Path(args.dir)):
         print(path)

@@ -825,6 +825,10 @@ def _projected_rows(result: Projection, history: History, profile: dict, setting
     if items is not None:
         frames.append(items)
     out = pd.concat(frames, ignore_index=True).rename(columns={"value_low": "low", "value_high": "high"})
+    # The band always contains the central value (a school right at a threshold can otherwise sit just outside
+    # the replicates, which use year-specific rather than pooled rates).
+    out["low"] = np.fmin(out["low"], out["value"])
+    out["high"] = np.fmax(out["high"], out["value"])
     out["kind"] = "projected"
     out["status"] = band_status(out["low"], out["high"], out["value"], out["threshold"], out["comparator"],
                                 np.where(out["level"] == "school", REL_TOL, 0.0))
@@ -960,7 +964,7 @@ def milestone_status(result: Projection) -> pd.DataFrame:
     return frame[cols]
 
 
-def milestone_table(status: pd.DataFrame, level: str = "county") -> pd.DataFrame:
+def milestone_table(status: pd.DataFrame, base_year: int, level: str = "county") -> pd.DataFrame:
     """Wide display table: one row per indicator and section, one status column per milestone year."""
     part = status[status["level"] == level]
     if part.empty:
@@ -969,7 +973,9 @@ def milestone_table(status: pd.DataFrame, level: str = "county") -> pd.DataFrame
                             aggfunc="first", sort=False)
     wide.columns = [f"{c}年" for c in wide.columns]
     reach = part.groupby(["section", "indicator"], sort=False)["reach_year"].first()
-    wide["预计达标年份"] = reach.map(lambda v: "" if pd.isna(v) else f"{int(v)}")
+    last = int(part["milestone_year"].max())
+    wide["预计达标年份"] = reach.map(lambda v: f"至{last}年仍不达标" if pd.isna(v) else "现已达标" if v <= base_year
+                                else f"{int(v)}")
     wide = wide.reset_index()
     wide["section"] = wide["section"].map(lambda s: SECTION_ZH.get(s, "全县"))
     return wide.rename(columns={"section": "学段", "indicator": "指标"})
