@@ -115,3 +115,28 @@ def test_all_problems_reported_at_once_and_raise(tmp_path):
         raise InputError(result.issues)
     text = str(exc.value)
     assert "3 error(s)" in text and "row 4" in text and "城乡分类" in text
+
+
+def test_defect_fixture_every_listed_problem_found_and_nothing_else():
+    """tests/fixtures/defects: a sample-county year with deliberate defects listed in defects.yaml."""
+    from pathlib import Path
+
+    import yaml
+
+    folder = Path(__file__).parent / "fixtures" / "defects"
+    expected = yaml.safe_load((folder / "defects.yaml").read_text(encoding="utf-8"))["defects"]
+    issues = clean_folder(folder).issues
+    issues = issues[issues["rule"] != "class_total"]  # consequences of the unparsable student count
+    for d in expected:
+        hit = issues[(issues["file"] == d["file"]) & (issues["row"] == d["row"]) & (issues["column"] == d["column"])
+                     & (issues["severity"] == d["severity"])]
+        assert len(hit) == 1, d
+        assert hit.iloc[0]["value"] == str(d["value"]), d
+    found = {(r.file, r.row, r.column) for r in issues.itertuples()}
+    listed = {(d["file"], d["row"], d["column"]) for d in expected}
+    listed |= {(d["file"], d["first_row"], d["column"]) for d in expected if "first_row" in d}
+    assert found == listed
+    with pytest.raises(InputError):
+        from analysis.cleaning import stop_on_errors
+
+        stop_on_errors(clean_folder(folder))

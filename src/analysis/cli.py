@@ -59,7 +59,8 @@ def _cmd_templates(args: argparse.Namespace) -> int:
 def _cmd_sample(args: argparse.Namespace) -> int:
     from analysis import sample
 
-    return sample.main(["--out", args.out])
+    argv = ["--out", args.out] + (["--defects", args.defects] if args.defects else [])
+    return sample.main(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_cmd_templates)
     p = sub.add_parser("sample", help="regenerate the fictional sample county (deterministic)")
     p.add_argument("--out", default=str(config.RAW / "sample"))
+    p.add_argument("--defects", help="also write the defect test fixture here (tests/fixtures/defects)")
     p.set_defaults(func=_cmd_sample)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -86,29 +86,39 @@ VILLAGES_PER_XIANG = (3, 3, 3, 3, 3, 2, 2, 3)  # XIANG_NINE then XIANG_OTHER
 POINTS_PER_TOWN = (2, 2, 1, 1, 1, 1, 1, 1, 1, 1)
 POINTS_PER_XIANG = (1, 1, 1, 1, 0, 0, 0, 0)
 
-# School groups drive the design parameters below (not written to the files).
-# key: 县级及以上骨干教师 per 100 students in 2021 and yearly change; r3: PE/music/art teachers per 100;
-# rho*: facility stock as a multiple of the standard in 2021 (R4 rooms, R5 sports, R6 equipment, R7 multimedia);
-# r6_trend: yearly equipment purchases as a multiple of the standard; ptr: students per teacher.
+# School groups drive the design parameters below (not written to the files). Resource levels are multiples of
+# the standard in 2021 ("rho"): R2 key teachers, R3 PE/arts teachers, R4 rooms, R5 sports ground, R6 equipment,
+# R7 multimedia rooms; ptr = students per teacher, deg = share of teachers above the required degree.
+GROUP_PARAMS = ("rho2", "rho3", "rho4", "rho5", "rho6", "rho7", "ptr_p", "ptr_j", "deg_p", "deg_j")
 GROUPS = {
-    #            key  key_tr  r3    r3_tr  rho4  rho5  rho6  r6_tr  rho7  ptr_p ptr_j deg_p deg_j
-    "flagship": (2.9, -0.16, 0.96, 0.020, 0.96, 0.60, 1.08, 0.05, 0.97, 20.5, 14.2, 0.97, 0.86),
-    "urban":    (1.25, 0.04, 1.02, 0.025, 1.02, 0.82, 0.97, 0.07, 1.02, 19.0, 13.6, 0.96, 0.84),
-    "town":     (1.02, 0.06, 1.08, 0.025, 1.12, 1.05, 0.92, 0.07, 1.10, 17.5, 12.6, 0.95, 0.82),
-    "rural":    (0.98, 0.05, 1.20, 0.020, 1.50, 1.90, 0.90, 0.07, 1.30, 14.5, 11.2, 0.94, 0.80),
-    "point":    (0.00, 0.00, 0.80, 0.000, 1.40, 2.20, 0.80, 0.06, 1.50, 14.0, 11.0, 0.92, 0.80),
-    "new":      (0.55, 0.35, 1.00, 0.050, 1.45, 1.12, 1.30, 0.05, 1.30, 19.0, 13.6, 0.99, 0.90),
-    "special":  (3.00, 0.00, 4.00, 0.000, 3.00, 3.00, 3.00, 0.10, 5.00, 3.2, 3.2, 0.98, 0.95),
-    "vocational": (1.50, 0.00, 1.00, 0.000, 1.20, 1.00, 1.50, 0.05, 1.20, 14.0, 14.0, 0.95, 0.90),
+    #             rho2  rho3  rho4  rho5  rho6  rho7  ptr_p ptr_j deg_p deg_j
+    "flagship":   (3.50, 1.10, 1.06, 0.80, 1.12, 1.00, 20.5, 14.2, 0.97, 0.86),
+    "urban":      (1.30, 1.12, 1.10, 1.02, 1.14, 1.05, 19.0, 13.6, 0.96, 0.85),
+    "town":       (1.12, 1.15, 1.16, 1.08, 1.14, 1.12, 17.5, 12.6, 0.95, 0.84),
+    "rural":      (1.15, 1.25, 1.45, 1.75, 1.15, 1.30, 14.5, 11.2, 0.94, 0.82),
+    "point":      (1.00, 1.30, 1.40, 2.00, 1.10, 1.50, 14.0, 11.0, 0.92, 0.80),
+    "new":        (0.60, 1.10, 1.45, 1.25, 1.30, 1.30, 19.0, 13.6, 0.99, 0.90),
+    "special":    (3.00, 4.00, 3.00, 3.00, 3.00, 5.00, 3.2, 3.2, 0.98, 0.95),
+    "vocational": (1.50, 1.00, 1.20, 1.00, 1.50, 1.20, 14.0, 14.0, 0.95, 0.90),
 }
-GROUP_PARAMS = ("key", "key_tr", "r3", "r3_tr", "rho4", "rho5", "rho6", "r6_tr", "rho7", "ptr_p", "ptr_j", "deg_p",
-                "deg_j")
+GROUP_SD = {"rho2": 0.10, "rho3": 0.08, "rho4": 0.08, "rho5": 0.10, "rho6": 0.06, "rho7": 0.06, "ptr_p": 1.0,
+            "ptr_j": 0.8, "deg_p": 0.02, "deg_j": 0.04}
+# The one indicator a school is short of in 2021 (at 87–99% of the standard), by group; "" = none.
+WEAK = {"urban": {"R5": 0.45, "R4": 0.3, "R6": 0.15, "": 0.1},
+        "town": {"R2": 0.5, "R6": 0.35, "R4": 0.05, "R5": 0.05, "": 0.05},
+        "rural": {"R2": 0.45, "R6": 0.35, "R3": 0.1, "": 0.1},
+        "point": {"R6": 0.5, "": 0.5}}
+# Yearly change of the multiples: key teachers spread out of the flagship schools, weak items catch up.
+TRENDS = {"rho2_flagship": -0.24, "rho2_new": 0.3, "rho2_weak": 0.035, "rho2": 0.01, "rho3_weak": 0.03, "rho3": 0.01,
+          "rho6_weak": 0.045, "rho6": 0.03}
+N_DOUBLE_WEAK = 8  # schools short of a second indicator below 85% in 2021 (they fail until it is fixed)
+N_NO_KEY = 3  # village schools without any key teacher in 2021; one gains one per year
 GROWTH = {"flagship": 0.022, "urban": 0.02, "town": 0.012, "rural": -0.05, "point": -0.06, "new": 0.08,
           "special": 0.02, "vocational": 0.0}
 
 # Oversized classes (大班额) shrink year by year in crowded schools: target average class size by year.
-CROWDED_CLASS_SIZE = {"primary": {2021: 49.0, 2022: 47.5, 2023: 46.5, 2024: 45.5, 2025: 44.5},
-                      "junior": {2021: 55.0, 2022: 53.5, 2023: 52.0, 2024: 51.0, 2025: 49.5}}
+CROWDED_CLASS_SIZE = {"primary": {2021: 46.5, 2022: 45.8, 2023: 45.3, 2024: 44.8, 2025: 44.3},
+                      "junior": {2021: 51.5, 2022: 50.8, 2023: 50.3, 2024: 49.8, 2025: 49.3}}
 NORMAL_CLASS_SIZE = {"primary": 41.0, "junior": 46.0}
 
 # County-level schedules (values as the county reports them); later years repeat the last value.
@@ -117,7 +127,11 @@ ROTATION = {2021: (0.082, 0.24), 2022: (0.108, 0.15), 2023: (0.118, 0.25), 2024:
             2025: (0.13, 0.28)}  # (rotated / eligible, key among rotated)
 UNCERTIFIED = {2021: 3, 2022: 1}  # teachers without certificate in the private school
 RECOGNITION = {2021: 0.83, 2022: 0.855, 2023: 0.87, 2024: 0.88, 2025: 0.89}
-MONITORING_BETWEEN_SHARE = {2021: 0.17, 2024: 0.115}  # target between-school variance share of scores
+# Between-school share of score variance by year and grade (校际差异率 target: 2021 over 0.15, 2024 under) and
+# the county mean above 500 by subject (2024 语文 reaches level IV).
+MONITORING_BETWEEN_SHARE = {2021: {4: 0.165, 8: 0.192}, 2024: {4: 0.118, 8: 0.134}}
+MONITORING_SUBJECT_SPREAD = {"语文": 1.0, "数学": 1.06, "科学": 0.93}
+MONITORING_SUBJECT_SHIFT = {2021: {"语文": -4.0, "数学": 2.0, "科学": -6.0}, 2024: {"语文": 16.0, "数学": 6.0, "科学": 2.0}}
 SURVEY_ANSWERS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
 SURVEY_GROUPS = {  # expected responses, offset of favourable probability
     "学生": (190, 0.02), "家长": (250, -0.01), "教师": (120, 0.03), "校长": (30, 0.06),
@@ -261,29 +275,46 @@ def build_roster(seed: int = DEFAULT_SEED) -> pd.DataFrame:
     roster["growth"] = roster.get("growth", pd.Series(dtype=float)).fillna(default_growth)
     roster["draws"] = roster.get("draws", pd.Series(dtype=object)).apply(lambda d: d if isinstance(d, dict) else {})
 
-    # Design parameters: group level plus school noise.
+    # Design parameters: group level plus school noise; every level is then at or above the standard ...
     base = pd.DataFrame([GROUPS[g] for g in roster["group"]], columns=GROUP_PARAMS)
-    noise_sd = {"key": 0.22, "key_tr": 0.02, "r3": 0.12, "r3_tr": 0.01, "rho4": 0.10, "rho5": 0.12, "rho6": 0.10,
-                "r6_tr": 0.015, "rho7": 0.08, "ptr_p": 1.0, "ptr_j": 0.8, "deg_p": 0.02, "deg_j": 0.04}
     for p in GROUP_PARAMS:
-        scale = base[p].abs().clip(lower=0.2) if p.startswith(("rho", "key", "r3")) else 1.0
-        roster[p] = base[p] + rng.normal(0, 1, size=n) * noise_sd[p] * scale
-    roster["key"] = roster["key"].clip(lower=0)
-    for p in ("rho4", "rho5", "rho6", "rho7"):
-        roster[p] = roster[p].clip(lower=0.55)
+        scale = base[p] if p.startswith("rho") else 1.0
+        roster[p] = base[p] + rng.normal(0, 1, size=n) * GROUP_SD[p] * scale
     rural = roster["group"].isin(["rural", "point"])
     # Rural sports grounds and rooms vary far more than urban ones (old village sites, hillside land).
-    roster.loc[rural, "rho5"] = roster.loc[rural, "rho5"] * rng.lognormal(0, 0.35, size=int(rural.sum()))
-    roster.loc[rural, "rho4"] = roster.loc[rural, "rho4"] * rng.lognormal(0, 0.2, size=int(rural.sum()))
+    roster.loc[rural, "rho5"] = roster.loc[rural, "rho5"] * rng.lognormal(0, 0.3, size=int(rural.sum()))
+    roster.loc[rural, "rho4"] = roster.loc[rural, "rho4"] * rng.lognormal(0, 0.15, size=int(rural.sum()))
+    fixed = roster["group"].isin(["new", "special", "vocational"])  # one school each: no noise
+    roster.loc[fixed, list(GROUP_PARAMS)] = base.loc[fixed, list(GROUP_PARAMS)]
+    ordinary = ~roster["group"].isin(["flagship", "new", "special", "vocational"])
+    for p in ("rho2", "rho3", "rho4", "rho5", "rho6", "rho7"):
+        roster.loc[ordinary, p] = roster.loc[ordinary, p].clip(lower=1.05 if p == "rho6" else 1.02)
+    roster.loc[roster["group"] == "flagship", "rho5"] = rng.uniform(0.72, 0.95, size=int((roster["group"] == "flagship").sum()))
+    roster.loc[roster["school_name"] == f"{c}实验小学", "rho5"] = 0.6  # land-locked old campus
     roster[["deg_p", "deg_j"]] = roster[["deg_p", "deg_j"]].clip(upper=1.0)
+    # ... except the school's one weak indicator (short, above 85%), and a few schools with a second, deeper gap.
+    roster["weak"] = [rng.choice(list(WEAK[g]), p=list(WEAK[g].values())) if g in WEAK else "" for g in roster["group"]]
+    for ind in ("R2", "R3", "R4", "R5", "R6"):
+        mask = roster["weak"] == ind
+        roster.loc[mask, f"rho{ind[1]}"] = rng.uniform(0.87, 0.99, size=int(mask.sum()))
+    roster["weak2"] = ""
+    candidates = roster.index[roster["group"].isin(["town", "rural"]) & roster["weak"].isin(["R2", "R3", "R4"])]
+    double = rng.choice(candidates, size=min(N_DOUBLE_WEAK, len(candidates)), replace=False)
+    roster.loc[double, "weak2"] = "R6"
+    roster.loc[double, "rho6"] = rng.uniform(0.74, 0.84, size=len(double))
+    villages = roster.index[(roster["group"] == "rural") & roster["school_name"].str.endswith("村小学")
+                            & (roster["p0"] > 100) & (roster["closed"] == 0)]
+    no_key = rng.choice(villages, size=N_NO_KEY, replace=False)
+    roster["key_from"] = 0
+    roster.loc[no_key, "key_from"] = [2022, 2023, 2026]
 
     # Building projects (改扩建): crowded and town schools gain rooms and sports ground in one year.
     can_expand = roster["expand"] & roster["group"].isin(["flagship", "urban", "town"])
     roll = rng.random(n)
-    roster["expand_year"] = np.where(can_expand & (roll < np.where(roster["crowded"], 0.85, 0.45)),
+    roster["expand_year"] = np.where(can_expand & (roll < np.where(roster["crowded"], 0.9, 0.6)),
                                      rng.integers(2022, 2026, size=n), 0)
     roster["expand_r4"] = rng.uniform(0.08, 0.2, size=n)
-    roster["expand_r5"] = rng.uniform(0.25, 0.55, size=n)
+    roster["expand_r5"] = rng.uniform(0.4, 0.8, size=n)
 
     # Music/art rooms (G3): the year a school first has enough rooms of full size; 0 = not within 2021–2025.
     g3_years = np.array([2020, 2022, 2023, 2024, 2025, 0])
@@ -429,7 +460,8 @@ def facilities(roster: pd.DataFrame, year: int, seed: int = DEFAULT_SEED, profil
     rooms = roster["rho4"] * std["R4"] * w0 * np.where(expanded, 1 + roster["expand_r4"], 1)
     sports = roster["rho5"] * std["R5"] * w0 * np.where(expanded, 1 + roster["expand_r5"], 1)
     t = np.where(roster["opened"] > 0, year - roster["opened"], year - FIRST_YEAR).clip(min=0)
-    equipment_yuan = (roster["rho6"] + roster["r6_tr"] * t) * std["R6"] * w0
+    trend = np.where((roster["weak"] == "R6") | (roster["weak2"] == "R6"), TRENDS["rho6_weak"], TRENDS["rho6"])
+    equipment_yuan = (roster["rho6"] + trend * t) * std["R6"] * w0
     now = enrollment(roster, year, seed)
     w_now = _weighted(now, profile).astype(float)
     multimedia = np.ceil(roster["rho7"] * std["R7"] * np.maximum(w0, w_now) / 100)
@@ -546,8 +578,36 @@ def _stochastic_round(x: np.ndarray | float, rng: np.random.Generator) -> np.nda
     return np.floor(x + rng.random(size=x.shape)).astype(int)
 
 
-def teachers_table(roster: pd.DataFrame, schools: pd.DataFrame, year: int, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+def _rho_now(r: pd.Series, ind: str, t: int) -> float:
+    """A teacher multiple (R2/R3) of the standard ``t`` years after the base year."""
+    key = f"rho{ind[1]}"
+    if ind == "R2" and r["group"] in ("flagship", "new"):
+        step = TRENDS[f"rho2_{r['group']}"]
+    else:
+        step = TRENDS[f"{key}_weak"] if r["weak"] == ind else TRENDS[key]
+    return max(0.0, r[key] + step * t)
+
+
+def _whole_teachers(n: int, rho: float, standard: float, weak: bool) -> int:
+    """Teachers for ``rho`` × the standard per 100 pupils, in whole persons.
+
+    Rounded up, so a school at or above the standard never drops below it by rounding; a school whose weak
+    indicator this is gets the number rounded down when that still leaves it above 86% of the standard (a small
+    school cannot be "slightly short": one teacher fewer is a deep gap, so it is rounded up instead).
+    """
+    exact = n * rho * standard / 100
+    up = math.ceil(exact - 1e-9)
+    down = math.floor(exact + 1e-9)
+    if weak and rho < 1 and down < exact and down * 100 / n >= 0.86 * standard:
+        return down
+    return up
+
+
+def teachers_table(roster: pd.DataFrame, schools: pd.DataFrame, year: int, seed: int = DEFAULT_SEED,
+                   profile: dict | None = None) -> pd.DataFrame:
     """专任教师情况: one row per school and section taught (小学/初中/高中), ``columns.TEACHERS`` ids."""
+    profile = profile or load_profile(PROFILE)
+    res = profile["resources"]
     rng = _rng(seed, "teachers", year)
     info = roster.set_index("school_code")
     rows = []
@@ -559,23 +619,21 @@ def teachers_table(roster: pd.DataFrame, schools: pd.DataFrame, year: int, seed:
                                           ("senior", "高中", s.students_senior, s.classes_senior)):
             if n <= 0:
                 continue
+            std = section if section != "senior" else "junior"
             ptr = r["ptr_p"] if section == "primary" else r["ptr_j"]
             if r["group"] == "flagship":
                 ptr -= 0.25 * t  # the county recruits for its crowded schools
-            per_class = 1.3 if section == "primary" else 2.8
-            if r["group"] == "point":
-                per_class = 1.0
+            per_class = 1.0 if r["group"] == "point" else 1.3 if section == "primary" else 2.8
             teachers = max(int(round(n / ptr)), math.ceil(n_classes * per_class) if n < 400 else 0, 2)
             deg = r["deg_p"] if section == "primary" else r["deg_j"]
             deg = min(1.0, deg + (0.006 if section == "primary" else 0.015) * t)
             above = min(teachers, int(_stochastic_round(teachers * deg, rng)))
-            key_rate = max(0.0, r["key"] + r["key_tr"] * t)
-            key = min(teachers, int(_stochastic_round(n * key_rate / 100, rng)))
-            r3 = max(0.0, r["r3"] + r["r3_tr"] * t)
-            pma = int(_stochastic_round(n * r3 / 100, rng))
-            if r["group"] != "point" and teachers >= 4:
-                pma = max(pma, 1)
+            key = _whole_teachers(n, _rho_now(r, "R2", t), res["R2"][std], r["weak"] == "R2")
+            if r["key_from"] and year < r["key_from"]:
+                key = 0
+            pma = _whole_teachers(n, _rho_now(r, "R3", t), res["R3"][std], r["weak"] == "R3")
             pma = min(pma, max(0, teachers - 1))
+            key = min(key, teachers)
             pe = math.ceil(pma * 0.45)
             music = int(round((pma - pe) * 0.55))
             rows.append({"school_code": s.school_code, "section": zh, "teachers": teachers,
@@ -586,7 +644,7 @@ def teachers_table(roster: pd.DataFrame, schools: pd.DataFrame, year: int, seed:
 
     # Certificates (G12): a few uncertified teachers in the private school in the early years.
     out["certified_teachers"] = out["teachers"]
-    missing = _by_year(UNCERTIFIED, year) if year in UNCERTIFIED else 0
+    missing = UNCERTIFIED.get(year, 0)
     private = schools.loc[schools["ownership"] == "民办", "school_code"]
     if missing and len(private):
         i = out.index[out["school_code"] == private.iloc[0]][0]
@@ -685,31 +743,36 @@ def county_items_table(schools: pd.DataFrame, classes: pd.DataFrame, year: int) 
 def monitoring_table(roster: pd.DataFrame, schools: pd.DataFrame, year: int, seed: int = DEFAULT_SEED) -> pd.DataFrame:
     """质量监测: one row per tested student (grade 4 and 8, 语文/数学/科学) in sampled schools; empty off-cycle.
 
-    School effects (urban ahead, village schools behind, plus noise) give a between-school variance share near
-    ``MONITORING_BETWEEN_SHARE[year]``.
+    School effects (urban ahead, village schools behind, plus noise) are scaled so that the between-school share
+    of score variance is exactly ``MONITORING_BETWEEN_SHARE[year][grade]`` for every subject (before the scores
+    are rounded to 0.1): within-school residuals are centred on the school and scaled to the complementary share.
     """
     cols = ["school_code", "grade", "subject", "score"]
     if year not in MONITORING_YEARS:
         return pd.DataFrame(columns=cols)
     rng = _rng(seed, "monitoring", year)
-    share = MONITORING_BETWEEN_SHARE[year]
-    sd_total = 100.0
     place = schools["urban_rural"].map({"城区": 1.0, "镇区": 0.2, "乡村": -1.0}).to_numpy()
     rows = []
     for grade, col, n_schools in ((4, "students_primary", 14), (8, "students_junior", 10)):
         pool = schools[(schools[col] >= 60) & schools["school_type"].isin(
             ["小学", "九年一贯制学校", "初级中学", "完全中学"])]
-        pick = rng.choice(pool.index.to_numpy(), size=min(n_schools, len(pool)), replace=False,
-                          p=(pool[col] / pool[col].sum()).to_numpy())
-        pick = np.sort(pick)
-        structural = place[pick] * 0.55
-        effect = structural + rng.normal(0, 0.85, size=len(pick))
-        effect = (effect - effect.mean()) / effect.std() * math.sqrt(share) * sd_total
-        within_sd = math.sqrt(1 - share) * sd_total
+        pick = np.sort(rng.choice(pool.index.to_numpy(), size=min(n_schools, len(pool)), replace=False,
+                                  p=(pool[col] / pool[col].sum()).to_numpy()))
+        sizes = np.array([min(30, int(schools.at[i, col] / (6 if grade == 4 else 3))) for i in pick])
+        school_effect = place[pick] * 0.55 + rng.normal(0, 0.85, size=len(pick))
         for subject in SUBJECTS:
-            for i, e in zip(pick, effect, strict=True):
-                size = min(30, int(schools.at[i, col] * (1 / 6 if grade == 4 else 1 / 3)))
-                scores = np.clip(500 + e + rng.normal(0, within_sd, size=size), 150, 850)
+            share = MONITORING_BETWEEN_SHARE[year][grade] * MONITORING_SUBJECT_SPREAD[subject]
+            b = school_effect + rng.normal(0, 0.3, size=len(pick))  # subjects differ a little
+            b = b - np.average(b, weights=sizes)
+            between = float((sizes * b**2).sum())
+            w = [rng.normal(0, 1, size=k) for k in sizes]
+            w = [x - x.mean() for x in w]
+            within = float(sum((x**2).sum() for x in w))
+            scale_b = math.sqrt(share / between) * 100 * math.sqrt(sizes.sum())
+            scale_w = math.sqrt((1 - share) / within) * 100 * math.sqrt(sizes.sum())
+            mean = 500 + MONITORING_SUBJECT_SHIFT[year].get(subject, 0)
+            for i, bj, wj in zip(pick, b, w, strict=True):
+                scores = np.clip(mean + bj * scale_b + wj * scale_w, 150, 850)
                 rows += [(schools.at[i, "school_code"], grade, subject, f"{v:.1f}") for v in scores]
     return pd.DataFrame(rows, columns=cols)
 
@@ -733,7 +796,7 @@ def monitoring_results_table(scores: pd.DataFrame, year: int) -> pd.DataFrame:
     if scores.empty:
         return pd.DataFrame(columns=cols)
     shares = between_school_share(scores)
-    level = np.where(shares["mean"] >= 520, 4, 3)
+    level = np.where(shares["mean"] >= 510, 4, 3)
     return pd.DataFrame({"source": "国家", "year": year, "grade": shares["grade"], "subject": shares["subject"],
                          "achievement_level": level, "between_school_diff_rate": shares["share"].round(4)})[cols]
 
@@ -797,7 +860,7 @@ def generate_year(year: int, seed: int = DEFAULT_SEED, roster: pd.DataFrame | No
     students = enrollment(roster, year, seed)
     classes = classes_table(roster, students, year, seed)
     schools = schools_table(roster, year, seed, classes=classes, profile=profile)
-    teachers = teachers_table(roster, schools, year, seed)
+    teachers = teachers_table(roster, schools, year, seed, profile)
     monitoring = monitoring_table(roster, schools, year, seed)
     return {
         "schools": schools,

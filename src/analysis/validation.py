@@ -12,6 +12,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis.columns import SECTIONS_BY_TYPE, TABLES, Table
+from analysis.config import SECTION_ZH
 
 ISSUE_COLUMNS = ["file", "sheet", "row", "column", "value", "expected", "severity", "rule"]
 OUTLIER_FACTOR = 10  # a data-quality heuristic (not an evaluation threshold): >10× the county median is suspicious
@@ -169,7 +170,9 @@ def teacher_rules(teachers: pd.DataFrame, schools: pd.DataFrame, src) -> list[Is
         allowed = SECTIONS_BY_TYPE.get(types[r.school_code], ())
         if r.section and r.section not in allowed:
             f, s, h = _where(src, "section")
-            issues.append(Issue(f, s, r.source_row, h, r.section, f"与办学类型一致的学段（{'/'.join(allowed)}）",
+            allowed_zh = "/".join(SECTION_ZH[a] for a in allowed)
+            issues.append(Issue(f, s, r.source_row, h, SECTION_ZH.get(r.section, r.section),
+                                f"与办学类型一致的学段（{allowed_zh}）",
                                 "error", "section_type"))
         for field in TEACHER_SUBSETS:
             v, total = getattr(r, field), r.teachers
