@@ -190,21 +190,26 @@ def run_year(
 
 
 def _render(executed: dict, manifest: dict, out_dir: Path, progress: Callable[[str], None]) -> None:
-    """HTML reports from the executed notebooks (analysis.reporting); skipped when not installed yet."""
-    try:
-        from analysis import reporting
-    except ImportError:
-        progress("analysis.reporting not available: HTML reports skipped")
-        return
+    """HTML of every executed notebook, then the summary and audit reports (analysis.reporting)."""
+    from analysis import reporting
+
+    export = getattr(reporting, "notebook_html", None)
+    if export is None:
+        from nbconvert import HTMLExporter
+
+        exporter = HTMLExporter(embed_images=True)
+
+        def export(nb):
+            return exporter.from_notebook_node(nb)[0]
+    for name, nb in executed.items():
+        (out_dir / f"{name}.html").write_text(export(nb), encoding="utf-8")
     for path in reporting.render_reports(executed, manifest, out_dir):
         progress(f"  wrote {path.name}")
 
 
 def _write_index(reports_root: Path, processed_root: Path) -> None:
-    try:
-        from analysis import reporting
-    except ImportError:
-        return
+    from analysis import reporting
+
     reporting.write_index(reports_root, processed_root)
 
 
