@@ -309,6 +309,11 @@ def split_example(schools: pd.DataFrame, sections: pd.DataFrame, school_code: st
     return "\n".join(lines)
 
 
+def _plain(value: float) -> str:
+    """A stock for display in a formula: whole numbers without decimals, split stocks with two."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
 def worked_example(school_indicators: pd.DataFrame, school_code: str, profile: dict) -> pd.DataFrame:
     """Every indicator of one school worked through: formula with its inputs, value, standard, ratio, met."""
     rows = []
@@ -319,6 +324,6 @@ def worked_example(school_indicators: pd.DataFrame, school_code: str, profile: d
             per = f" × {spec['per']}" if spec["per"] != 1 else ""
             value, std = getattr(r, ind), getattr(r, f"{ind}_std")
             rows.append({"学段": "小学" if r.section == "primary" else "初中", "指标": ind, "名称": spec["short"],
-                         "算式": f"{stock:,.4g}{per} ÷ {r.students} 人", "计算值": value, "标准": std,
+                         "算式": f"{_plain(stock)}{per} ÷ {r.students} 人", "计算值": value, "标准": std,
                          "达标率": value / std, "达标": bool(value >= std * (1 - REL_TOL))})
     return pd.DataFrame(rows)

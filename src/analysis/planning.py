@@ -235,3 +235,27 @@ def school_summary(actions: pd.DataFrame) -> pd.DataFrame:
     out = g.agg(priority=("priority", "min"), n_actions=("indicator", "size"),
                 indicators=("indicator", lambda s: "、".join(s))).reset_index()
     return out.sort_values(["priority", "n_actions"], ascending=[True, False], kind="stable").reset_index(drop=True)
+
+
+def milestone_actions(result, history, profile: dict) -> pd.DataFrame:
+    """Action lists for every milestone of a :class:`analysis.projection.Projection` (central projection and
+    projected CV status); without a projection, one list for the base year from the observed values."""
+    from analysis.projection import county_measures, passes
+
+    frames = []
+    if result.central is not None:
+        cv_rows = result.rows[(result.rows["level"] == "county") & result.rows["indicator"].str.endswith("_cv")]
+        for m in result.milestones:
+            y = int(m["year"])
+            values = result.central[result.central["year"] == y]
+            status = cv_rows[cv_rows["year"] == y][["section", "indicator", "status"]]
+            frames.append(action_list(values, profile, status, milestone_year=y))
+    else:
+        values = history.school_indicators[history.base_year]
+        cv = county_measures(values, profile)
+        cv = cv[cv["indicator"].str.endswith("_cv")]
+        cv = cv.assign(passed=[bool(passes(v, t, c)) for v, t, c in
+                               zip(cv["value"], cv["threshold"], cv["comparator"], strict=True)])
+        frames.append(action_list(values, profile, cv[["section", "indicator", "passed"]],
+                                  milestone_year=history.base_year))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ACTION_COLUMNS)

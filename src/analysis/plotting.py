@@ -12,9 +12,12 @@ import base64
 import html
 import io
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
+import matplotlib
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.figure import Figure
@@ -110,10 +113,20 @@ def _configure_notebook_display(params: dict) -> None:
     select_figure_formats(shell, {"png"}, **kwargs)
 
 
+@contextmanager
+def chart_context() -> Iterator[None]:
+    """The set-up of :func:`setup_plotting` for one block only (package code that draws without a notebook)."""
+    with matplotlib.rc_context(rc_params()), warnings.catch_warnings():
+        warnings.filterwarnings("error", message=MISSING_GLYPH)
+        yield
+
+
 def figure_png(fig: Figure, dpi: float | None = None) -> bytes:
     """PNG bytes of ``fig`` (tight box, no metadata stamp). A glyph missing from the fonts raises."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", metadata=PNG_METADATA, facecolor="white")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=MISSING_GLYPH)
+        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", metadata=PNG_METADATA, facecolor="white")
     return buffer.getvalue()
 
 

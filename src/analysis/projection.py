@@ -15,15 +15,22 @@ Method (每一步都可由审核人员复算)
 * **Enrollment (在校生预测)**, per school and section, from ``classes.csv`` (students by grade):
   cohort progression (年级递进) ``grade g+1 in year t+1 = grade g in year t × rate_g``. The school's rate is
   pooled over the observed year pairs and shrunk towards the county rate where the school is small:
-  ``rate = (Σ next-grade pupils + k·county_rate) / (Σ pupils + k)`` with ``k = shrinkage_students``. The entry
-  grade (grade 1, grade 7, grade 10) follows its own trend (mean annual change, never below 0) unless an intake
-  file is given. The section total is scaled to the school table: ``students_t = students_Y × Σgrades_t / Σgrades_Y``.
-  Without grade data for a school-section: trend fallback on its student count (mean annual change, ≥ 0).
+  ``rate = (Σ next-grade pupils + k·county_rate) / (Σ pupils + k)`` with ``k = shrinkage_students``. Entrants to
+  the first grade (grade 1, 7, 10) = county entrants × the school's mean share of them; county entrants follow
+  their mean annual growth rate (on ``log(1 + n)``). A school's own intake trend is deliberately not used: a few
+  years of small, noisy counts extrapolate to zero or explode within five years. The price: a school whose share
+  is steadily rising or falling is held at its mean share (the band, which draws single years' shares, shows part
+  of that). An intake file replaces the entrants it gives. The section total is scaled to the school table: ``students_t = students_Y × Σgrades_t /
+  Σgrades_Y``. Without grade data for a school-section: its student count follows its own growth rate.
   Projected headcounts are whole pupils (rounded) before indicators are computed.
 * **Resource stocks (资源存量)**: every facility stock of the school table (areas, equipment value in yuan,
   multimedia rooms) and every teacher count of the teacher table follow their own trend = the mean annual
   change over the last ``trend_window_years`` years, anchored on the current year's value, never below 0. Where a
   planned-investment file gives amounts for a school and field, the plan replaces the trend for that field.
+* **Guarantee rules per school (G3, G4, G5)**: the compliant-school shares ``G3_share`` (music/art rooms),
+  ``G4_share`` (school size) and ``G5_share`` (class size, past years only) use the step-04 checks of
+  :mod:`analysis.guarantee`; in projected years classes follow the pupils at the school's current mean class size
+  and room counts and areas follow their trend.
 * **Indicators (指标)**: for each future year the projected school table and teacher table go through exactly the
   same code as the current year (``analysis.indicators.evaluate``: exclusions, 1:1.1 splits, value = stock × per /
   students, 6-of-7 rule) and ``analysis.variation.cv_table``. CVs and compliant shares are therefore computed
@@ -62,8 +69,9 @@ threshold; empty otherwise). Indicator names:
   the 6-of-7 rule; threshold 1), ``students``;
 * county rows: ``R1``… (enrollment-weighted mean; threshold = standard, informational, no status), ``R1_cv``…
   (CV; threshold = limit), ``R1_share``… (share of school-sections meeting the standard), ``school_pass_share``
-  (share meeting the 6-of-7 rule; threshold 1 = 校校达标 every school), ``students``, ``n_schools``, and county
-  items by ``item_id`` (numeric values only; threshold and comparator from ``items.csv``).
+  (share meeting the 6-of-7 rule; threshold 1 = 校校达标 every school), ``students``, ``n_schools``;
+  section empty: ``G3_share``, ``G4_share``, ``G5_share`` (threshold 1) and county items by ``item_id``
+  (numeric values only; threshold and comparator from ``items.csv``).
 """
 
 from __future__ import annotations
@@ -110,6 +118,16 @@ def method_settings(profile: dict) -> dict:
     out = dict(METHOD)
     out.update(profile.get("projection") or {})
     return out
+
+
+def method_table(settings: dict) -> pd.DataFrame:
+    """The method settings in Chinese, for the notebook (方法参数)."""
+    lo, hi = settings["band"]
+    rows = {"最少历史年数": settings["min_history_years"], "趋势窗口（年）": settings["trend_window_years"],
+            "模拟次数": settings["replicates"], "随机种子": settings["seed"], "区间分位数": f"{lo:.0%}—{hi:.0%}",
+            "升级率收缩系数 k（人）": settings["shrinkage_students"],
+            "认定并入的最低学生转移比例": f"{settings['merge_min_share']:.0%}"}
+    return pd.DataFrame({"参数": list(rows), "取值": [str(v) for v in rows.values()]})
 
 
 # ----------------------------------------------------------------------------------------------- reading (edge)
@@ -396,12 +414,69 @@ def item_panel(items_by_year: dict[int, pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
 
 
+SCHOOL_RULES = ("G3", "G4", "G5")  # per-school guarantee rules with a compliant-school share (003 targets)
+_RULE_COLUMNS = {"G3": ["classes_primary", "classes_junior", "music_rooms", "music_rooms_m2", "music_rooms_m2_basis",
+                        "art_rooms", "art_rooms_m2", "art_rooms_m2_basis"],
+                 "G4": ["students_primary", "students_junior"]}
+
+
+def school_rule_flags(schools: pd.DataFrame, classes: pd.DataFrame | None, profile: dict) -> pd.DataFrame:
+    """Per school: does it meet G3 (music/art rooms), G4 (school size), G5 (every class within the cap)?
+
+    Uses the step-04 functions of :mod:`analysis.guarantee`. Schools in the R1–R7 scope (teaching points below
+    the minimum left out, as in 003's "50人以上教学点"); NaN where the data (or the profile's ``guarantee``
+    section) do not allow the check.
+    """
+    from analysis import guarantee
+
+    scope = guarantee.rule_scope(schools, profile, small_points=False) if "guarantee" in profile else (
+        _compulsory_students(schools) > 0)
+    out = schools.loc[scope, ["school_code", "school_type", "urban_rural"]].copy()
+    out["students"] = _compulsory_students(schools)[scope]
+    for rule in SCHOOL_RULES:
+        out[rule] = np.nan
+    if "guarantee" not in profile or out.empty:
+        return out.reset_index(drop=True)
+    index = out.set_index("school_code").index
+    if all(c in schools for c in _RULE_COLUMNS["G3"]):
+        rooms = guarantee.music_art_rooms(schools, profile)
+        if len(rooms):
+            ok = rooms.set_index("school_code")
+            out["G3"] = ok["passed"].where(ok["status"] != guarantee.MISSING).reindex(index).to_numpy(dtype=float)
+    sizes = guarantee.school_size(schools, profile)
+    if len(sizes):
+        out["G4"] = sizes.set_index("school_code")["passed"].reindex(index).to_numpy(dtype=float)
+    if classes is not None and len(classes):
+        sized = guarantee.class_sizes(classes, schools, profile)
+        over = sized.groupby("school_code")["oversized"].any()
+        out["G5"] = (~over.reindex(index).astype("boolean")).astype(float).to_numpy()
+    return out.reset_index(drop=True)
+
+
+def rule_shares(flags: pd.DataFrame, profile: dict, by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """County rows ``G3_share``… : share of schools meeting the rule (threshold 1: every school, 15项均须达到)."""
+    frames = []
+    for rule in SCHOOL_RULES:
+        part = flags[flags[rule].notna()]
+        if part.empty:
+            continue
+        if by:
+            share = part.groupby(list(by), sort=False)[rule].mean().reset_index(name="value")
+        else:
+            share = pd.DataFrame({"value": [part[rule].mean()]})
+        frames.append(share.assign(indicator=f"{rule}_share", section="", threshold=1.0, comparator=">="))
+    cols = [*by, "section", "indicator", "value", "threshold", "comparator"]
+    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+
+
 def observed_rows(history: History, profile: dict) -> pd.DataFrame:
     """Past years in the long projection layout (status ``observed``, no band)."""
     frames = []
     for y, si in sorted(history.school_indicators.items()):
         frames.append(_school_rows(si.assign(year=y), profile))
         frames.append(county_measures(si, profile).assign(year=y, level="county", school_code="", school_name=""))
+        flags = school_rule_flags(history.schools[y], history.classes.get(y), profile)
+        frames.append(rule_shares(flags, profile).assign(year=y, level="county", school_code="", school_name=""))
     items = item_panel(history.items)
     if len(items):
         frames.append(items.assign(level="county", school_code="", school_name="", section="",
@@ -438,15 +513,21 @@ def draw_pairs(n_pairs: int, horizon: int, settings: dict) -> np.ndarray:
     return rng.integers(0, n_pairs, size=(settings["replicates"], horizon))
 
 
-def trend_paths(values: np.ndarray, years: list[int], draws: np.ndarray, breaks: np.ndarray | None = None
-                ) -> tuple[np.ndarray, np.ndarray]:
+def trend_paths(values: np.ndarray, years: list[int], draws: np.ndarray, breaks: np.ndarray | None = None,
+                growth: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Trend projection of K series observed in ``years`` (K × len(years), NaN = not observed).
 
     Central: ``last + h × mean annual change`` for h = 1…H; replicate b: ``last + Σ_{m≤h} change[pair b,m]``
     (a missing change takes the series' mean change). ``breaks`` (K × pairs, True = structural break) drops a
-    change. Never below 0. Returns ``(central K×H, replicates B×K×H)``.
+    change. Returns ``(central K×H, replicates B×K×H)``; callers floor stocks at 0.
+
+    ``growth=True`` (pupil counts): the same on ``log(1 + x)``, i.e. the mean annual *growth rate*, so a shrinking
+    intake decays geometrically instead of reaching zero on a straight line; zeros are allowed.
     """
     values = np.asarray(values, dtype=float)
+    if growth:
+        central, reps = trend_paths(np.log1p(np.maximum(values, 0)), years, draws, breaks)
+        return np.maximum(np.expm1(central), 0), np.maximum(np.expm1(reps), 0)
     gaps = np.diff(np.asarray(years, dtype=float))
     delta = np.diff(values, axis=1) / gaps
     if breaks is not None:
@@ -460,7 +541,7 @@ def trend_paths(values: np.ndarray, years: list[int], draws: np.ndarray, breaks:
     steps = np.arange(1, horizon + 1)
     central = last[:, None] + slope[:, None] * steps[None, :]
     reps = last[None, :, None] + np.cumsum(filled[:, draws], axis=2).transpose(1, 0, 2)
-    return np.maximum(central, 0), np.maximum(reps, 0)
+    return central, reps
 
 
 def _breaks_mask(codes: list[str], years: list[int], breaks: set[tuple[str, int]]) -> np.ndarray:
@@ -591,7 +672,7 @@ def project_enrollment(history: History, years: list[int], draws: np.ndarray, se
             series = pd.DataFrame({y: history.schools[y].set_index("school_code")[col].astype(float)
                                    if col in history.schools[y] else np.nan for y in window}).reindex(trend)
             t_central, t_reps = trend_paths(series.to_numpy(), window, draws,
-                                            _breaks_mask(trend, window, breaks))
+                                            _breaks_mask(trend, window, breaks), growth=True)
             centrals.append(t_central)
             reps.append(t_reps)
             keys += [(c, section, "trend") for c in trend]
@@ -604,11 +685,10 @@ def project_enrollment(history: History, years: list[int], draws: np.ndarray, se
 
 def _cohort_paths(tr: dict, schools: list[str], base: int, window: list[int], draws: np.ndarray,
                   years: list[int], breaks: set, intake: pd.DataFrame | None, section: str):
-    grades = tr["grades"]
     r_central, r_pair, table = _rate_arrays(tr, schools)
     v0 = tr["wide"][base].reindex(schools).fillna(0).to_numpy()
-    entry = pd.DataFrame({y: tr["wide"][y][grades[0]] for y in window}).reindex(schools).to_numpy()
-    e_central, e_reps = trend_paths(entry, window, draws, _breaks_mask(schools, window, breaks))
+    e_central, e_reps, shares = intake_paths(tr, schools, window, draws, breaks)
+    table = table.merge(shares, on="school_code", how="left")
     if intake is not None:
         given = intake[intake["section"] == section].set_index(["school_code", "year"])["students"]
         for i, c in enumerate(schools):
@@ -633,6 +713,33 @@ def _cohort_paths(tr: dict, schools: list[str], base: int, window: list[int], dr
     return central, reps, table
 
 
+def intake_paths(tr: dict, schools: list[str], window: list[int], draws: np.ndarray, breaks: set
+                 ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Entrants to the section's first grade (起始年级新生) per school: county entrants × the school's share.
+
+    County entrants follow their mean annual growth rate (on ``log(1 + n)``); a school's share is its mean share
+    of county entrants over the window (years before a merge into it are left out). A school's own intake trend
+    is not used: with a few years of small, noisy counts it extrapolates to zero or explodes. Replicate b takes
+    the county change and the school's share of the drawn year. Returns ``(central I×H, replicates B×I×H,
+    table of shares)``.
+    """
+    entry_grade = tr["grades"][0]
+    county = np.array([tr["wide"][y][entry_grade].sum() for y in window], dtype=float)
+    entry = pd.DataFrame({y: tr["wide"][y][entry_grade] for y in window}).reindex(schools)
+    for c, y in breaks:
+        if c in entry.index:
+            entry.loc[c, [w for w in window if w < y]] = np.nan
+    share = entry.to_numpy() / np.where(county > 0, county, np.nan)[None, :]
+    seen = ~np.isnan(share)
+    mean = np.where(seen.any(axis=1), np.where(seen, share, 0).sum(axis=1) / np.maximum(seen.sum(axis=1), 1), 0.0)
+    c_central, c_reps = trend_paths(county[None, :], window, draws, growth=True)
+    by_pair = np.where(seen[:, 1:], share[:, 1:], mean[:, None])  # share in the later year of each pair
+    central = mean[:, None] * c_central[0][None, :]
+    reps = by_pair[:, draws].transpose(1, 0, 2) * c_reps[:, 0, :][:, None, :]
+    table = pd.DataFrame({"school_code": schools, "intake_share": mean})
+    return central, reps, table
+
+
 def project_stocks(frames_by_year: dict[int, pd.DataFrame], key: list[str], fields: list[str], keys: pd.DataFrame,
                    years: list[int], draws: np.ndarray, settings: dict, breaks: set[tuple[str, int]] = frozenset(),
                    plan: pd.DataFrame | None = None) -> dict[str, Paths]:
@@ -647,14 +754,16 @@ def project_stocks(frames_by_year: dict[int, pd.DataFrame], key: list[str], fiel
         series = pd.DataFrame({y: frames_by_year[y].set_index(key)[f].astype(float) if f in frames_by_year[y]
                                else np.nan for y in window}).reindex(idx)
         central, reps = trend_paths(series.to_numpy(), window, draws, _breaks_mask(codes, window, breaks))
+        central, reps = np.maximum(central, 0), np.maximum(reps, 0)  # a stock is never negative
         if plan is not None:
             rows = plan[plan["field"] == f]
             last = series[base].to_numpy()
             for k_vals, grp in rows.groupby(key, sort=False):
                 k_vals = k_vals if isinstance(k_vals, tuple) else (k_vals,)
-                if k_vals not in idx:
+                label = k_vals if len(key) > 1 else k_vals[0]
+                if label not in idx:
                     continue
-                i = idx.get_loc(k_vals)
+                i = idx.get_loc(label)
                 add = np.array([grp.loc[(grp["year"] > base) & (grp["year"] <= y), "amount"].sum() for y in years])
                 central[i] = reps[:, i] = np.maximum(np.nan_to_num(last[i]) + add, 0)
         out[f] = Paths(keys, list(years), central, reps)
@@ -678,6 +787,7 @@ class Projection:
     central: pd.DataFrame | None = None      # evaluated projected school-sections, central scenario
     enrollment_only: pd.DataFrame | None = None  # stocks frozen at the base year, students projected
     replicates: pd.DataFrame | None = None   # evaluated replicates (``scenario`` 0…B-1)
+    rule_flags: pd.DataFrame | None = None   # G3/G4 per projected school, year and scenario (central = -1)
     notes: list[str] = field(default_factory=list)
 
     def frame(self) -> pd.DataFrame:
@@ -716,7 +826,9 @@ def project(history: History, profile: dict, planned: pd.DataFrame | None = None
     enrollment, rates = project_enrollment(history, years, draws, settings, breaks, intake)
     schools_y, teachers_y = history.schools[base], history.teachers[base]
     school_keys = schools_y[["school_code"]].reset_index(drop=True)
-    facility = [f for f in profile["split_fields"] if f in schools_y]
+    # facility stocks of the indicators, plus the music/art rooms of G3 (counts and areas)
+    g3_stocks = ("music_rooms", "music_rooms_m2", "art_rooms", "art_rooms_m2")
+    facility = [f for f in (*profile["split_fields"], *g3_stocks) if f in schools_y]
     plan_f = planned[planned["kind"] == "facility"] if planned is not None else None
     plan_t = planned[planned["kind"] == "teacher"] if planned is not None else None
     stocks = project_stocks(history.schools, ["school_code"], facility, school_keys, years, draws, settings,
@@ -731,6 +843,7 @@ def project(history: History, profile: dict, planned: pd.DataFrame | None = None
     schools_s, teachers_s = scenario_inputs(schools_y, teachers_y[teachers_y["section"].isin(SECTIONS)],
                                             enrollment, stocks, t_stocks, teacher_keys, years)
     values, _ = evaluate(schools_s, teachers_s, profile)
+    result.rule_flags = _decode(school_rule_flags(schools_s, None, profile))
     parts = values["school_code"].str.split(SEP, expand=True)
     values = values.assign(school_code=parts[0], year=parts[1].astype(int), scenario=parts[2].astype(int))
     result.enrollment, result.rates = enrollment, rates
@@ -745,6 +858,14 @@ def project(history: History, profile: dict, planned: pd.DataFrame | None = None
 
 
 CENTRAL, FROZEN, FIRST_REP = 0, 1, 2  # scenario ids in the stacked evaluation
+
+
+def _decode(frame: pd.DataFrame) -> pd.DataFrame:
+    """``code|year|scenario`` keys back to columns; scenario renumbered: central −1, frozen −2, replicates 0…"""
+    parts = frame["school_code"].str.split(SEP, expand=True)
+    scen = parts[2].astype(int)
+    scen = np.where(scen == CENTRAL, -1, np.where(scen == FROZEN, -2, scen - FIRST_REP))
+    return frame.assign(school_code=parts[0], year=parts[1].astype(int), scenario=scen)
 
 
 def scenario_inputs(schools: pd.DataFrame, teachers: pd.DataFrame, enrollment: Paths, stocks: dict[str, Paths],
@@ -788,6 +909,14 @@ def scenario_inputs(schools: pd.DataFrame, teachers: pd.DataFrame, enrollment: P
         cen[have] = enrollment.central[part.to_numpy()][sel]
         rep[:, have] = enrollment.reps[:, part.to_numpy()][:, sel]
         out_s[col] = stack(cen, rep, cen)
+        classes = col.replace("students_", "classes_")
+        if classes in sch:
+            # classes follow the pupils at the school's current mean class size (for G3's rooms per 12 classes)
+            size = (sch[col].astype(float) / sch[classes].astype(float)).where(sch[classes] > 0)
+            per = np.tile(size.to_numpy(), h_n * n_sc)  # rows are ordered (year, scenario, school)
+            n = out_s[col].to_numpy(dtype=float)
+            out_s[classes] = np.where(np.isnan(per), out_s[classes].astype(float),
+                                      np.ceil(n / per * (1 - REL_TOL)))
     for f, p in stocks.items():
         frozen = np.repeat(sch[f].astype(float).to_numpy()[:, None], h_n, axis=1)
         out_s[f] = stack(p.central, p.reps, frozen)
@@ -821,6 +950,13 @@ def _projected_rows(result: Projection, history: History, profile: dict, setting
     county = county_c.merge(band_c, on=["year", "section", "indicator"], how="left").assign(
         level="county", school_code="", school_name="")
     frames = [school, county]
+    flags = result.rule_flags
+    rules_c = rule_shares(flags[flags["scenario"] == -1], profile, by=("year",))
+    if len(rules_c):
+        rules_r = rule_shares(flags[flags["scenario"] >= 0], profile, by=("year", "scenario"))
+        band_g = _band(rules_r, ["year", "section", "indicator"], ["value"], settings)
+        frames.append(rules_c.merge(band_g, on=["year", "section", "indicator"], how="left").assign(
+            level="county", school_code="", school_name=""))
     items = _projected_items(history, result.years, settings)
     if items is not None:
         frames.append(items)
@@ -849,6 +985,7 @@ def _projected_items(history: History, years: list[int], settings: dict) -> pd.D
         return None
     draws = draw_pairs(len(window) - 1, len(years), settings)
     central, reps = trend_paths(wide.to_numpy(), window, draws)
+    central, reps = np.maximum(central, 0), np.maximum(reps, 0)
     last = items[items["year"] == window[-1]].set_index("item_id")
     thr = last["threshold"].reindex(wide.index)
     # rates (all observed values and the threshold within [0, 1]) stay within [0, 1]
@@ -988,7 +1125,7 @@ def falling_out(result: Projection, observed: pd.DataFrame) -> pd.DataFrame:
     value and projects only students, so a failure there is caused by enrollment alone.
     """
     cols = ["school_code", "school_name", "section", "milestone_year", "students_base", "students_projected",
-            "change", "fails_enrollment_only", "fails_central", "newly_missed", "reason"]
+            "change", "fails_central", "newly_missed", "reason"]
     if result.enrollment_only is None:
         return pd.DataFrame(columns=cols)
     now = observed[["school_code", "section", "students", "school_pass", "missed"]].rename(
@@ -1006,8 +1143,7 @@ def falling_out(result: Projection, observed: pd.DataFrame) -> pd.DataFrame:
             new = [i for i in str(r.missed).split(";") if i and i not in base_missed]
             out.append({"school_code": r.school_code, "school_name": r.school_name, "section": r.section,
                         "milestone_year": y, "students_base": r.students_base, "students_projected": r.students,
-                        "change": r.students - r.students_base, "fails_enrollment_only": True,
-                        "fails_central": not bool(r.pass_central) if pd.notna(r.pass_central) else True,
+                        "change": r.students - r.students_base, "fails_central": not bool(r.pass_central) if pd.notna(r.pass_central) else True,
                         "newly_missed": ";".join(new), "reason": r.reason})
     return pd.DataFrame(out, columns=cols)
 
@@ -1059,48 +1195,123 @@ def compliant_share(values: pd.DataFrame, indicators: list[str], scope: str, by:
     return pd.DataFrame({"share": [met.mean() if len(met) else np.nan], "n_schools": [len(met)]})
 
 
+def _rule_share(flags: pd.DataFrame, rules: list[str], scope: str, by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Share of schools in ``scope`` meeting every per-school rule in ``rules`` (G3/G4/G5 flags)."""
+    part = flags[scope_mask(flags, scope)]
+    part = part[part[rules].notna().all(axis=1)]
+    met = (part[rules] == 1).all(axis=1)
+    frame = part[list(by)].assign(met=met.to_numpy())
+    if by:
+        g = frame.groupby(list(by), sort=False)["met"]
+        return g.mean().reset_index(name="share").merge(g.size().reset_index(name="n_schools"), on=list(by))
+    return pd.DataFrame({"share": [met.mean() if len(met) else np.nan], "n_schools": [len(met)]})
+
+
+def _target_share(inds: list[str], scope: str, year: int, history: History, result: Projection, profile: dict,
+                  _flags: dict) -> dict:
+    """kind, share, low, high, n_schools, note of one (indicator set, scope, year)."""
+    resources, rules = set(indicator_ids(profile)), set(SCHOOL_RULES)
+    lo, hi = method_settings(profile)["band"]
+    out = {"kind": "", "share": np.nan, "low": np.nan, "high": np.nan, "n_schools": np.nan, "note": ""}
+    if set(inds) <= resources:
+        if year in history.school_indicators:
+            s = compliant_share(history.school_indicators[year], inds, scope).iloc[0]
+            return out | {"kind": "observed", "share": s["share"], "n_schools": s["n_schools"]}
+        if result.central is not None and year in result.years:
+            c = compliant_share(result.central[result.central["year"] == year], inds, scope).iloc[0]
+            r = compliant_share(result.replicates[result.replicates["year"] == year], inds, scope,
+                                by=("scenario",))["share"]
+            return out | {"kind": "projected", "share": c["share"], "n_schools": c["n_schools"],
+                          "low": min(r.quantile(lo), c["share"]), "high": max(r.quantile(hi), c["share"])}
+        return out | {"note": "该年份既无实际数据也不在预测范围内"}
+    if set(inds) <= rules:
+        if year in history.schools:
+            if year not in _flags:
+                _flags[year] = school_rule_flags(history.schools[year], history.classes.get(year), profile)
+            s = _rule_share(_flags[year], inds, scope).iloc[0]
+            if not s["n_schools"]:
+                return out | {"note": f"{'、'.join(inds)}缺少逐校数据，无法计算"}
+            return out | {"kind": "observed", "share": s["share"], "n_schools": s["n_schools"]}
+        if result.rule_flags is not None and year in result.years:
+            if "G5" in inds:
+                return out | {"note": "G5班额取决于分班，本步骤不预测；见第04步"}
+            f = result.rule_flags[result.rule_flags["year"] == year]
+            c = _rule_share(f[f["scenario"] == -1], inds, scope).iloc[0]
+            if not c["n_schools"]:
+                return out | {"note": f"{'、'.join(inds)}缺少逐校数据，无法预测"}
+            r = _rule_share(f[f["scenario"] >= 0], inds, scope, by=("scenario",))["share"]
+            return out | {"kind": "projected", "share": c["share"], "n_schools": c["n_schools"],
+                          "low": min(r.quantile(lo), c["share"]), "high": max(r.quantile(hi), c["share"])}
+        return out | {"note": "该年份既无实际数据也不在预测范围内"}
+    unknown = sorted(set(inds) - resources - rules)
+    return out | {"note": f"{'、'.join(unknown) or '混合指标'}不是逐校可计算的指标（资源指标与G3/G4/G5不能组合），"
+                          "本步骤不比较"}
+
+
 def target_comparison(targets: pd.DataFrame | None, history: History, result: Projection, profile: dict
                       ) -> pd.DataFrame:
     """The county's own yearly targets (年度目标) against actual shares (past years) and projected shares.
 
-    Observed years: ``met`` / ``not_met``. Projected years: on_track / at_risk / off_track from the band of the
-    replicate shares. Indicators this step cannot compute per school (G3, G4) get a note instead.
+    Resource indicators (R1–R7, combinations such as ``R4+R5``): share of evaluated school-sections meeting all
+    of them. G3/G4/G5: share of schools meeting the step-04 rule (G5 is compared for past years only).
+    Observed years: ``met`` / ``not_met``. Projected years: on_track / at_risk / off_track from the band.
     """
     cols = ["indicator", "scope", "year", "target_share", "kind", "share", "low", "high", "n_schools", "status",
             "status_zh", "note"]
     if targets is None or targets.empty:
         return pd.DataFrame(columns=cols)
-    settings = method_settings(profile)
-    known = set(indicator_ids(profile))
+    flags: dict = {}
     out = []
     for r in targets.itertuples(index=False):
         scope = "" if pd.isna(getattr(r, "scope", "")) else str(r.scope)
-        inds = target_indicators(r.indicator)
-        row = {"indicator": r.indicator, "scope": scope or "全部", "year": int(r.year),
-               "target_share": float(r.target_share), "kind": "", "share": np.nan, "low": np.nan,
-               "high": np.nan, "n_schools": np.nan, "status": "", "note": ""}
         scope_mask(history.school_indicators[history.base_year].head(0), scope)  # validates the label
-        if not set(inds) <= known:
-            row["note"] = f"{'、'.join(sorted(set(inds) - known))}不是逐校资源指标，由第04步逐项判定，本步骤不预测"
-        elif row["year"] in history.school_indicators:
-            s = compliant_share(history.school_indicators[row["year"]], inds, scope).iloc[0]
-            row.update(kind="observed", share=s["share"], n_schools=s["n_schools"])
-            row["status"] = "met" if passes(s["share"], row["target_share"], ">=", REL_TOL) else "not_met"
-        elif result.central is not None and row["year"] in result.years:
-            c = compliant_share(result.central[result.central["year"] == row["year"]], inds, scope).iloc[0]
-            reps = result.replicates[result.replicates["year"] == row["year"]]
-            s = compliant_share(reps, inds, scope, by=("scenario",))
-            lo, hi = settings["band"]
-            row.update(kind="projected", share=c["share"], n_schools=c["n_schools"],
-                       low=float(s["share"].quantile(lo)), high=float(s["share"].quantile(hi)))
+        row = {"indicator": r.indicator, "scope": scope or "全部", "year": int(r.year),
+               "target_share": float(r.target_share)}
+        row |= _target_share(target_indicators(r.indicator), scope, int(r.year), history, result, profile, flags)
+        if row["kind"] == "observed":
+            row["status"] = "met" if passes(row["share"], row["target_share"], ">=", REL_TOL) else "not_met"
+        elif row["kind"] == "projected":
             row["status"] = band_status([row["low"]], [row["high"]], [row["share"]], [row["target_share"]],
                                         ">=", REL_TOL)[0]
         else:
-            row["note"] = "该年份既无实际数据也不在预测范围内"
+            row["status"] = ""
         out.append(row)
     frame = pd.DataFrame(out)
     frame["status_zh"] = frame["status"].map({**STATUS_ZH, "met": "已达成", "not_met": "未达成"}).fillna("")
     return frame[cols]
+
+
+def enrollment_table(result: Projection, history: History) -> pd.DataFrame:
+    """Students per school and section: the base year and every projected year (central), with the method."""
+    if result.enrollment is None:
+        return pd.DataFrame()
+    frame = result.enrollment.central_frame("students")
+    wide = frame.pivot_table(index=["school_code", "section", "method"], columns="year", values="students",
+                             sort=False).reset_index()
+    base = history.schools[result.base_year].set_index("school_code")
+    wide.insert(1, "school_name", wide["school_code"].map(base["school_name"]))
+    wide.insert(4, result.base_year, [float(base.loc[c, STUDENT_COLUMNS[s]]) for c, s in
+                                      zip(wide["school_code"], wide["section"], strict=True)])
+    wide["change"] = wide[result.years[-1]] - wide[result.base_year]
+    wide.columns = [str(c) for c in wide.columns]
+    return wide.sort_values("change", key=abs, ascending=False, kind="stable").reset_index(drop=True)
+
+
+def school_status_table(status: pd.DataFrame) -> pd.DataFrame:
+    """School-sections whose 6-of-7 status is not on track at some milestone (one row each, worst first)."""
+    part = status[(status["level"] == "school") & (status["indicator"] == "school_pass")]
+    if part.empty:
+        return pd.DataFrame()
+    wide = part.pivot_table(index=["school_code", "school_name", "section"], columns="milestone_year",
+                            values="status_zh", aggfunc="first", sort=False)
+    wide.columns = [f"{c}年" for c in wide.columns]
+    worst = part.groupby(["school_code", "school_name", "section"], sort=False)["status"].agg(
+        lambda s: max(s.map({"on_track": 0, "at_risk": 1, "off_track": 2})))
+    wide = wide.join(worst.rename("_worst"))
+    wide = wide[wide["_worst"] > 0].sort_values("_worst", ascending=False, kind="stable").drop(columns="_worst")
+    out = wide.reset_index().fillna("当年不参评")  # e.g. a teaching point projected below 50 pupils
+    out["section"] = out["section"].map(SECTION_ZH)
+    return out.rename(columns={"school_code": "学校标识码", "school_name": "学校", "section": "学段"})
 
 
 # ------------------------------------------------------------------------------------------------------ charts
@@ -1111,42 +1322,55 @@ def _milestone_lines(ax, milestones: list[dict]) -> None:
         ax.axvline(int(m["year"]), color="#9e9e9e", lw=0.8, ls=":")
 
 
-def trend_figure(rows: pd.DataFrame, indicators: list[str], section: str, milestones: list[dict],
-                 title: str, labels: dict[str, str] | None = None, percent: bool = False):
-    """Small multiples: observed line, projected central line with its band, threshold, milestone years."""
+def trend_figure(rows: pd.DataFrame, panels: list[tuple[str, str]], milestones: list[dict], title: str,
+                 labels: dict[str, str] | None = None, percent: bool = False, ncol: int = 4):
+    """Small multiples of county rows, one per ``(section, indicator)``: observed line, projected central line with
+    its band, the threshold (red) and the milestone years (dotted)."""
     from matplotlib.figure import Figure
 
-    n = len(indicators)
-    ncol = min(4, n)
+    n = max(len(panels), 1)
+    ncol = min(ncol, n)
     nrow = int(np.ceil(n / ncol))
-    fig = Figure(figsize=(3.2 * ncol, 2.6 * nrow))
+    fig = Figure(figsize=(3.1 * ncol, 2.5 * nrow + 0.9), layout="constrained")
     axes = fig.subplots(nrow, ncol, squeeze=False).reshape(-1)
     scale = 100 if percent else 1
-    for ax, ind in zip(axes, indicators, strict=False):
-        part = rows[(rows["level"] == "county") & (rows["section"] == section) & (rows["indicator"] == ind)]
-        part = part.sort_values("year")
+    county = rows[rows["level"] == "county"]
+    for ax, (section, ind) in zip(axes, panels, strict=False):
+        part = county[(county["section"] == section) & (county["indicator"] == ind)].sort_values("year")
         obs = part[part["kind"] == "observed"]
         pro = part[part["kind"] == "projected"]
         ax.plot(obs["year"], obs["value"] * scale, "o-", color="#1565c0", lw=1.5, ms=3, label="实际")
         if len(pro):
             link = pd.concat([obs.tail(1), pro])
-            ax.plot(link["year"], link["value"] * scale, "o--", color="#ef6c00", lw=1.2, ms=3, label="预测")
+            ax.plot(link["year"], link["value"] * scale, "o--", color="#ef6c00", lw=1.2, ms=3, label="预测（趋势）")
             ax.fill_between(pro["year"], pro["low"] * scale, pro["high"] * scale, color="#ef6c00", alpha=0.2,
-                            lw=0, label="区间")
+                            lw=0, label="预测区间")
         thr = part["threshold"].dropna()
         if len(thr):
-            ax.axhline(thr.iloc[-1] * scale, color="#c62828", lw=1, ls="-", label="标准")
+            ax.axhline(thr.iloc[-1] * scale, color="#c62828", lw=1, label="标准/限值")
         _milestone_lines(ax, milestones)
-        ax.set_title((labels or {}).get(ind, ind), fontsize=9)
+        sec = SECTION_ZH.get(section, "全县")
+        ax.set_title(f"{sec} {(labels or {}).get(ind, ind)}", fontsize=9)
         ax.tick_params(labelsize=7)
         ax.xaxis.get_major_locator().set_params(integer=True)
-    for ax in axes[n:]:
+    for ax in axes[len(panels):]:
         ax.set_visible(False)
     handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="lower center", ncol=4, fontsize=8, frameon=False)
-    fig.suptitle(title + ("（虚线为时间节点）" if milestones else ""), fontsize=11)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.legend(handles, names, loc="outside lower center", ncol=4, fontsize=8, frameon=False)
+    marks = "、".join(f"{m['year']}{m.get('zh', '')}" for m in milestones)
+    fig.suptitle(title + (f"\n（点线为时间节点：{marks}）" if marks else ""), fontsize=10)
     return fig
+
+
+def indicator_labels(profile: dict) -> dict[str, str]:
+    """Short Chinese chart labels for the indicator names of projection rows."""
+    out = {"school_pass_share": "“6+1”达标学校比例（%）", "students": "在校生数", "n_schools": "参评学校数",
+           "G3_share": "G3音乐美术专用教室 达标学校比例（%）", "G4_share": "G4学校规模 达标学校比例（%）",
+           "G5_share": "G5班额 达标学校比例（%）"}
+    for i in indicator_ids(profile):
+        short = indicator_spec(profile, i)["short"]
+        out.update({i: f"{i}{short}", f"{i}_cv": f"{i}{short} 差异系数", f"{i}_share": f"{i}{short} 达标比例（%）"})
+    return out
 
 
 def school_trend_figure(rows: pd.DataFrame, school_code: str, section: str, profile: dict,
@@ -1156,53 +1380,100 @@ def school_trend_figure(rows: pd.DataFrame, school_code: str, section: str, prof
 
     part = rows[(rows["level"] == "school") & (rows["school_code"] == school_code) & (rows["section"] == section)]
     ids = indicator_ids(profile)
-    fig = Figure(figsize=(9, 4))
+    fig = Figure(figsize=(9, 4), layout="constrained")
     ax = fig.subplots()
     for ind in ids:
         p = part[part["indicator"] == ind].sort_values("year")
-        ratio = p["value"] / p["threshold"]
-        line = ax.plot(p["year"], ratio, "o-", ms=3, lw=1.2, label=f"{ind}{indicator_spec(profile, ind)['short']}")
-        pro = p[p["kind"] == "projected"]
+        obs, pro = p[p["kind"] == "observed"], p[p["kind"] == "projected"]
+        line = ax.plot(obs["year"], obs["value"] / obs["threshold"], "o-", ms=3, lw=1.2,
+                       label=f"{ind}{indicator_spec(profile, ind)['short']}")
         if len(pro):
+            link = pd.concat([obs.tail(1), pro])
+            ax.plot(link["year"], link["value"] / link["threshold"], "o--", ms=3, lw=1.1, color=line[0].get_color())
             ax.fill_between(pro["year"], pro["low"] / pro["threshold"], pro["high"] / pro["threshold"],
                             color=line[0].get_color(), alpha=0.12, lw=0)
     ax.axhline(1, color="#c62828", lw=1)
     _milestone_lines(ax, milestones)
     name = part["school_name"].dropna()
-    ax.set_title(f"{name.iloc[0] if len(name) else school_code}（{SECTION_ZH.get(section, section)}）各指标与标准之比")
+    ax.set_title(f"{name.iloc[0] if len(name) else school_code}（{SECTION_ZH.get(section, section)}）"
+                 "各指标与标准之比（实线实际，虚线预测，阴影为区间）")
     ax.set_ylabel("指标值 ÷ 标准")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(fontsize=7, ncol=4, frameon=False)
-    fig.tight_layout()
     return fig
 
 
-def target_figure(comparison: pd.DataFrame):
-    """Targets (markers) against actual and projected shares, one panel per indicator and scope."""
+def target_series(targets: pd.DataFrame | None, history: History, result: Projection, profile: dict
+                  ) -> pd.DataFrame:
+    """Compliant-school share of every (indicator, scope) of the target table in every observed and projected
+    year (the context of the targets): indicator, scope, year, kind, share, low, high."""
+    cols = ["indicator", "scope", "year", "kind", "share", "low", "high"]
+    if targets is None or targets.empty:
+        return pd.DataFrame(columns=cols)
+    scopes = targets["scope"].fillna("").astype(str) if "scope" in targets else pd.Series("", index=targets.index)
+    pairs = dict.fromkeys(zip(targets["indicator"].astype(str), scopes.map(lambda s: s or "全部"), strict=True))
+    flags: dict = {}
+    rows = []
+    for ind, scope in pairs:
+        inds = target_indicators(ind)
+        for y in [*history.years, *result.years]:
+            got = _target_share(inds, scope, y, history, result, profile, flags)
+            if got["kind"]:
+                rows.append((ind, scope, y, got["kind"], got["share"], got["low"], got["high"]))
+    return pd.DataFrame(rows, columns=cols)
+
+
+def target_figure(series: pd.DataFrame, comparison: pd.DataFrame):
+    """One panel per target indicator: compliant share by scope (observed line, projected dashed with band) and
+    the county's targets (×). None when no target can be compared."""
     from matplotlib.figure import Figure
 
-    comp = comparison[comparison["kind"] != ""]
-    groups = list(comp.groupby(["indicator", "scope"], sort=False))
-    n = max(len(groups), 1)
-    ncol = min(3, n)
-    nrow = int(np.ceil(n / ncol))
-    fig = Figure(figsize=(3.6 * ncol, 2.8 * nrow))
-    axes = fig.subplots(nrow, ncol, squeeze=False).reshape(-1)
-    for ax, ((ind, scope), part) in zip(axes, groups, strict=False):
-        part = part.sort_values("year")
-        obs, pro = part[part["kind"] == "observed"], part[part["kind"] == "projected"]
-        ax.plot(obs["year"], obs["share"] * 100, "o-", color="#1565c0", ms=3, label="实际")
-        ax.plot(pro["year"], pro["share"] * 100, "o--", color="#ef6c00", ms=3, label="预测")
-        ax.fill_between(pro["year"], pro["low"] * 100, pro["high"] * 100, color="#ef6c00", alpha=0.2, lw=0)
-        ax.plot(part["year"], part["target_share"] * 100, "x", color="#c62828", ms=7, label="目标")
-        ax.set_ylim(0, 105)
-        ax.set_title(f"{ind}（{scope}）", fontsize=9)
+    if series.empty:
+        return None
+    inds = list(dict.fromkeys(series["indicator"]))
+    ncol = min(4, len(inds))
+    nrow = int(np.ceil(len(inds) / ncol))
+    fig = Figure(figsize=(3.2 * ncol, 2.6 * nrow + 0.6), layout="constrained")
+    axes = fig.subplots(nrow, ncol, squeeze=False, sharex=True).reshape(-1)
+    colors = dict(zip(SCOPES, ("#1565c0", "#2e7d32", "#6a1b9a", "#ef6c00"), strict=True))
+    years = (series["year"].min(), series["year"].max())
+    for ax, ind in zip(axes, inds, strict=False):
+        part = series[series["indicator"] == ind]
+        for scope, p in part.groupby("scope", sort=False):
+            color = colors.get(_SCOPE_ALIASES.get(scope, scope), "#455a64")
+            obs, pro = p[p["kind"] == "observed"], p[p["kind"] == "projected"]
+            ax.plot(obs["year"], obs["share"] * 100, "o-", color=color, ms=3, lw=1.3, label=f"{scope}")
+            if len(pro):
+                link = pd.concat([obs.tail(1), pro])
+                ax.plot(link["year"], link["share"] * 100, "--", color=color, lw=1.1)
+                ax.fill_between(pro["year"], pro["low"] * 100, pro["high"] * 100, color=color, alpha=0.15, lw=0)
+            t = comparison[(comparison["indicator"] == ind) & (comparison["scope"] == scope)]
+            ax.plot(t["year"], t["target_share"] * 100, "x", color=color, ms=8, mew=2)
+        ax.set_title(ind, fontsize=9)
+        ax.set_xlim(years[0] - 0.3, years[1] + 0.3)
         ax.tick_params(labelsize=7)
         ax.xaxis.get_major_locator().set_params(integer=True)
-    for ax in axes[len(groups):]:
+        ax.legend(fontsize=7, frameon=False, loc="lower left")
+    for ax in axes[len(inds):]:
         ax.set_visible(False)
-    handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="lower center", ncol=3, fontsize=8, frameon=False)
-    fig.suptitle("年度目标：达标学校比例（%）", fontsize=11)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.suptitle("县定年度目标：达标学校比例（%）\n实线为实际，虚线与阴影为预测及区间，× 为目标", fontsize=10)
     return fig
+
+
+def falling_out_figure(result: Projection, falling: pd.DataFrame, profile: dict):
+    """Indicator trends of one school-section of ``falling`` (or None): one that also fails with its resource
+    trend if any, the largest enrollment growth first."""
+    if falling is None or falling.empty:
+        return None
+    top = falling.sort_values(["fails_central", "change", "school_code"], ascending=[False, False, True],
+                              kind="stable").iloc[0]
+    return school_trend_figure(result.rows, top["school_code"], top["section"], profile, result.milestones)
+
+
+def item_figure(rows: pd.DataFrame, milestones: list[dict]):
+    """Trends of the numeric county items (县级指标) with their thresholds, or None when there are none."""
+    items = rows[(rows["level"] == "county") & (rows["section"] == "") & ~rows["indicator"].str.endswith("_share")]
+    ids = sorted(items["indicator"].unique())
+    if not ids:
+        return None
+    return trend_figure(rows, [("", i) for i in ids], milestones, "县级指标趋势与预测")
