@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 # Columns that hold codes and must stay strings (leading zeros).
-STRING_COLUMNS = ("school_code", "item_id", "respondent_id", "class_no_str")
+STRING_COLUMNS = ("school_code", "item_id", "respondent_id", "merged_into")
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:

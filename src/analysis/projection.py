@@ -109,7 +109,8 @@ SECTIONS = ("primary", "junior")
 STATUS_ZH = {"on_track": "预计达标", "at_risk": "存在风险", "off_track": "预计不达标", "observed": "实际值", "": ""}
 CHANGE_ZH = {"continuing": "持续办学", "opened": "新开办", "closed": "停办/撤销", "merged": "并入他校",
              "opened_closed": "期间新开办后停办", "intermittent": "部分年份缺报"}
-COMPARE = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt, "==": operator.eq}
+COMPARE = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt, "==": operator.eq,
+           "=": operator.eq}
 SEP = "|"  # joins school code, year and scenario into a temporary key (codes are digits)
 
 
@@ -389,7 +390,13 @@ def county_measures(values: pd.DataFrame, profile: dict, by: tuple[str, ...] = (
 
 
 def item_panel(items_by_year: dict[int, pd.DataFrame]) -> pd.DataFrame:
-    """Numeric county items by year (县级指标): item_id, name_zh, year, value, threshold, comparator."""
+    """Numeric county items by year (县级指标): item_id, name_zh, year, value, threshold, comparator.
+
+    Items that restate school values are left out: the step-04 copies of the CVs and of the school rule
+    (``area`` resource_cv / resource_schools) and the G3/G4 counts. Their projections come from the projected
+    schools (``R1_cv``…, ``school_pass_share``, ``G3_share``, ``G4_share``); extrapolating them would extrapolate
+    the CV itself.
+    """
     from analysis.cleaning import parse_number
 
     def num(v):
@@ -400,6 +407,10 @@ def item_panel(items_by_year: dict[int, pd.DataFrame]) -> pd.DataFrame:
 
     frames = []
     for y, items in sorted(items_by_year.items()):
+        own = ~items["item_id"].astype(str).isin(["G3", "G4"])
+        if "area" in items:
+            own &= ~items["area"].fillna("").astype(str).str.startswith("resource")
+        items = items[own]
         part = pd.DataFrame({"year": y, "item_id": items["item_id"].astype(str),
                              "name_zh": items.get("name_zh", ""),
                              "value": items["value"].map(num).astype(float),
@@ -996,8 +1007,8 @@ def _projected_items(history: History, years: list[int], settings: dict) -> pd.D
     keys = pd.DataFrame({"indicator": wide.index})
     p = Paths(keys, years, central, reps)
     out = p.central_frame()
-    out["low"] = np.quantile(reps, lo, axis=0).reshape(-1)
-    out["high"] = np.quantile(reps, hi, axis=0).reshape(-1)
+    out["value_low"] = np.quantile(reps, lo, axis=0).reshape(-1)  # renamed with the other frames' bands
+    out["value_high"] = np.quantile(reps, hi, axis=0).reshape(-1)
     out["threshold"] = out["indicator"].map(thr)
     out["comparator"] = out["indicator"].map(last["comparator"]).fillna("")
     return out.assign(level="county", school_code="", school_name="", section="")
@@ -1031,7 +1042,7 @@ def passes(value, threshold, comparator: str, rel_tol=0.0) -> np.ndarray:
         return v >= t - tol
     if comparator == "<=":
         return v <= t + tol
-    if comparator == "==":
+    if comparator in ("==", "="):
         return np.isclose(v, t)
     return COMPARE[comparator](v, t)
 
@@ -1470,10 +1481,17 @@ def falling_out_figure(result: Projection, falling: pd.DataFrame, profile: dict)
     return school_trend_figure(result.rows, top["school_code"], top["section"], profile, result.milestones)
 
 
-def item_figure(rows: pd.DataFrame, milestones: list[dict]):
+def item_labels(history: History, width: int = 12) -> dict[str, str]:
+    """``item_id`` → "id short Chinese name" for chart titles (names from ``items.csv``, cut at ``width``)."""
+    panel = item_panel(history.items).drop_duplicates("item_id", keep="last")
+    return {i: f"{i} {str(n)[:width]}{'…' if len(str(n)) > width else ''}"
+            for i, n in zip(panel["item_id"], panel["name_zh"].fillna(""), strict=True)}
+
+
+def item_figure(rows: pd.DataFrame, milestones: list[dict], labels: dict[str, str] | None = None):
     """Trends of the numeric county items (县级指标) with their thresholds, or None when there are none."""
     items = rows[(rows["level"] == "county") & (rows["section"] == "") & ~rows["indicator"].str.endswith("_share")]
     ids = sorted(items["indicator"].unique())
     if not ids:
         return None
-    return trend_figure(rows, [("", i) for i in ids], milestones, "县级指标趋势与预测")
+    return trend_figure(rows, [("", i) for i in ids], milestones, "县级指标趋势与预测", labels)
