@@ -182,7 +182,12 @@ def run_year(
         progress(f"[{county} {year}] ({i}/{len(notebooks)}) {nb_path.name} done in {result.timings[nb_path.stem]:.1f} s")
     manifest["run"]["timings_s"] = result.timings
     io.write_json(manifest, staging_reports / "run_manifest.json")
-    _render(result.executed, manifest, staging_reports, progress)
+    try:
+        _render(result.executed, manifest, staging_reports, progress)
+    except Exception as exc:  # e.g. a chart that showed an error instead of a figure
+        shutil.rmtree(staging_processed, ignore_errors=True)
+        shutil.rmtree(staging_reports, ignore_errors=True)
+        raise PipelineError(f"report rendering failed: {exc}\nEarlier outputs in {final_reports} are unchanged") from exc
     _swap(staging_processed, final_processed)
     _swap(staging_reports, final_reports)
     _write_index(reports_root, processed_root)
@@ -193,16 +198,8 @@ def _render(executed: dict, manifest: dict, out_dir: Path, progress: Callable[[s
     """HTML of every executed notebook, then the summary and audit reports (analysis.reporting)."""
     from analysis import reporting
 
-    export = getattr(reporting, "notebook_html", None)
-    if export is None:
-        from nbconvert import HTMLExporter
-
-        exporter = HTMLExporter(embed_images=True)
-
-        def export(nb):
-            return exporter.from_notebook_node(nb)[0]
     for name, nb in executed.items():
-        (out_dir / f"{name}.html").write_text(export(nb), encoding="utf-8")
+        (out_dir / f"{name}.html").write_text(reporting.notebook_html(nb), encoding="utf-8")
     for path in reporting.render_reports(executed, manifest, out_dir):
         progress(f"  wrote {path.name}")
 

@@ -1,0 +1,336 @@
+"""Excel results workbook (评估结果 Excel): ``reports/<county>/<year>/results.xlsx``.
+
+One sheet per result table with Chinese headers, a frozen header row, an autofilter, display number formats
+(stored values keep full precision) and conditional formatting that marks failing cells red (at-risk amber),
+so the workbook stays correct when an analyst sorts or filters it. Saved with
+:func:`analysis.io.save_workbook`: the same results give the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from analysis import io as aio
+from analysis.columns import SCHOOL_TYPE_ZH, TABLES
+from analysis.config import SECTION_ZH
+from analysis.reporting import STATUS_ZH, URBAN_RURAL_ZH, load_results, normalise_status
+from analysis.standards import load_profile
+
+SHEETS = ("学校指标", "差异系数", "政府保障", "教育质量", "社会认可", "不予认定", "预测", "整改计划", "不参评学校",
+          "数据问题")
+# items.csv ``area`` → sheet
+AREA_SHEET = {"guarantee": "政府保障", "government": "政府保障", "quality": "教育质量", "recognition": "社会认可",
+              "veto": "不予认定"}
+FAIL_TEXT, RISK_TEXT = STATUS_ZH["fail"], STATUS_ZH["at_risk"]
+VETO_PRESENT = "存在"
+
+HEADER_FILL = PatternFill("solid", start_color="FFE8EEF5", end_color="FFE8EEF5")
+FAIL_FILL = PatternFill("solid", start_color="FFF8D7DA", end_color="FFF8D7DA")
+RISK_FILL = PatternFill("solid", start_color="FFFFF3CD", end_color="FFFFF3CD")
+FAIL_FONT = Font(color="FF9C0006", bold=True)
+RISK_FONT = Font(color="FF8A6100")
+
+# Chinese headers of output columns (input columns take theirs from analysis.columns).
+HEADERS = {
+    "school_code": "学校标识码", "school_name": "学校名称", "school_type": "办学类型", "urban_rural": "城乡分类",
+    "township": "所在乡镇", "section": "学段", "students": "学生数", "share": "设施拆分份额",
+    "n_met": "达标项数", "school_pass": "校校达标", "missed": "未达标指标", "reason": "说明",
+    "pe_music_art_teachers": "体育、音乐、美术专任教师数", "equipment_value_yuan": "教学仪器设备资产值（元）",
+    "indicator": "指标", "name_zh": "名称", "weighted_mean": "加权均值", "std": "标准差", "cv": "差异系数",
+    "limit": "限值", "comparator": "比较", "passed": "判定", "n_schools": "学校数", "core": "计入7项",
+    "note": "备注", "item_id": "编号", "area": "方面", "value": "现状值", "threshold": "标准",
+    "evidence": "佐证材料", "lead_department": "牵头部门", "cooperating_departments": "配合部门", "kind": "类型",
+    "level": "层级", "year": "年份", "low": "预测下限", "high": "预测上限", "status": "预测状态",
+    "file": "文件", "sheet": "工作表", "row": "行", "column": "列", "expected": "应为", "severity": "级别",
+    "rule": "规则", "action": "整改措施", "department": "责任部门", "priority": "优先级", "deadline": "时限",
+    "gap": "差距", "target": "目标值",
+    # planning.csv (analysis.planning.ACTION_COLUMNS)
+    "priority_zh": "优先级说明", "milestone_year": "时间节点（年）", "standard": "标准", "target_value": "目标值",
+    "ratio": "为标准的%", "stock_field": "存量项目", "stock": "现有存量", "to_add": "需增加（整数）",
+    "school_amount": "学校层面需投入", "basis": "依据",
+}
+LEVEL_ZH = {"county": "县域", "school": "学校"}
+# projection.csv status (analysis.projection) and items.csv kind (analysis.guarantee), in Chinese
+PROJECTION_STATUS_ZH = {"observed": "实际值", "on_track": "预计达标", "at_risk": "存在风险", "off_track": "预计不达标"}
+KIND_ZH = {"computed": "由学校数据计算", "reported": "县级填报数值", "evidence": "是/否及佐证材料"}
+SEVERITY_ZH = {"error": "错误", "warning": "提示"}
+COMPARATOR_TEXT = {">=": "≥", ">": "＞", "<=": "≤", "<": "＜"}
+
+
+def header_of(column: str, profile: Mapping | None = None) -> str:
+    """Chinese header of an output column: R1 → "R1 高学历教师（人/百生）", R1_ratio → "R1 为标准的%"."""
+    profile = profile or {}
+    specs = {**profile.get("resources", {}), **(profile.get("extra_resources") or {})}
+    if column in specs:
+        return f"{column} {specs[column].get('short', specs[column].get('zh', ''))}（{specs[column].get('unit', '')}）"
+    for suffix, label in (("_ratio", "为标准的%"), ("_std", "标准")):
+        if column.endswith(suffix) and column[: -len(suffix)] in specs:
+            return f"{column[: -len(suffix)]} {label}"
+    if column in HEADERS:
+        return HEADERS[column]
+    for table in TABLES.values():
+        for col in table.columns:
+            if col.id == column:
+                return col.zh + (f"（{col.unit}）" if col.unit else "")
+    return column
+
+
+def _status_text(value: Any) -> str:
+    return STATUS_ZH[normalise_status(value)]
+
+
+def _cell_value(value: Any) -> Any:
+    """Excel cell value: NaN → empty, numpy scalars → Python, numeric strings stay strings (as given)."""
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(c) > 0x2E80 else 1 for c in text)
+
+
+def write_sheet(ws: Worksheet, frame: pd.DataFrame, headers: list[str], formats: Mapping[str, str] | None = None,
+                freeze: str = "A2") -> dict[str, str]:
+    """Write ``frame`` with ``headers`` (same order as its columns); returns column id → letter."""
+    formats = formats or {}
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for row in frame.itertuples(index=False):
+        ws.append([_cell_value(v) for v in row])
+    letters = {col: get_column_letter(i) for i, col in enumerate(frame.columns, 1)}
+    for col, letter in letters.items():
+        fmt = formats.get(col)
+        if fmt:
+            for cell in ws[letter][1:]:
+                cell.number_format = fmt
+        texts = [str(headers[frame.columns.get_loc(col)])] + [str(v) for v in frame[col].head(200) if not pd.isna(v)]
+        ws.column_dimensions[letter].width = min(48, max(8, max(_display_width(t) for t in texts) + 2))
+    ws.freeze_panes = freeze
+    if len(frame.columns):
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{max(len(frame) + 1, 2)}"
+    return letters
+
+
+def mark_when(ws: Worksheet, target: str, n_rows: int, formula: str, fill: PatternFill = FAIL_FILL,
+              font: Font | None = FAIL_FONT) -> None:
+    """Conditional formatting (条件格式) on column ``target`` rows 2..n+1; ``formula`` is written for row 2."""
+    if n_rows <= 0:
+        return
+    rule = FormulaRule(formula=[formula], fill=fill, font=font, stopIfTrue=False)
+    ws.conditional_formatting.add(f"{target}2:{target}{n_rows + 1}", rule)
+
+
+def _note_sheet(ws: Worksheet, text: str) -> None:
+    write_sheet(ws, pd.DataFrame({"说明": [text]}), ["说明"])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Sheets
+# ---------------------------------------------------------------------------------------------------------
+def school_sheet(ws: Worksheet, si: pd.DataFrame | None, profile: Mapping, rel_tol: float) -> None:
+    """学校指标: one row per school-section; value and ratio cells red below the standard."""
+    if si is None:
+        return _note_sheet(ws, "缺少 school_indicators.csv：资源配置指标尚未计算。")
+    ids = [i for i in [*profile.get("resources", {}), *(profile.get("extra_resources") or {})] if i in si]
+    head = [c for c in ("school_code", "school_name", "school_type", "urban_rural", "township", "section",
+                        "students") if c in si]
+    tail = [c for c in ("n_met", "school_pass", "missed", "reason") if c in si]
+    known = {*head, *ids, *(f"{i}_ratio" for i in ids), *(f"{i}_std" for i in ids), *tail}
+    stocks = [c for c in si.columns if c not in known]
+    cols = [*head, *ids, *(f"{i}_ratio" for i in ids if f"{i}_ratio" in si), *tail, *stocks]
+    frame = si[cols].copy()
+    if "school_type" in frame:
+        frame["school_type"] = frame["school_type"].map(lambda v: SCHOOL_TYPE_ZH.get(v, v))
+    if "urban_rural" in frame:
+        frame["urban_rural"] = frame["urban_rural"].map(lambda v: URBAN_RURAL_ZH.get(v, v))
+    frame["section"] = frame["section"].map(lambda v: SECTION_ZH.get(v, v))
+    if "school_pass" in frame:
+        frame["school_pass"] = frame["school_pass"].map(_status_text)
+    formats = {"students": "#,##0", "share": "0.0000"}
+    for i in ids:
+        unit = str((profile.get("resources", {}).get(i) or (profile.get("extra_resources") or {}).get(i, {}))
+                   .get("unit", ""))
+        formats[i] = "#,##0" if "元" in unit else "0.00"
+        formats[f"{i}_ratio"] = "0.0%"
+    split = set(profile.get("split_fields", []))  # facility stocks are the section's share of the school's
+    headers = [header_of(c, profile) + ("（按学段拆分）" if c in split else "") for c in cols]
+    letters = write_sheet(ws, frame, headers, formats, freeze="C2")
+    n = len(frame)
+    for i in ids:
+        if f"{i}_ratio" in letters:
+            ratio = letters[f"{i}_ratio"]
+            below = f"AND(ISNUMBER(${ratio}2),${ratio}2<1-{rel_tol!r})"
+            mark_when(ws, letters[i], n, below, font=None)
+            mark_when(ws, ratio, n, below)
+    if "school_pass" in letters:
+        mark_when(ws, letters["school_pass"], n, f'${letters["school_pass"]}2="{FAIL_TEXT}"')
+
+
+def cv_sheet(ws: Worksheet, cv: pd.DataFrame | None, profile: Mapping) -> None:
+    """差异系数: per section and indicator; the CV and verdict cells red when above the limit."""
+    if cv is None:
+        return _note_sheet(ws, "缺少 cv.csv：差异系数尚未计算。")
+    frame = cv.copy()
+    frame["section"] = frame["section"].map(lambda v: SECTION_ZH.get(v, v))
+    frame["passed"] = frame["passed"].map(_status_text)
+    if "comparator" in frame:
+        frame["comparator"] = frame["comparator"].map(lambda v: COMPARATOR_TEXT.get(v, v))
+    if "core" in frame:
+        frame["core"] = frame["core"].map(lambda v: "是" if normalise_status(v) == "pass" else "否")
+    formats = {"weighted_mean": "0.0000", "std": "0.0000", "cv": "0.000", "limit": "0.00", "n_schools": "0"}
+    letters = write_sheet(ws, frame, [header_of(c, profile) for c in frame.columns], formats)
+    cond = f'${letters["passed"]}2="{FAIL_TEXT}"'
+    mark_when(ws, letters["cv"], len(frame), cond)
+    mark_when(ws, letters["passed"], len(frame), cond)
+
+
+ITEM_SHEET_COLUMNS = ["item_id", "name_zh", "value", "value_text", "unit", "comparator", "threshold", "status",
+                      "lead_department", "cooperating_departments", "kind", "evidence", "note"]
+ITEM_HEADERS = {"value_text": "现状（显示）", "unit": "单位", "status": "判定", "kind": "数据来源类型"}
+ITEM_BAD = ("未达标", "否决", VETO_PRESENT)
+ITEM_MISSING = ("缺少数据", STATUS_ZH["unknown"])
+
+
+def items_sheet(ws: Worksheet, items: pd.DataFrame | None, areas: set[str], what: str) -> None:
+    """政府保障 / 教育质量 / 社会认可 / 不予认定: the items of these areas; 未达标/否决 red, 缺少数据 amber."""
+    if items is None:
+        return _note_sheet(ws, f"缺少 items.csv：{what}尚未判定。")
+    frame = items[items["area"].astype(str).isin(areas)].copy() if "area" in items else items.iloc[0:0].copy()
+    if frame.empty:
+        return _note_sheet(ws, f"items.csv 中没有{what}事项。")
+    if "status" not in frame:  # older layout: judge from ``passed``
+        veto = areas == {"veto"}
+        frame["status"] = frame["passed"].map(
+            lambda v: (VETO_PRESENT if veto else FAIL_TEXT) if normalise_status(v) == "fail" else
+            ("不存在" if veto and normalise_status(v) == "pass" else _status_text(v)))
+    frame["value"] = frame["value"].map(_numeric_or_text)
+    if "threshold" in frame:
+        frame["threshold"] = frame["threshold"].map(_numeric_or_text)
+    if "comparator" in frame:
+        frame["comparator"] = frame["comparator"].map(lambda v: COMPARATOR_TEXT.get(v, v))
+    if "kind" in frame:
+        frame["kind"] = frame["kind"].map(lambda v: KIND_ZH.get(v, v))
+    frame = frame[[c for c in ITEM_SHEET_COLUMNS if c in frame]]
+    headers = [ITEM_HEADERS.get(c) or header_of(c) for c in frame.columns]
+    letters = write_sheet(ws, frame, headers, {"value": "General", "threshold": "General"})
+    status = letters["status"]
+    bad = ",".join(f'${status}2="{t}"' for t in ITEM_BAD)
+    missing = ",".join(f'${status}2="{t}"' for t in ITEM_MISSING)
+    for col in ("status", "value", "value_text"):
+        if col in letters:
+            font = FAIL_FONT if col == "status" else None
+            mark_when(ws, letters[col], len(frame), f"OR({bad})", font=font)
+            mark_when(ws, letters[col], len(frame), f"OR({missing})", RISK_FILL, RISK_FONT if col == "status" else None)
+
+
+def _numeric_or_text(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, int | float):
+        return value
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        return str(value)
+
+
+def projection_sheet(ws: Worksheet, projection: pd.DataFrame | None, si: pd.DataFrame | None) -> None:
+    """预测: county and school projections per year; fail red, at risk amber."""
+    if projection is None:
+        return _note_sheet(ws, "缺少 projection.csv：历史年份不足或预测尚未生成。")
+    frame = projection.copy()
+    if si is not None and "school_code" in frame and "school_name" not in frame:
+        names = si.drop_duplicates("school_code").set_index("school_code")["school_name"]
+        frame.insert(frame.columns.get_loc("school_code") + 1, "school_name", frame["school_code"].map(names))
+    if "level" in frame:
+        frame["level"] = frame["level"].map(lambda v: LEVEL_ZH.get(v, v))
+    if "section" in frame:
+        frame["section"] = frame["section"].map(lambda v: SECTION_ZH.get(v, v))
+    frame["status"] = frame["status"].map(lambda v: "" if pd.isna(v) else PROJECTION_STATUS_ZH.get(v, v))
+    formats = {c: "0.000" for c in ("value", "low", "high", "threshold")}
+    headers = [{"value": "值（实际或预测）"}.get(c) or header_of(c) for c in frame.columns]
+    letters = write_sheet(ws, frame, headers, formats)
+    status = letters["status"]
+    for col in ("status", "value"):
+        font = FAIL_FONT if col == "status" else None
+        mark_when(ws, letters[col], len(frame), f'${status}2="{PROJECTION_STATUS_ZH["off_track"]}"', font=font)
+        mark_when(ws, letters[col], len(frame), f'${status}2="{PROJECTION_STATUS_ZH["at_risk"]}"', RISK_FILL,
+                  RISK_FONT if col == "status" else None)
+
+
+def plain_sheet(ws: Worksheet, frame: pd.DataFrame | None, missing: str, empty: str) -> None:
+    """A table written as is with Chinese headers (整改计划, 不参评学校)."""
+    if frame is None:
+        return _note_sheet(ws, missing)
+    if frame.empty:
+        return _note_sheet(ws, empty)
+    frame = frame.copy()
+    for col, mapping in (("section", SECTION_ZH), ("school_type", SCHOOL_TYPE_ZH), ("level", LEVEL_ZH)):
+        if col in frame:
+            frame[col] = frame[col].map(lambda v, m=mapping: m.get(v, v))
+    formats = {"students": "#,##0", "ratio": "0.0%", "share": "0.0000", "gap": "#,##0.00", "stock": "#,##0.00",
+               "school_amount": "#,##0.00", "to_add": "0", "value": "0.000", "target_value": "0.000"}
+    write_sheet(ws, frame, [header_of(c) for c in frame.columns], formats)
+
+
+def issues_sheet(ws: Worksheet, validation: pd.DataFrame | None) -> None:
+    """数据问题: every validation issue (file, sheet, row, column, value, expected); errors red."""
+    if validation is None:
+        return _note_sheet(ws, "缺少 validation.csv：数据校验结果未找到。")
+    if validation.empty:
+        return _note_sheet(ws, "数据校验未发现问题。")
+    frame = validation.copy()
+    if "severity" in frame:
+        frame["severity"] = frame["severity"].map(lambda v: SEVERITY_ZH.get(v, v))
+    letters = write_sheet(ws, frame, [header_of(c) for c in frame.columns], {"row": "0"})
+    if "severity" in letters:
+        sev = letters["severity"]
+        mark_when(ws, sev, len(frame), f'${sev}2="{SEVERITY_ZH["error"]}"')
+        mark_when(ws, sev, len(frame), f'${sev}2="{SEVERITY_ZH["warning"]}"', RISK_FILL, RISK_FONT)
+
+
+def build_workbook(processed_dir: Path, profile: Mapping) -> Workbook:
+    """The results workbook of one county-year (pure apart from reading the processed CSVs)."""
+    from analysis.indicators import REL_TOL
+
+    res = load_results(processed_dir)
+    wb = Workbook()
+    wb.remove(wb.active)
+    school_sheet(wb.create_sheet("学校指标"), res.school_indicators, profile, REL_TOL)
+    cv_sheet(wb.create_sheet("差异系数"), res.cv, profile)
+    for sheet, what in (("政府保障", "政府保障程度"), ("教育质量", "教育质量"), ("社会认可", "社会认可度")):
+        items_sheet(wb.create_sheet(sheet), res.items, {a for a, s in AREA_SHEET.items() if s == sheet}, what)
+    if res.items is not None and "area" in res.items and (res.items["area"] == "veto").any():
+        items_sheet(wb.create_sheet("不予认定"), res.items, {"veto"}, "不予认定")
+    projection_sheet(wb.create_sheet("预测"), res.projection, res.school_indicators)
+    if res.planning is not None:
+        plain_sheet(wb.create_sheet("整改计划"), res.planning, "", "无需整改的学校。")
+    plain_sheet(wb.create_sheet("不参评学校"), res.excluded, "缺少 excluded_schools.csv。", "所有学校均参评。")
+    issues_sheet(wb.create_sheet("数据问题"), res.validation)
+    return wb
+
+
+def write_results(processed_dir: Path, out_path: Path, profile: Mapping | None = None) -> Path:
+    """Write ``results.xlsx`` from the processed outputs in ``processed_dir`` (byte-identical on rerun)."""
+    wb = build_workbook(Path(processed_dir), profile or load_profile("national"))
+    return aio.save_workbook(wb, Path(out_path))

@@ -1,0 +1,99 @@
+"""The one plotting set-up (analysis.plotting): CJK font from the project's own install, no boxes, stable PNGs."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.figure import Figure
+
+from analysis import plotting
+
+
+def _chart(title: str) -> Figure:
+    fig = Figure(figsize=(4, 3))
+    ax = fig.subplots()
+    ax.bar(["小学", "初中"], [0.32, 0.51], color=[plotting.COLOURS["pass"], plotting.COLOURS["fail"]])
+    ax.axhline(0.45, ls="--")
+    ax.set_title(title)
+    ax.set_ylabel("差异系数")
+    return fig
+
+
+def test_font_comes_from_the_installed_package():
+    path = plotting.cjk_font_path()
+    assert path.name == "NotoSansCJKsc-Regular.otf" and "mplfonts" in str(path)
+    assert plotting.cjk_font_name() == "Noto Sans CJK SC"
+
+
+def test_chinese_chart_renders_with_the_cjk_font(recwarn):
+    plotting.setup_plotting()
+    assert plt.rcParams["font.sans-serif"][0] == "Noto Sans CJK SC"
+    png = plotting.figure_png(_chart("各指标校际差异系数（县域）"))
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert not [w for w in recwarn if "missing from font" in str(w.message)]
+
+
+@pytest.mark.parametrize("text", ["表情 \U0001F600", "古意大利字母 \U00010300"])
+def test_missing_glyph_is_an_error(text):
+    plotting.setup_plotting()
+    with pytest.raises(UserWarning, match="missing from font"):
+        plotting.figure_png(_chart(text))
+    fig, ax = plt.subplots()  # pyplot figures too, through the warnings filter set by setup_plotting
+    ax.set_title(text)
+    with pytest.raises(UserWarning, match="missing from font"):
+        fig.canvas.draw()
+    plt.close(fig)
+
+
+def test_missing_glyph_is_an_error_without_setup_in_package_code():
+    # package code draws inside chart_context(): the CJK font and the error hold even if nobody called setup
+    with plotting.chart_context():
+        assert plotting.figure_png(_chart("差异系数")).startswith(b"\x89PNG")
+        with pytest.raises(UserWarning, match="missing from font"):
+            plotting.figure_png(_chart("\U0001F600"))
+
+
+def test_png_is_byte_identical_and_unstamped():
+    plotting.setup_plotting()
+    a, b = plotting.figure_png(_chart("校校达标")), plotting.figure_png(_chart("校校达标"))
+    assert a == b
+    assert b"Software" not in a and b"Matplotlib" not in a
+
+
+def test_figure_html_embeds_png_and_escapes_alt():
+    plotting.setup_plotting()
+    html = plotting.figure_html(_chart("预测"), 'a "<b>" 图')
+    assert 'alt="a &quot;&lt;b&gt;&quot; 图"' in html
+    data = re.search(r'src="data:image/png;base64,([^"]+)"', html).group(1)
+    assert base64.b64decode(data).startswith(b"\x89PNG")
+
+
+@pytest.mark.slow
+def test_notebook_figures_are_png_without_stamp():
+    """In the project kernel, ``display(fig)`` and pyplot figures come out as stable PNGs with the CJK font."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from analysis.config import KERNEL_NAME
+
+    code = ("import warnings\nfrom matplotlib.figure import Figure\nimport matplotlib.pyplot as plt\n"
+            "from analysis.plotting import setup_plotting\nsetup_plotting()\n"
+            "fig = Figure(figsize=(3, 2)); fig.subplots().set_title('校际差异系数'); display(fig)\n"
+            "plt.figure(figsize=(3, 2)); plt.title('达标学校比例'); plt.show()")
+    pngs = []
+    for _ in range(2):
+        nb = new_notebook(cells=[new_code_cell(code)])
+        NotebookClient(nb, kernel_name=KERNEL_NAME, timeout=120).execute()
+        outputs = nb.cells[0].outputs
+        assert not [o for o in outputs if o.output_type == "error"], outputs
+        images = [o for o in outputs if "image/png" in o.get("data", {})]
+        assert len(images) == 2, [o.get("data", {}).keys() for o in outputs]
+        assert not [o for o in outputs if o.get("name") == "stderr"]
+        pngs.append([base64.b64decode(o["data"]["image/png"]) for o in images])
+        nbformat.validate(nb)
+    assert pngs[0] == pngs[1]
+    assert all(b"Software" not in p for p in pngs[0])

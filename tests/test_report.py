@@ -1,0 +1,579 @@
+"""Leader summary fragments, Excel workbook, audit/summary rendering and the index page (analysis.reporting, .excel)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from analysis import excel, io, reporting
+from analysis.standards import load_profile
+
+PROFILE = load_profile("national")
+IDS = list(PROFILE["resources"])
+NASTY = 'A&B <script>alert("x")</script> 小学'
+
+
+def _school(code, name, section, students, values, school_type="primary_school"):
+    row = {"school_code": code, "school_name": name, "school_type": school_type, "urban_rural": "rural",
+           "township": "城关镇", "section": section, "students": students, "share": 1.0}
+    met = 0
+    missed = []
+    for ind, v in zip(IDS, values, strict=True):
+        std = float(PROFILE["resources"][ind][section])
+        row[ind] = v
+        row[f"{ind}_ratio"] = v / std
+        row[f"{ind}_std"] = std
+        if v >= std:
+            met += 1
+        else:
+            missed.append(ind)
+    row["n_met"] = met
+    floor = all(row[f"{i}_ratio"] >= PROFILE["school_rule"]["floor_ratio"] for i in missed)
+    row["school_pass"] = met >= PROFILE["school_rule"]["min_met"] and floor
+    row["missed"] = ";".join(missed)
+    row["reason"] = "7项指标全部达标" if not missed else f"{met}项达标"
+    return row
+
+
+def make_processed(root: Path, *, projection: bool = True, verdict_status: str = "fail") -> Path:
+    """A small hand-made processed folder: 3 primary and 2 junior school-sections, one with HTML in its name."""
+    d = root / "processed" / "demo" / "2025"
+    d.mkdir(parents=True, exist_ok=True)
+    ok_p = [5.0, 1.5, 1.0, 5.0, 8.0, 2500.0, 2.5]
+    rows = [
+        _school("0001", "城关第一小学", "primary", 1200, ok_p),
+        _school("0002", NASTY, "primary", 300, [3.0, 0.5, 1.0, 4.0, 8.0, 1200.0, 2.5]),  # 3 missed → fail
+        _school("0003", "河口村小", "primary", 80, [5.0, 1.5, 1.0, 5.0, 7.0, 2500.0, 2.5]),  # R5 95% → pass
+        _school("0004", "城关中学", "junior", 900, [6.0, 1.2, 1.0, 6.0, 11.0, 3000.0, 2.5], "junior_school"),
+        _school("0005", "河口中学", "junior", 400, [6.0, 1.2, 1.0, 6.0, 11.0, 1800.0, 2.5], "junior_school"),
+    ]
+    io.write_csv(pd.DataFrame(rows), d / "school_indicators.csv")
+    io.write_csv(pd.DataFrame([{"school_code": "0099", "school_name": "特教学校<甲>", "school_type": "special_ed_school",
+                                "students": 40, "reason": "特殊教育学校不参加7项指标评估"}]), d / "excluded_schools.csv")
+    cv_rows = []
+    for section, limit in (("primary", 0.5), ("junior", 0.45)):
+        for k, ind in enumerate(IDS):
+            cv = 0.1234 + 0.01 * k if not (section == "primary" and ind == "R6") else 0.5678
+            cv_rows.append({"section": section, "indicator": ind, "name_zh": PROFILE["resources"][ind]["zh"],
+                            "weighted_mean": 4.56789 + k, "std": 0.5, "cv": cv, "limit": limit, "comparator": "<=",
+                            "passed": cv <= limit, "n_schools": 3 if section == "primary" else 2, "core": True,
+                            "note": ""})
+    io.write_csv(pd.DataFrame(cv_rows), d / "cv.csv")
+    io.write_csv(pd.DataFrame([
+        {"section": "primary", "indicator": "R6", "school_code": "0002", "school_name": NASTY, "contribution": 0.1}]),
+        d / "cv_contributions.csv")
+    def item(item_id, area, area_zh, name, value, value_text, unit, threshold, comparator, status, severity,
+             lead="县教委", coop="", kind="reported"):
+        return {"item_id": item_id, "parent_id": item_id, "area": area, "area_zh": area_zh, "name_zh": name,
+                "value": value, "value_text": value_text, "unit": unit, "threshold": threshold, "comparator": comparator,
+                "passed": status == "达标" if status != "不适用" else None, "status": status, "evidence": "",
+                "lead_department": lead, "cooperating_departments": coop, "kind": kind, "note": "", "severity": severity}
+
+    items = [  # the layout of analysis.guarantee.ITEM_COLUMNS
+        item("CV_primary_R6", "resource_cv", "资源配置·校际差异系数", "小学R6差异系数（生均教学仪器设备值）", 0.5678,
+             "0.5678", "", 0.5, "<=", "未达标", 3, kind="computed"),
+        item("G7", "guarantee", "政府保障程度", "特殊教育学校生均公用经费", 5200, "5,200 元", "元", 6000, ">=", "未达标",
+             5, lead="县财政局", coop="县教委"),
+        item("G9", "guarantee", "政府保障程度", "教师5年360学时培训完成率", 1.0, "100.00%", "比例", 1.0, ">=", "达标", 5),
+        item("G10", "guarantee", "政府保障程度", "统筹分配各校教职工编制和岗位数量", None, "", "", "是", "=", "不适用", 5),
+        item("Q1", "quality", "教育质量", "初中三年巩固率", 0.93, "93.00%", "比例", 0.95, ">=", "未达标", 6,
+             coop="各乡镇人民政府"),
+        item("Q5", "quality", "教育质量", "教师熟练运用信息化手段组织教学", None, "", "", "是", "=", "缺少数据", 6,
+             kind="evidence"),
+        item("S1", "recognition", "社会认可度", "社会认可度", 0.91, "91.00%", "比例", 0.85, ">=", "达标", 2),
+        item("V3", "veto", "不予认定情形", "存在重点学校或重点班", "否", "否", "", "否", "=", "达标", 1, kind="evidence"),
+    ]
+    io.write_csv(pd.DataFrame(items), d / "items.csv")
+    failing = [{k: i[k] for k in ("item_id", "name_zh", "status", "value", "value_text", "severity")}
+               for i in items if i["status"] in ("未达标", "缺少数据")]
+    io.write_json({"county": "demo", "year": 2025, "status": verdict_status,
+                   "verdict": "认定" if verdict_status == "pass" else "不予认定",
+                   "summary": "3 项未达标；1 项缺少数据", "veto_triggered": [], "failing_items": failing},
+                  d / "verdict.json")
+    if projection:
+        rows = []
+        for year, cv, share, st in ((2023, 0.62, 0.4, "observed"), (2024, 0.60, 0.5, "observed"),
+                                    (2025, 0.5678, 0.6, "observed"), (2026, 0.55, 0.7, "off_track"),
+                                    (2027, 0.51, 0.8, "at_risk"), (2028, 0.45, 1.0, "on_track")):
+            band = (None, None) if st == "observed" else (cv - 0.04, cv + 0.04)
+            rows.append({"level": "county", "school_code": "", "section": "primary", "indicator": "R6_cv",
+                         "year": year, "value": cv, "low": band[0], "high": band[1], "threshold": 0.5, "status": st})
+            rows.append({"level": "county", "school_code": "", "section": "primary", "indicator": "R1_cv",
+                         "year": year, "value": 0.2, "low": None if st == "observed" else 0.18,
+                         "high": None if st == "observed" else 0.22, "threshold": 0.5,
+                         "status": "observed" if st == "observed" else "on_track"})
+            rows.append({"level": "county", "school_code": "", "section": "primary", "indicator": "school_pass_share",
+                         "year": year, "value": share, "low": None if st == "observed" else share - 0.1,
+                         "high": None if st == "observed" else min(share + 0.1, 1.0), "threshold": 1.0,
+                         "status": st})
+            rows.append({"level": "county", "school_code": "", "section": "", "indicator": "Q1", "year": year,
+                         "value": 0.93, "low": None, "high": None, "threshold": 0.95,
+                         "status": "observed" if st == "observed" else "off_track"})
+            rows.append({"level": "school", "school_code": "0002", "section": "primary", "indicator": "school_pass",
+                         "year": year, "value": 0.0, "low": None, "high": None, "threshold": 1.0, "status": st})
+        io.write_csv(pd.DataFrame(rows), d / "projection.csv")
+    plan = []
+    for year in (2026, 2027):
+        plan.append({"priority": 1, "priority_zh": "学校未达“6+1”规则", "milestone_year": year, "school_code": "0002",
+                     "school_name": NASTY, "section": "primary", "indicator": "R6", "name_zh": "生均教学仪器设备值",
+                     "students": 300, "value": 1200.0, "standard": 2000.0, "gap": 240000.0, "unit": "元",
+                     "to_add": None, "school_amount": 240000.0, "action": "购置教学仪器设备", "lead_department": "县教育局",
+                     "cooperating_departments": "县财政局", "basis": "学校未达“6+1”规则，本项必须达到标准", "note": ""})
+        plan.append({"priority": 1, "priority_zh": "学校未达“6+1”规则", "milestone_year": year, "school_code": "0002",
+                     "school_name": NASTY, "section": "primary", "indicator": "R2", "name_zh": "骨干教师",
+                     "students": 300, "value": 0.5, "standard": 1.0, "gap": 1.5, "unit": "人", "to_add": 2.0,
+                     "school_amount": 1.5, "action": "培养或引进县级以上骨干教师", "lead_department": "县教育局",
+                     "cooperating_departments": "", "basis": "", "note": ""})
+    io.write_csv(pd.DataFrame(plan), d / "planning.csv")
+    io.write_csv(pd.DataFrame([
+        {"file": "学校.xlsx", "sheet": "Sheet1", "row": 5, "column": "占地面积", "value": "-3", "expected": ">= 0",
+         "severity": "warning", "rule": "range"}]), d / "validation.csv")
+    return d
+
+
+DEPARTMENTS = {"R1": {"lead": "县教育局", "cooperating": ["县人社局", "县委编办"]}, "R2": ["县教育局", "县人社局"],
+               "R4": "县发展改革委、县教育局", "R6": {"lead": ["县教育局"], "cooperating": "县财政局"}}
+
+
+@pytest.fixture
+def processed(tmp_path) -> Path:
+    return make_processed(tmp_path)
+
+
+@pytest.fixture
+def results(processed) -> reporting.Results:
+    return reporting.load_results(processed)
+
+
+def profile_with_departments() -> dict:
+    return {**PROFILE, "departments": DEPARTMENTS}
+
+
+# ------------------------------------------------------------------------------------------------ small helpers
+def test_status_words_and_worst():
+    assert [reporting.normalise_status(v) for v in (True, False, "on_track", "off_track", "at_risk", "observed",
+                                                    None, float("nan"), "达标", "未达标", "")] == [
+        "pass", "fail", "pass", "fail", "at_risk", "unknown", "unknown", "unknown", "pass", "fail", "unknown"]
+    assert reporting.worst_status(["pass", "at_risk", "pass"]) == "at_risk"
+    assert reporting.worst_status(["pass", "fail", "at_risk"]) == "fail"
+    assert reporting.worst_status([]) == "unknown"
+
+
+def test_display_formats_round_only_for_display():
+    assert reporting.fmt_number(0.56789, 3) == "0.568"
+    assert reporting.fmt_number(2500.4, 0) == "2,500"
+    assert reporting.fmt_number(None) == "—"
+    assert reporting.fmt_value(0.93, 0.95) == "93.0%"  # a rate against a rate standard
+    assert reporting.fmt_value(5200, 6000) == "5,200"
+    assert reporting.fmt_value("是", None) == "是"
+    assert reporting.fmt_standard(4.2) == "4.2" and reporting.fmt_standard(2000) == "2,000"
+
+
+def test_indicator_departments_accepts_the_three_layouts():
+    prof = profile_with_departments()
+    assert reporting.indicator_departments(prof, "R1") == (["县教育局"], ["县人社局", "县委编办"])
+    assert reporting.indicator_departments(prof, "R2") == (["县教育局"], ["县人社局"])
+    assert reporting.indicator_departments(prof, "R4") == (["县发展改革委"], ["县教育局"])
+    assert reporting.indicator_departments(prof, "R6") == (["县教育局"], ["县财政局"])
+    assert reporting.indicator_departments({**PROFILE, "departments": {}}, "R1") == ([], [])
+    # the national profile lists units in document order, the first one leading (000 附件2)
+    assert reporting.indicator_departments(PROFILE, "R1") == (["县教委"], ["县人力社保局"])
+
+
+# ---------------------------------------------------------------------------------------------------- fragments
+def test_failing_schools_by_hand(results):
+    fails = reporting.failing_schools(results.school_indicators, profile_with_departments())
+    # 0002: R1 3.0<4.2, R2 0.5<1, R4 4.0<4.5, R6 1200<2000 → 3 met; 0005: only R6 1800/2500 = 72% < 85% floor.
+    # 0003 misses R5 only at 7.0/7.5 = 93% ≥ 85% → passes and is not listed.
+    assert fails["school_code"].tolist() == ["0002", "0005"]
+    first = fails.iloc[0]
+    assert first["n_met"] == 3 and first["missed"] == "R1;R2;R4;R6"
+    assert "R1 高学历教师（71%）" in first["missed_detail"] and "R6 仪器设备值（60%）" in first["missed_detail"]
+    assert first["lead"] == "县教育局、县发展改革委"
+    assert first["cooperating"] == "县人社局、县委编办、县财政局"
+    assert fails.iloc[1]["missed_detail"] == "R6 仪器设备值（72%）"
+
+
+def test_school_names_with_html_characters_are_escaped(results):
+    out = reporting.failing_schools_table(results.school_indicators, PROFILE)
+    assert "<script>" not in out
+    assert "A&amp;B &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; 小学" in out
+    notes = reporting.data_notes(results.excluded, results.validation)
+    assert "特教学校&lt;甲&gt;" in notes and "<甲>" not in notes
+    actions = reporting.priorities_html(reporting.priority_actions(results, PROFILE), results.planning)
+    assert "<script>" not in actions and "&lt;script&gt;" in actions
+
+
+def test_indicator_table_lights_and_numbers(results):
+    out = reporting.indicator_table(results.cv, results.school_indicators, PROFILE)
+    # CVs as in cv.csv, three decimals, each linked to where cv.csv is written in the audit report
+    assert '<a class="num" href="audit.html#out-cv.csv">0.568</a>' in out
+    assert '<a class="num" href="audit.html#out-cv.csv">0.123</a>' in out
+    rows = re.findall(r"<tr[^>]*>.*?</tr>", out)
+    r6_primary = next(r for r in rows if "R6 生均教学仪器设备值" in r)
+    assert 'class="bad"' in r6_primary and "light fail" in r6_primary and "≥ 2,000 元/生" in r6_primary
+    assert ">2</a>/3（67%）" in r6_primary  # 0001 and 0003 meet 2000 yuan, 0002 does not
+    r3_junior = [r for r in rows if "R3 " in r][1]
+    assert "全部达标" in r3_junior and "≤ 0.45" in r3_junior
+    assert "小学：参评" in out and "校校达标 <a" in out
+
+
+def test_verdict_banner_and_milestones(results):
+    ms = reporting.milestone_status(results.projection, PROFILE)
+    assert ms["year"].tolist() == [2026, 2027, 2028]
+    assert ms["status"].tolist() == ["fail", "fail", "fail"]  # Q1 stays off track in every projected year
+    y2027 = ms.set_index("year").loc[2027]
+    assert y2027["failing"] == "Q1" and "小学 R6 仪器设备值差异系数" in y2027["at_risk"]
+    assert (y2027["schools_fail"], y2027["schools_at_risk"]) == (0, 1)
+    assert ms.set_index("year").loc[2026, "schools_fail"] == 1
+    out = reporting.verdict_banner(results.verdict, "示例县<测试>", 2025, ms)
+    assert 'class="rpt-banner fail"' in out and "未达到优质均衡" in out and "评估结论：不予认定" in out
+    assert "示例县&lt;测试&gt;" in out and "各时间节点均难以全部达到要求" in out
+    assert "<li>小学R6差异系数（生均教学仪器设备值）：0.5678（未达标）</li>" in out
+    assert "<li>初中三年巩固率：93.00%（未达标）</li>" in out and "教师熟练运用信息化手段组织教学（缺少数据）" in out
+
+
+def test_milestone_reached_and_no_projection():
+    prof = {"milestones": PROFILE["milestones"]}
+    proj = pd.DataFrame({"level": "county", "school_code": "", "section": "primary", "indicator": "R1_cv",
+                         "year": [2025, 2026, 2027, 2028], "value": 0.4, "low": 0.3, "high": 0.5, "threshold": 0.5,
+                         "status": ["observed", "at_risk", "on_track", "on_track"]})
+    ms = reporting.milestone_status(proj, prof)
+    assert ms["status"].tolist() == ["at_risk", "pass", "pass"]
+    assert reporting.first_milestone_met(ms)["year"] == 2027
+    # passing now but the 2026 milestone is at risk → the county is "at risk"
+    banner = reporting.verdict_banner({"status": "pass", "verdict": "认定"}, "县", 2025, ms)
+    assert "预计 2027 年（国家审核认定）可达到要求" in banner and "rpt-banner at_risk" in banner
+    assert "当前达标，后续有风险" in banner
+    assert reporting.overall_status({"status": "pass"}, ms[ms["year"] > 2026]) == "pass"
+    assert reporting.overall_status({"status": "fail"}, ms) == "fail"
+    assert reporting.overall_status(None, ms) == "unknown"
+    observed_only = proj.assign(status="observed")
+    assert not reporting.milestone_status(observed_only, prof)["has_data"].any()
+    assert "未做预测" in reporting.projection_table(observed_only, prof)
+
+
+def test_projection_table_names_items(results):
+    out = reporting.projection_table(results.projection, PROFILE, results.items)
+    assert "Q1 初中三年巩固率" in out and "小学 R6 仪器设备值差异系数" in out
+    names = reporting.item_names(results.items)
+    assert reporting.projection_label("G7_share", "", PROFILE, names) == "G7 特殊教育学校生均公用经费（达标学校比例）"
+    assert reporting.projection_label("R6_cv", "junior", PROFILE, names) == "初中 R6 仪器设备值差异系数"
+    assert reporting.projection_label("school_pass_share", "primary", PROFILE) == "小学 校校达标学校比例"
+    chart = reporting.projection_chart(results.projection, PROFILE)
+    assert chart.count('src="data:image/png;base64,') == 1
+
+
+def test_failing_items_veto_first_and_missing_is_amber(results):
+    bad = reporting.failing_items(results.items)
+    # resource rows (CV, 校校达标) have their own tables; 达标 and 不适用 rows are not listed
+    assert bad["item_id"].tolist() == ["G7", "Q1", "Q5"]
+    assert bad["light"].tolist() == ["fail", "fail", "at_risk"]
+    vetoed = results.items.copy()
+    vetoed.loc[vetoed["item_id"] == "V3", ["status", "value", "value_text", "passed"]] = ["否决", "是", "是", False]
+    assert reporting.failing_items(vetoed)["item_id"].tolist()[0] == "V3"
+    out = reporting.failing_items_table(vetoed)
+    assert re.findall(r'<th colspan="6">([^<]+)</th>', out) == ["不予认定情形", "政府保障程度", "教育质量"]
+    assert ">否决<" in out and ">缺少数据<" in out and "≥ 95%" in out and "5,200 元" in out and "≥ 6,000 元" in out
+    assert "共 <a" in out and ">6</a> 项中" in out  # 6 county items judged (CV row and 不适用 G10 left out)
+
+
+def test_priority_actions_order_and_amounts(results):
+    actions = reporting.priority_actions(results, profile_with_departments())
+    assert actions["source"].tolist() == ["items.csv", "items.csv", "planning.csv", "planning.csv"]
+    assert actions["action"].iloc[0] == "G7 特殊教育学校生均公用经费：现为 5,200 元，须 ≥ 6,000 元"
+    assert actions["action"].iloc[1] == "Q1 初中三年巩固率：现为 93.00%，须 ≥ 95%"
+    # only the first milestone's plan (2026), grouped by action: 240000 yuan → 24.0 万元, 2 teachers
+    assert "共需 24.0 万元" in actions["action"].iloc[2] and actions["deadline"].iloc[2] == "2026 年前"
+    assert "共需 2 人" in actions["action"].iloc[3]
+    assert actions["lead"].iloc[0] == "县财政局"
+
+
+def test_priority_actions_without_planning_use_cv_and_schools(results):
+    results.planning = None
+    results.items = None
+    actions = reporting.priority_actions(results, profile_with_departments())
+    assert actions["source"].tolist()[0] == "school_indicators.csv"
+    assert "cv.csv" in actions["source"].tolist()
+    r6 = actions[actions["action"].str.startswith("补齐 R6")].iloc[0]
+    assert "2 所学校未达标" in r6["action"] and r6["lead"] == "县教育局"
+    cv_row = actions[actions["source"] == "cv.csv"].iloc[0]
+    assert "差异系数 0.568，须 ≤ 0.50" in cv_row["action"] and NASTY in cv_row["action"]
+
+
+def test_missing_inputs_never_crash(tmp_path):
+    res = reporting.load_results(tmp_path)
+    assert set(res.missing()) >= {"cv.csv", "projection.csv", "verdict.json"}
+    assert "暂无结论" in reporting.verdict_banner(None, "县", 2025, reporting.milestone_status(None, PROFILE))
+    assert "未找到 cv.csv" in reporting.indicator_table(None, None, PROFILE)
+    assert "未找到 school_indicators.csv" in reporting.failing_schools_table(None, PROFILE)
+    assert "未找到 items.csv" in reporting.failing_items_table(None)
+    assert "未找到 projection.csv" in reporting.projection_table(None, PROFILE)
+    assert reporting.projection_chart(None, PROFILE) == ""
+    assert "未发现需要整改的事项" in reporting.priorities_html(reporting.priority_actions(res, PROFILE))
+    assert "未找到 validation.csv" in reporting.data_notes(None, None)
+    wb = load_workbook(excel.write_results(tmp_path, tmp_path / "results.xlsx", PROFILE))
+    assert wb["预测"]["A2"].value.startswith("缺少 projection.csv")
+
+
+# ------------------------------------------------------------------------------------------------------- Excel
+def test_results_workbook(processed, tmp_path):
+    path = excel.write_results(processed, tmp_path / "a.xlsx", PROFILE)
+    again = excel.write_results(processed, tmp_path / "b.xlsx", PROFILE)
+    assert path.read_bytes() == again.read_bytes()
+    wb = load_workbook(path)
+    required = ["学校指标", "差异系数", "政府保障", "教育质量", "社会认可", "预测", "数据问题"]
+    assert [s for s in wb.sheetnames if s in required] == required
+    ws = wb["学校指标"]
+    headers = [c.value for c in ws[1]]
+    assert headers[:3] == ["学校标识码", "学校名称", "办学类型"]
+    assert "R6 仪器设备值（元/生）" in headers and "R6 为标准的%" in headers and "校校达标" in headers
+    assert ws.freeze_panes == "C2"
+    col = {h: i + 1 for i, h in enumerate(headers)}
+    r6 = ws.cell(row=3, column=col["R6 仪器设备值（元/生）"])
+    assert r6.value == 1200 and r6.number_format == "#,##0"
+    assert ws.cell(row=3, column=col["R6 为标准的%"]).number_format == "0.0%"
+    assert ws.cell(row=3, column=col["R6 为标准的%"]).value == pytest.approx(0.6)
+    assert ws.cell(row=3, column=col["学校名称"]).value == NASTY
+    assert ws.cell(row=3, column=col["校校达标"]).value == "未达标"
+    rules = {str(cf.sqref): [r.formula[0] for r in cf.rules] for cf in ws.conditional_formatting}
+    r6_letter = ws.cell(row=1, column=col["R6 仪器设备值（元/生）"]).column_letter
+    ratio_letter = ws.cell(row=1, column=col["R6 为标准的%"]).column_letter
+    assert any(f"${ratio_letter}2<1-" in f for f in rules[f"{r6_letter}2:{r6_letter}6"])
+    cv = wb["差异系数"]
+    cv_headers = [c.value for c in cv[1]]
+    assert cv_headers[:3] == ["学段", "指标", "名称"] and "差异系数" in cv_headers
+    cv_col = cv_headers.index("差异系数") + 1
+    assert cv.cell(row=7, column=cv_col).value == 0.5678  # stored unrounded, shown as 0.000
+    assert cv.cell(row=7, column=cv_col).number_format == "0.000"
+    assert cv.cell(row=7, column=cv_headers.index("判定") + 1).value == "未达标"
+    assert cv.freeze_panes == "A2"
+    g = wb["政府保障"]
+    g_headers = [c.value for c in g[1]]
+    assert g_headers[:8] == ["编号", "名称", "现状值", "现状（显示）", "单位", "比较", "标准", "判定"]
+    assert [g.cell(row=r, column=1).value for r in (2, 3, 4)] == ["G7", "G9", "G10"]
+    assert [g.cell(row=r, column=8).value for r in (2, 3, 4)] == ["未达标", "达标", "不适用"]
+    assert g["C2"].value == 5200 and g["G2"].value == 6000 and g["F2"].value == "≥"
+    g_rules = [r.formula[0] for cf in g.conditional_formatting for r in cf.rules]
+    assert 'OR($H2="未达标",$H2="否决",$H2="存在")' in g_rules and 'OR($H2="缺少数据",$H2="无数据")' in g_rules
+    assert wb["社会认可"]["A2"].value == "S1" and wb["教育质量"]["A2"].value == "Q1"
+    assert wb["教育质量"]["H3"].value == "缺少数据"
+    assert "不予认定" in wb.sheetnames and wb["不予认定"]["H2"].value == "达标"
+    p = wb["预测"]
+    p_headers = [c.value for c in p[1]]
+    assert {"层级", "年份", "值（实际或预测）", "预测下限", "预测上限", "预测状态"} <= set(p_headers)
+    statuses = [c.value for c in p[p.cell(row=1, column=p_headers.index("预测状态") + 1).column_letter]][1:]
+    assert set(statuses) == {"实际值", "预计不达标", "存在风险", "预计达标"}
+    assert any('="预计不达标"' in r.formula[0] for cf in p.conditional_formatting for r in cf.rules)
+    issues = wb["数据问题"]
+    assert [c.value for c in issues[1]][:4] == ["文件", "工作表", "行", "列"] and issues["G2"].value == "提示"
+
+
+# ------------------------------------------------------------------------------------------ summary and audit
+def _styled_table() -> str:
+    # pandas Styler draws a random table id on every call (T_xxxxx): the renderer must renumber it
+    return pd.DataFrame({"指标": ["R1"], "值": [4.56789]}).style.format({"值": "{:.2f}"}).to_html()
+
+
+def fake_executed(tmp_path: Path, results: reporting.Results) -> dict:
+    """Executed notebooks as the runner hands them over (new random cell ids and Styler ids on every call)."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    staging = tmp_path / "processed" / "demo" / ".staging-2025"
+    params = {"county": "demo", "year": 2025, "processed_dir": str(staging), "reports_dir": str(tmp_path / "r"),
+              "raw_dir": str(tmp_path / "raw" / "demo" / "2025"), "processed_root": str(tmp_path / "processed")}
+    nb2 = new_notebook(cells=[
+        new_markdown_cell("# 02 资源配置七项指标\n\n加权均值 $$\\bar{X} = \\frac{\\sum n_i x_i}{N}$$ 其中 $n_i$ 为学生数"),
+        new_code_cell('county = "demo"', metadata={"tags": ["parameters"]}),
+        new_markdown_cell("## 1. 计算七项指标"),
+        new_code_cell("print(ctx.processed)\nsi.style",
+                      outputs=[new_output("stream", name="stdout", text=f"{staging}\n"),
+                               new_output("execute_result", data={"text/html": _styled_table(), "text/plain": "s"},
+                                          execution_count=1)]),
+        new_markdown_cell("## 2. 保存结果"),
+        new_code_cell('io.write_csv(si, ctx.processed / "school_indicators.csv")'),
+        new_code_cell("written = verdict.write_verdict(items, result, ctx.processed)"),
+    ])
+    nb2.metadata["papermill"] = {"parameters": params}
+    nb6 = new_notebook(cells=[
+        new_markdown_cell("# 评估结果摘要"),
+        new_code_cell('county = "demo"', metadata={"tags": ["parameters"]}),
+        new_code_cell("display(HTML(reporting.style_block()))",
+                      outputs=[new_output("display_data", data={"text/html": reporting.style_block(),
+                                                                  "text/plain": "<IPython.core.display.HTML>"}),
+                               new_output("stream", name="stderr", text="FutureWarning: noisy\n")]),
+        new_markdown_cell("## 一、总体结论"),
+        new_code_cell("display(HTML(reporting.verdict_banner(...)))", outputs=[new_output(
+            "display_data", data={"text/html": reporting.verdict_banner(results.verdict, "示例县", 2025)})]),
+        new_code_cell("display(HTML(reporting.indicator_table(...)))", outputs=[new_output(
+            "display_data", data={"text/html": reporting.indicator_table(results.cv, results.school_indicators,
+                                                                         PROFILE)})]),
+        new_code_cell("display(HTML(reporting.failing_schools_table(...)))", outputs=[new_output(
+            "display_data", data={"text/html": reporting.failing_schools_table(results.school_indicators,
+                                                                               PROFILE)})]),
+    ])
+    nb6.metadata["papermill"] = {"parameters": params}
+    return {"06_report": nb6, "02_indicators": nb2}
+
+
+MANIFEST = {"county": "demo", "county_name": "示例县", "year": 2025,
+            "parameters": {"county": "demo", "year": 2025, "standards_profile": "national"},
+            "inputs": [{"path": "demo/2025/学校基本情况.xlsx", "bytes": 2048, "sha256": "0" * 63 + "1"}],
+            "notebooks": ["02_indicators.ipynb", "06_report.ipynb"], "versions": {"pandas": "3.1.1"},
+            "git_commit": "abc123", "kernel": "county-eval", "run": {"started_at": "2026-03-01T08:00:00Z",
+                                                                    "timings_s": {"02_indicators": 1.234}}}
+
+
+def test_render_reports_summary_and_audit(tmp_path, results):
+    out = tmp_path / "reports" / "demo" / ".staging-2025"
+    paths = reporting.render_reports(fake_executed(tmp_path, results), MANIFEST, out)
+    assert [p.name for p in paths] == ["summary.html", "audit.html"]
+    summary, audit = (p.read_text(encoding="utf-8") for p in paths)
+    # summary: no code, no prompts, no stderr; the leader fragments are there with escaped names
+    assert "display(HTML" not in summary and "In&nbsp;[" not in summary and "noisy" not in summary
+    assert "未达到优质均衡" in summary and "A&amp;B &lt;script&gt;" in summary and "<script" not in summary
+    assert "2026-03-01T08:00:00Z" in summary and "1.234" not in summary  # time stamp yes, timings no
+    # audit: code, inputs with hashes, table of contents, one anchor per file, formulas as images
+    assert '<span class="n">display</span>' in audit and "0" * 63 + "1" in audit and "学校基本情况.xlsx" in audit
+    assert 'href="#nb-02_indicators"' in audit and 'id="nb-02_indicators"' in audit
+    assert audit.index('id="nb-02_indicators"') < audit.index('id="nb-06_report"')  # notebooks in order
+    assert '<a href="#02_indicators-2">1. 计算七项指标</a>' in audit and 'id="02_indicators-2"' in audit
+    assert audit.count('id="out-school_indicators.csv"') == 1
+    # files written by a helper (verdict.write_verdict) are anchored at the cell calling it
+    assert re.search(r'id="out-verdict.json"></span>\s*<span class="anchor" id="out-items.csv"></span>'
+                     r'<div class="jp-Cell[^"]*" id="02_indicators-6"', audit)
+    anchor = audit.index('id="out-school_indicators.csv"')
+    assert audit.index('"school_indicators.csv"</span>', anchor) - anchor < 3000  # at the cell that writes it
+    assert 'class="math display"' in audit and 'alt="n_i"' in audit and "$$" not in audit
+    # the run's folders (staging, machine-specific roots) are shown at their standard place in the project
+    assert ".staging-2025" not in audit and str(tmp_path) not in audit
+    assert "data/processed/demo/2025\n" in audit  # what the notebook printed
+    # every number in the summary links to an anchor that exists in the audit report
+    targets = set(re.findall(r'href="audit\.html#([^"]+)"', summary))
+    assert {"out-cv.csv", "out-school_indicators.csv", "out-verdict.json"} <= targets
+    ids = set(re.findall(r'id="([^"]+)"', audit))
+    assert targets <= ids
+    for page in (summary, audit):  # self-contained: nothing fetched from a URL
+        assert not re.search(r'(src|href)\s*=\s*["\']?\s*(https?:)?//', page)
+        assert "@import" not in page and "url(http" not in page
+        assert 'font-family: "CJK Report"' in page and "data:font/woff;base64," in page
+
+
+def test_render_reports_deterministic(tmp_path, results):
+    out = tmp_path / "r" / ".staging-2025"
+    first = [p.read_bytes() for p in reporting.render_reports(fake_executed(tmp_path, results), MANIFEST, out)]
+    second = [p.read_bytes() for p in reporting.render_reports(fake_executed(tmp_path, results), MANIFEST, out)]
+    assert first == second  # new random cell ids and Styler ids in the input, same bytes out
+    assert b"T_s0000" in first[1]
+    later = {**MANIFEST, "run": {"started_at": "2026-03-02T09:30:00Z", "timings_s": {"02_indicators": 9.9}}}
+    third = [p.read_text(encoding="utf-8") for p in reporting.render_reports(fake_executed(tmp_path, results), later, out)]
+    for old, new in zip(first, third, strict=True):  # only the run's time stamp differs
+        assert old.decode("utf-8").replace("2026-03-01T08:00:00Z", "2026-03-02T09:30:00Z") == new
+
+
+def test_font_subset_covers_every_character_of_the_page():
+    from fontTools.ttLib import TTFont
+
+    text = "城关第一小学 R6 ≥ 2,000 元/生 ● 差异系数 0.568"
+    css = reporting.font_face_css(text)
+    data = re.search(r"base64,([A-Za-z0-9+/=]+)\)", css).group(1)
+    import base64
+    import io as std_io
+
+    cmap = TTFont(std_io.BytesIO(base64.b64decode(data))).getBestCmap()
+    assert all(ord(c) in cmap for c in set(text) if c != " ")
+    assert css == reporting.font_face_css(text)
+
+
+def test_render_math_keeps_code_and_falls_back():
+    out = reporting.render_math("公式 $CV = S / \\bar{X}$，代码 `$x$`，中文 $学生数$，坏的 $\\frac{a$")
+    assert out.count('<img class="math"') == 2 and 'alt="CV = S / \\bar{X}"' in out
+    assert "`$x$`" in out and "<code>\\frac{a</code>" in out
+    assert 'alt="学生数"' in out  # Chinese inside a formula is set upright in the CJK font
+    assert "<code>\U0001F600</code>" in reporting.render_math("$\U0001F600$")  # a glyph no font has: TeX as code
+    assert reporting.math_svg.__wrapped__("x^2") == reporting.math_svg.__wrapped__("x^2")
+
+
+def test_stable_styler_ids():
+    page = _styled_table() + _styled_table()
+    stable = reporting.stable_styler_ids(page)
+    assert re.findall(r'<table id="(T_\w+)"', stable) == ["T_s0000", "T_s0001"]
+    assert reporting.stable_styler_ids(_styled_table()) == reporting.stable_styler_ids(_styled_table())
+
+
+# ------------------------------------------------------------------------------------------------------- index
+def test_write_index(tmp_path):
+    reports, processed = tmp_path / "reports", tmp_path / "processed"
+    for county, year, status in (("demo", 2024, "at_risk"), ("demo", 2025, "fail"), ("b&c", 2025, None)):
+        d = reports / county / str(year)
+        d.mkdir(parents=True)
+        (d / "summary.html").write_text("x", encoding="utf-8")
+        (d / "results.xlsx").write_bytes(b"x")
+        io.write_json({"run": {"started_at": f"{year}-01-01T00:00:00Z"}}, d / "run_manifest.json")
+        if status:
+            io.write_json({"status": status, "summary": "<b>说明</b>"}, processed / county / str(year) / "verdict.json")
+    (reports / "demo" / ".staging-2026").mkdir()  # staging folders are not listed
+    path = reporting.write_index(reports, processed)
+    page = path.read_text(encoding="utf-8")
+    rows = re.findall(r"<tr><td>.*?</tr>", page, re.S)
+    assert len(rows) == 3
+    assert "b&amp;c" in rows[0] and "暂无结论" in rows[0] and 'href="b&amp;c/2025/summary.html"' in rows[0]
+    assert "2024" in rows[1] and "当前达标，后续有风险" in rows[1] and "light at_risk" in rows[1]
+    assert "未达到优质均衡" in rows[2] and "&lt;b&gt;说明&lt;/b&gt;" in rows[2]
+    assert 'href="demo/2025/audit.html"' not in page  # only files that exist are linked
+    assert 'href="demo/2025/results.xlsx"' in page
+    assert page == reporting.write_index(reports, processed).read_text(encoding="utf-8")
+
+
+def test_notebook_html_one_page_per_notebook(tmp_path, results):
+    nb = fake_executed(tmp_path, results)["02_indicators"]
+    nb.metadata["papermill"]["input_path"] = "notebooks/02_indicators.ipynb"
+    page = reporting.notebook_html(nb)
+    assert "<title>02 资源配置七项指标</title>" in page
+    assert '<span class="n">write_csv</span>' in page and 'id="out-school_indicators.csv"' in page
+    assert ".staging-2025" not in page and 'class="math display"' in page
+    assert not re.search(r'(src|href)\s*=\s*["\']?\s*(https?:)?//', page)
+    again = fake_executed(tmp_path, results)["02_indicators"]  # new random cell and Styler ids
+    again.metadata["papermill"]["input_path"] = "notebooks/02_indicators.ipynb"
+    assert reporting.notebook_html(again) == page
+
+
+def test_priority_actions_keep_every_veto_and_cap_the_rest(results):
+    items = results.items
+    extra = pd.concat([items] + [items[items["item_id"] == "G7"].assign(item_id=f"G7_{k}", parent_id=f"G{k}")
+                                 for k in range(6)], ignore_index=True)
+    extra.loc[extra["item_id"] == "V3", ["status", "value_text", "passed"]] = ["否决", "是", False]
+    results.items = extra
+    actions = reporting.priority_actions(results, PROFILE, per_part=3)
+    assert actions["action"].iloc[0] == "立即纠正：V3 存在重点学校或重点班" and actions["deadline"].iloc[0] == "立即"
+    assert (actions["source"] == "items.csv").sum() == 1 + 3
+    assert actions.attrs["omitted"] == {"items": 5, "schools": 0}
+    html_out = reporting.priorities_html(actions, results.planning)
+    assert "另有 5 项县级未达标事项" in html_out
+    assert reporting.item_label({"item_id": "G5_primary", "parent_id": "G5", "name_zh": "班额"}) == "G5 班额"
+
+
+def test_plan_without_projection_is_due_now(results):
+    # without a projection the planning step plans for the current year, which is no milestone: due 尽快
+    results.planning = results.planning.assign(milestone_year=2025)
+    grouped = reporting.planned_actions(results.planning, PROFILE)
+    assert grouped["deadline"].tolist() == ["尽快", "尽快"]
+    assert reporting.planned_actions(results.planning.assign(milestone_year=2027), PROFILE)["deadline"].iloc[0] == "2027 年前"
+
+
+def test_error_outputs_fail_the_rendering(tmp_path, results):
+    from nbformat.v4 import new_output
+
+    executed = fake_executed(tmp_path, results)
+    # what IPython leaves when displaying a chart fails (it shows the error instead of failing the cell)
+    executed["02_indicators"].cells[3].outputs.append(new_output(
+        "error", ename="UserWarning", evalue="Glyph 128512 missing from font(s) Noto Sans CJK SC.", traceback=[]))
+    assert reporting.output_errors(executed) == [
+        "02_indicators.ipynb cell 3: UserWarning: Glyph 128512 missing from font(s) Noto Sans CJK SC."]
+    with pytest.raises(reporting.NotebookOutputError, match="02_indicators.ipynb cell 3: UserWarning"):
+        reporting.render_reports(executed, MANIFEST, tmp_path / "out")
+    assert not (tmp_path / "out" / "summary.html").exists()
