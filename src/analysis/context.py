@@ -78,4 +78,15 @@ def step_context(
     )
     ctx.processed.mkdir(parents=True, exist_ok=True)
     ctx.reports.mkdir(parents=True, exist_ok=True)
+    set_display_options()
     return ctx
+
+
+def set_display_options() -> None:
+    """Tables in the reports show whole texts (reasons, evidence) and every school, never '...'."""
+    import pandas as pd
+
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.max_rows", 500)
+    pd.set_option("display.max_columns", 60)
+    pd.set_option("display.width", 250)
