@@ -118,6 +118,17 @@ def format_value(value: Any, unit: str) -> str:
     return f"{float(value):.4g} {unit}".strip()
 
 
+def build_area(specs: dict, builders: dict, area: str, profile: dict) -> pd.DataFrame:
+    """Rows of every item of an area in profile order; an item the profile marks ``applies: false`` is 不适用."""
+    rows: list[dict] = []
+    for item_id, spec in specs.items():
+        if spec.get("applies", True) is False:
+            rows.append(not_applicable_row(item_id, area, spec, profile))
+            continue
+        rows += builders[item_id]()
+    return items_frame(rows)
+
+
 def not_applicable_row(item_id: str, area: str, spec: dict, profile: dict) -> dict:
     return item_row(item_id, area, spec["zh"], status=NOT_APPLICABLE, kind=spec.get("kind", "evidence"),
                     note=f"评估口径“{profile.get('title', profile.get('name', ''))}”不含此项")
@@ -702,10 +713,4 @@ def guarantee_items(schools: pd.DataFrame, teachers: pd.DataFrame, classes: pd.D
     builders["G9"] = lambda: [teacher["G9"]]
     builders["G11"] = lambda: [teacher["G11_rotation"], teacher["G11_key_share"]]
     builders["G12"] = lambda: [teacher["G12"]]
-    rows: list[dict] = []
-    for item_id, spec in g.items():
-        if spec.get("applies", True) is False:
-            rows.append(not_applicable_row(item_id, "guarantee", spec, profile))
-            continue
-        rows += builders[item_id]()
-    return items_frame(rows)
+    return build_area(g, builders, "guarantee", profile)

@@ -35,15 +35,14 @@ from analysis.guarantee import (
     FAIL,
     MISSING,
     PASS,
+    build_area,
     county_item_index,
     evidence_row,
     item_evidence,
     item_number,
     item_row,
     item_yes_no,
-    items_frame,
     meets,
-    not_applicable_row,
     ratio_row,
     require_columns,
     school_rule_row,
@@ -386,10 +385,4 @@ def quality_items(schools: pd.DataFrame, county_items: pd.DataFrame | None, resu
         "Q8": lambda: [evidence_row(items, "Q8", "quality", q["Q8"]["zh"])],
         "Q9": lambda: q9_rows(results, estimates, profile, year),
     }
-    rows: list[dict] = []
-    for item_id, spec in q.items():
-        if spec.get("applies", True) is False:
-            rows.append(not_applicable_row(item_id, "quality", spec, profile))
-            continue
-        rows += builders[item_id]()
-    return items_frame(rows)
+    return build_area(q, builders, "quality", profile)
