@@ -33,6 +33,8 @@ frame.describe()"""
 
 def trivial_notebook(path: Path) -> Path:
     nb = nbformat.v4.new_notebook()
+    nb.metadata = {"kernelspec": {"name": config.KERNEL_NAME, "display_name": "trivial", "language": "python"},
+                   "language_info": {"name": "python"}}
     nb.cells = [nbformat.v4.new_code_cell("county = 'x'", metadata={"tags": ["parameters"]}),
                 nbformat.v4.new_code_cell(TRIVIAL)]
     nbformat.write(nb, path)

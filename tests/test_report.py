@@ -430,7 +430,7 @@ MANIFEST = {"county": "demo", "county_name": "示例县", "year": 2025,
 
 def test_render_reports_summary_and_audit(tmp_path, results):
     out = tmp_path / "reports" / "demo" / ".staging-2025"
-    paths = reporting.render_reports(fake_executed(tmp_path, results), MANIFEST, out)
+    paths = reporting.render_reports(fake_executed(tmp_path, results), MANIFEST, out, notebook_pages=False)
     assert [p.name for p in paths] == ["summary.html", "audit.html"]
     summary, audit = (p.read_text(encoding="utf-8") for p in paths)
     # summary: no code, no prompts, no stderr; the leader fragments are there with escaped names
@@ -577,3 +577,12 @@ def test_error_outputs_fail_the_rendering(tmp_path, results):
     with pytest.raises(reporting.NotebookOutputError, match="02_indicators.ipynb cell 3: UserWarning"):
         reporting.render_reports(executed, MANIFEST, tmp_path / "out")
     assert not (tmp_path / "out" / "summary.html").exists()
+
+
+def test_render_reports_writes_notebook_pages_with_one_font_subset(tmp_path, results):
+    executed = fake_executed(tmp_path, results)
+    paths = reporting.render_reports(executed, MANIFEST, tmp_path / "out")
+    assert [p.name for p in paths] == [f"{stem}.html" for stem in executed] + ["summary.html", "audit.html"]
+    fonts = {re.search(r"@font-face \{[^}]*\}", p.read_text(encoding="utf-8")).group(0) for p in paths}
+    assert len(fonts) == 1  # subset once for all pages of the run (the slow part), embedded in each
+    assert all(reporting._FONT_PLACEHOLDER not in p.read_text(encoding="utf-8") for p in paths)

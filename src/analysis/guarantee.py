@@ -296,75 +296,91 @@ def _school_names(frame: pd.DataFrame, limit: int = 12) -> str:
 # G3 music and art rooms (音乐、美术专用教室).
 
 
-def _area_variant(school: dict, classes: float, variants: list[dict]) -> dict | None:
-    for variant in variants:
+def _area_variants(part: pd.DataFrame, classes: np.ndarray, variants: list[dict]) -> np.ndarray:
+    """Index of the first matching lower-area variant per school (-1: the standard areas apply)."""
+    chosen = np.full(len(part), -1)
+    for k, variant in enumerate(variants):
         when = variant.get("when", {})
+        match = np.ones(len(part), dtype=bool)
         if "founded_before" in when:
-            year = school.get("founded_year")
-            if year is None or pd.isna(year) or not year < when["founded_before"]:
-                continue
-        if "urban_rural" in when and school.get("urban_rural") not in when["urban_rural"]:
-            continue
-        if "max_classes" in when and not classes <= when["max_classes"]:
-            continue
-        return variant
-    return None
+            year = pd.to_numeric(part.get("founded_year"), errors="coerce").to_numpy(dtype=float)
+            match &= ~np.isnan(year) & (year < when["founded_before"])
+        if "urban_rural" in when:
+            match &= part["urban_rural"].isin(when["urban_rural"]).to_numpy()
+        if "max_classes" in when:
+            match &= classes <= when["max_classes"]
+        chosen = np.where((chosen == -1) & match, k, chosen)
+    return chosen
 
 
-def music_art_rooms(schools: pd.DataFrame, profile: dict) -> pd.DataFrame:
+def music_art_rooms(schools: pd.DataFrame, profile: dict, reasons: bool = True) -> pd.DataFrame:
     """G3 per school: rooms required = max(1, ⌈义务教育班数 ÷ 12⌉) for music and for art; room areas.
 
     Area basis per column (``music_rooms_m2_basis``): ``per_room_min`` → the reported area is the smallest room
     and must reach the minimum; ``total`` → total area ≥ required rooms × minimum (a weaker check, reported as
     such). A province's lower areas for older or small rural schools come from ``G3.area_variants``.
+    Vectorised (the projection runs it on every bootstrap replicate); ``reasons=False`` skips the sentences.
     """
     spec = profile["guarantee"]["G3"]
     cols = ["school_code", "school_name", "school_type", "classes_primary", "classes_junior", "music_rooms",
             "music_rooms_m2", "music_rooms_m2_basis", "art_rooms", "art_rooms_m2", "art_rooms_m2_basis"]
     require_columns(schools, cols, "schools.csv")
-    part = schools[rule_scope(schools, profile, small_points=False)]
-    rows = []
-    for school in part.to_dict("records"):
-        classes = float(school["classes_primary"] or 0) + float(school["classes_junior"] or 0)
-        required = max(int(spec["min_rooms"]), math.ceil(classes / spec["classes_per_room"]))
-        variant = _area_variant(school, classes, spec.get("area_variants") or [])
-        row = {"school_code": school["school_code"], "school_name": school["school_name"],
-               "school_type": school["school_type"], "urban_rural": school.get("urban_rural"),
-               "classes": classes, "required_rooms": required, "area_variant": variant["zh"] if variant else ""}
-        reasons, status = [], PASS
+    part = schools[rule_scope(schools, profile, small_points=False)].reset_index(drop=True)
+    classes = (pd.to_numeric(part["classes_primary"], errors="coerce").fillna(0)
+               + pd.to_numeric(part["classes_junior"], errors="coerce").fillna(0)).to_numpy(dtype=float)
+    required = np.maximum(int(spec["min_rooms"]), np.ceil(classes / spec["classes_per_room"])).astype(int)
+    variants = spec.get("area_variants") or []
+    chosen = _area_variants(part, classes, variants)
+    out = pd.DataFrame({"school_code": part["school_code"], "school_name": part["school_name"],
+                        "school_type": part["school_type"], "urban_rural": part.get("urban_rural"),
+                        "classes": classes, "required_rooms": required,
+                        "area_variant": [variants[k]["zh"] if k >= 0 else "" for k in chosen]})
+    any_fail = np.zeros(len(part), dtype=bool)
+    any_missing = np.zeros(len(part), dtype=bool)
+    for room in ("music", "art"):
+        key = f"{room}_room_min_m2"
+        minima = [(variant.get(key, spec[key])) for variant in variants] + [spec[key]]
+        minimum = np.array([np.nan if minima[k] is None else minima[k] for k in chosen], dtype=float)
+        no_standard = np.array([minima[k] is None for k in chosen], dtype=bool)
+        count = pd.to_numeric(part[f"{room}_rooms"], errors="coerce").to_numpy(dtype=float)
+        area = pd.to_numeric(part[f"{room}_rooms_m2"], errors="coerce").to_numpy(dtype=float)
+        basis = part[f"{room}_rooms_m2_basis"].to_numpy()
+        missing = np.isnan(count) | (~no_standard & (np.nan_to_num(count) != 0) & np.isnan(area))
+        count_ok = count >= required
+        needed = np.where(basis == "total", required * minimum, minimum)
+        with np.errstate(invalid="ignore"):
+            area_ok = no_standard | ((count > 0) & (area >= needed - np.abs(needed) * REL_TOL))
+        out[f"{room}_rooms"], out[f"{room}_rooms_m2"], out[f"{room}_basis"] = count, area, basis
+        out[f"{room}_min_m2"] = np.where(no_standard, np.nan, minimum)
+        out[f"{room}_count_ok"] = pd.array(np.where(missing, None, count_ok), dtype="boolean")
+        out[f"{room}_area_ok"] = pd.array(np.where(missing, None, area_ok), dtype="boolean")
+        any_missing |= missing
+        any_fail |= ~missing & ~(count_ok & area_ok)
+    out["status"] = np.where(any_fail, FAIL, np.where(any_missing, MISSING, PASS))
+    out["passed"] = out["status"] == PASS
+    out["reason"] = _g3_reasons(out) if reasons else ""
+    return out
+
+
+def _g3_reasons(rooms: pd.DataFrame) -> list[str]:
+    """One sentence per school saying what G3 required and what fell short."""
+    sentences = []
+    for r in rooms.to_dict("records"):
+        parts = []
         for room, zh in (("music", "音乐"), ("art", "美术")):
-            minimum = (variant or spec).get(f"{room}_room_min_m2", spec[f"{room}_room_min_m2"])
-            count, area = school[f"{room}_rooms"], school[f"{room}_rooms_m2"]
-            basis = school[f"{room}_rooms_m2_basis"]
-            row.update({f"{room}_rooms": count, f"{room}_rooms_m2": area, f"{room}_basis": basis,
-                        f"{room}_min_m2": minimum})
-            if pd.isna(count) or (minimum is not None and count and pd.isna(area)):
-                row[f"{room}_count_ok"] = row[f"{room}_area_ok"] = None
-                reasons.append(f"{zh}室数量或面积未填")
-                status = FAIL if status == FAIL else MISSING
+            count, area, minimum, required = r[f"{room}_rooms"], r[f"{room}_rooms_m2"], r[f"{room}_min_m2"], r[
+                "required_rooms"]
+            if pd.isna(r[f"{room}_count_ok"]):
+                parts.append(f"{zh}室数量或面积未填")
                 continue
-            count_ok = count >= required
-            if minimum is None:  # the profile sets no area for this room type
-                area_ok = True
-            elif basis == "total":
-                area_ok = count > 0 and meets(area, required * minimum, ">=")
-            else:
-                area_ok = count > 0 and meets(area, minimum, ">=")
-            row[f"{room}_count_ok"], row[f"{room}_area_ok"] = count_ok, area_ok
-            if not count_ok:
-                reasons.append(f"{zh}室{int(count)}间，少{required - int(count)}间")
-            if count > 0 and not area_ok:
-                what = (f"合计面积{area:g}㎡＜{required}×{minimum:g}㎡" if basis == "total"
-                        else f"最小一间{area:g}㎡＜{minimum:g}㎡")
-                reasons.append(f"{zh}室{what}")
-            if not (count_ok and area_ok):
-                status = FAIL
-        row["status"] = status
-        row["passed"] = status == PASS
-        head = f"{classes:g}个班需音乐室、美术室各{required}间"
-        row["reason"] = head + ("；" + "；".join(reasons) if reasons else "，数量与面积均达标")
-        rows.append(row)
-    return pd.DataFrame(rows)
+            if not r[f"{room}_count_ok"]:
+                parts.append(f"{zh}室{int(count)}间，少{required - int(count)}间")
+            if count > 0 and not r[f"{room}_area_ok"]:
+                parts.append(f"{zh}室合计面积{area:g}㎡＜{required}×{minimum:g}㎡" if r[f"{room}_basis"] == "total"
+                             else f"{zh}室最小一间{area:g}㎡＜{minimum:g}㎡")
+        head = f"{r['classes']:g}个班需音乐室、美术室各{r['required_rooms']}间"
+        sentences.append(head + ("；" + "；".join(parts) if parts else "，数量与面积均达标"))
+    return sentences
 
 
 def g3_row(rooms: pd.DataFrame, profile: dict) -> dict:

@@ -195,11 +195,9 @@ def run_year(
 
 
 def _render(executed: dict, manifest: dict, out_dir: Path, progress: Callable[[str], None]) -> None:
-    """HTML of every executed notebook, then the summary and audit reports (analysis.reporting)."""
+    """HTML of every executed notebook, the summary and the audit report (analysis.reporting)."""
     from analysis import reporting
 
-    for name, nb in executed.items():
-        (out_dir / f"{name}.html").write_text(reporting.notebook_html(nb), encoding="utf-8")
     for path in reporting.render_reports(executed, manifest, out_dir):
         progress(f"  wrote {path.name}")
 

@@ -450,7 +450,7 @@ def school_rule_flags(schools: pd.DataFrame, classes: pd.DataFrame | None, profi
         return out.reset_index(drop=True)
     index = out.set_index("school_code").index
     if all(c in schools for c in _RULE_COLUMNS["G3"]):
-        rooms = guarantee.music_art_rooms(schools, profile)
+        rooms = guarantee.music_art_rooms(schools, profile, reasons=False)
         if len(rooms):
             ok = rooms.set_index("school_code")
             out["G3"] = ok["passed"].where(ok["status"] != guarantee.MISSING).reindex(index).to_numpy(dtype=float)

@@ -1278,10 +1278,13 @@ def _export(nb: Any, *, summary: bool, title: str, top_html: str, bottom_html: s
     return body
 
 
-def _finish(page: str, aliases: list[tuple[str, str]]) -> str:
+def _finish(page: str, aliases: list[tuple[str, str]], font: bool = True) -> str:
+    """Final page text: staging paths shown at their standard place, stable ids, and (``font``) the CJK font
+    subset embedded; with ``font=False`` the placeholder stays for :func:`render_reports` to fill once."""
     for old, new in aliases:
         page = page.replace(old, new)
-    return _with_font(stable_styler_ids(page))
+    page = stable_styler_ids(page)
+    return _with_font(page) if font else page
 
 
 def summary_notebook(nb: Any) -> Any:
@@ -1304,7 +1307,7 @@ def _report_notebook(executed: Mapping[str, Any]) -> Any | None:
     return None
 
 
-def render_summary(executed: Mapping[str, Any], manifest: Mapping, out_dir: Path) -> str | None:
+def render_summary(executed: Mapping[str, Any], manifest: Mapping, out_dir: Path, font: bool = True) -> str | None:
     """summary.html text from the executed report notebook (no code, no prompts), or None without it."""
     nb = _report_notebook(executed)
     if nb is None:
@@ -1313,20 +1316,20 @@ def render_summary(executed: Mapping[str, Any], manifest: Mapping, out_dir: Path
     title = f"{county_name} {manifest.get('year', '')} 年义务教育优质均衡发展评估 · 领导摘要"
     page = _export(summary_notebook(nb), summary=True, title=title, top_html="",
                    bottom_html=summary_footer(manifest))
-    return _finish(page, _path_aliases(executed, out_dir))
+    return _finish(page, _path_aliases(executed, out_dir), font)
 
 
-def render_audit(executed: Mapping[str, Any], manifest: Mapping, out_dir: Path) -> str:
+def render_audit(executed: Mapping[str, Any], manifest: Mapping, out_dir: Path, font: bool = True) -> str:
     """audit.html text: every executed notebook in order with code, inputs (hashes) and anchors."""
     county_name = _county_name(manifest)
     merged, toc = merge_notebooks(executed)
     title = f"{county_name} {manifest.get('year', '')} 年义务教育优质均衡发展评估 · 审计报告"
     page = _export(merged, summary=False, title=title, top_html=audit_header(manifest, toc, county_name),
                    bottom_html='<p class="back-top"><a href="#top">回到顶部</a></p>')
-    return _finish(page, _path_aliases(executed, out_dir))
+    return _finish(page, _path_aliases(executed, out_dir), font)
 
 
-def notebook_html(nb: Any, title: str | None = None) -> str:
+def notebook_html(nb: Any, title: str | None = None, font: bool = True) -> str:
     """One executed notebook as a self-contained HTML page with its code (the runner writes ``NN_name.html``).
 
     Same template, formulas, font subset and normalisation as audit.html: staging paths shown as final ones,
@@ -1343,7 +1346,7 @@ def notebook_html(nb: Any, title: str | None = None) -> str:
                    bottom_html=f'<footer class="report-foot">{esc(stem)}.ipynb · 完整计算过程见 {AUDIT_FILE}</footer>')
     params = (nb.metadata.get("papermill") or {}).get("parameters") or {}
     out_dir = Path(params["reports_dir"]) if params.get("reports_dir") else Path(".")
-    return _finish(page, _path_aliases({stem: nb}, out_dir))
+    return _finish(page, _path_aliases({stem: nb}, out_dir), font)
 
 
 class NotebookOutputError(RuntimeError):
@@ -1363,12 +1366,15 @@ def output_errors(executed: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def render_reports(executed: dict[str, Any], manifest: dict, out_dir: Path) -> list[Path]:
-    """Write ``summary.html`` (if the 06 report notebook ran) and ``audit.html`` into ``out_dir``.
+def render_reports(executed: dict[str, Any], manifest: dict, out_dir: Path, notebook_pages: bool = True
+                   ) -> list[Path]:
+    """Write ``NN_name.html`` per notebook (``notebook_pages``), ``summary.html`` (if the 06 report notebook ran)
+    and ``audit.html`` into ``out_dir``.
 
     Called by :func:`analysis.pipeline.run_year` with the executed notebooks (stem → NotebookNode) and the
-    run manifest, before the staging folder is swapped in. Returns the written paths. Raises
-    :class:`NotebookOutputError` when a notebook holds an error output (see :func:`output_errors`).
+    run manifest, before the staging folder is swapped in. The CJK font is subset once, to the characters of
+    all the pages together (subsetting is the slow part), and embedded in each. Returns the written paths.
+    Raises :class:`NotebookOutputError` when a notebook holds an error output (see :func:`output_errors`).
     """
     errors = output_errors(executed)
     if errors:
@@ -1376,16 +1382,18 @@ def render_reports(executed: dict[str, Any], manifest: dict, out_dir: Path) -> l
                                   "them):\n" + "\n".join(errors))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    summary = render_summary(executed, manifest, out_dir)
+    pages: dict[Path, str] = {}
+    if notebook_pages:
+        for stem, nb in executed.items():
+            pages[out_dir / f"{stem}.html"] = notebook_html(nb, font=False)
+    summary = render_summary(executed, manifest, out_dir, font=False)
     if summary is not None:
-        path = out_dir / SUMMARY_FILE
-        path.write_text(summary, encoding="utf-8")
-        written.append(path)
-    path = out_dir / AUDIT_FILE
-    path.write_text(render_audit(executed, manifest, out_dir), encoding="utf-8")
-    written.append(path)
-    return written
+        pages[out_dir / SUMMARY_FILE] = summary
+    pages[out_dir / AUDIT_FILE] = render_audit(executed, manifest, out_dir, font=False)
+    css = font_face_css("".join(pages.values()))
+    for path, page in pages.items():
+        path.write_text(page.replace(_FONT_PLACEHOLDER, css, 1), encoding="utf-8")
+    return list(pages)
 
 
 # ---------------------------------------------------------------------------------------------------------
