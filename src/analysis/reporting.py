@@ -146,13 +146,19 @@ def _is_missing(value: Any) -> bool:
         return False
 
 
+def _as_float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def fmt_number(value: Any, digits: int = 2, percent: bool = False) -> str:
     """Fixed decimals with thousands separators (``—`` when missing); ``percent`` multiplies by 100."""
     if _is_missing(value):
         return "—"
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
+    x = _as_float(value)
+    if x is None:
         return esc(value)
     if percent:
         return f"{x * 100:,.{digits}f}%"
@@ -163,15 +169,11 @@ def fmt_value(value: Any, threshold: Any = None) -> str:
     """An item's value as given: numbers shown as percentages when the standard is a rate (0 < t ≤ 1)."""
     if _is_missing(value):
         return "—"
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
+    x = _as_float(value)
+    if x is None:
         return esc(value)
-    try:
-        t = float(threshold)
-    except (TypeError, ValueError):
-        t = float("nan")
-    if 0 < t <= 1 and 0 <= x <= 1.5:
+    t = _as_float(threshold)
+    if t is not None and 0 < t <= 1 and 0 <= x <= 1.5:
         return f"{x * 100:.1f}%"
     return f"{x:,.0f}" if abs(x) >= 100 and float(x).is_integer() else f"{x:,.4g}"
 
