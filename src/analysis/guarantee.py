@@ -19,7 +19,6 @@ one row per part (``item_id`` G11_rotation, G11_key_share) with the same ``paren
 from __future__ import annotations
 
 import math
-import operator
 import unicodedata
 from collections.abc import Callable
 from typing import Any
@@ -29,14 +28,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis.columns import YES_NO
+from analysis.standards import COMPARATORS
 
 # ---------------------------------------------------------------------------------------------------------------
 # Item rows (评估事项) shared by guarantee, quality, recognition and verdict.
 
 PASS, FAIL, MISSING, NOT_APPLICABLE, VETO = "达标", "未达标", "缺少数据", "不适用", "否决"
-COMPARATORS: dict[str, Callable[[Any, Any], bool]] = {
-    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
-}
 COMPARATOR_ZH = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
 # Binary floating point can put an exact quotient a hair off its threshold (e.g. 95/100 vs 0.95); this relative
 # tolerance only absorbs that representation error (far below any published precision). It is not rounding:

@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.indicators import REL_TOL, indicator_ids, indicator_spec
-from analysis.variation import COMPARATORS, weighted_cv
+from analysis.standards import COMPARATORS
+from analysis.variation import weighted_cv
 
 # Natural unit of each stock, whether it is counted in whole units, and the action in words.
 STOCKS = {

@@ -89,6 +89,7 @@ from analysis import io
 from analysis.columns import SCHOOLS, SECTION_CODES, TEACHERS
 from analysis.config import SECTION_ZH
 from analysis.indicators import REL_TOL, STUDENT_COLUMNS, evaluate, indicator_ids, indicator_spec
+from analysis.standards import COMPARATORS
 from analysis.variation import cv_table
 
 PROJECTION_COLUMNS = ["level", "school_code", "section", "indicator", "year", "value", "low", "high", "threshold",
@@ -109,8 +110,7 @@ SECTIONS = ("primary", "junior")
 STATUS_ZH = {"on_track": "预计达标", "at_risk": "存在风险", "off_track": "预计不达标", "observed": "实际值", "": ""}
 CHANGE_ZH = {"continuing": "持续办学", "opened": "新开办", "closed": "停办/撤销", "merged": "并入他校",
              "opened_closed": "期间新开办后停办", "intermittent": "部分年份缺报"}
-COMPARE = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt, "==": operator.eq,
-           "=": operator.eq}
+COMPARE = {**COMPARATORS, "==": operator.eq, "=": operator.eq}  # item rows also compare yes/no answers
 SEP = "|"  # joins school code, year and scenario into a temporary key (codes are digits)
 
 

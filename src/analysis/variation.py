@@ -13,14 +13,11 @@ is context only: no seed defines it as the rule.
 
 from __future__ import annotations
 
-import operator
-
 import numpy as np
 import pandas as pd
 
 from analysis.indicators import indicator_ids, indicator_spec
-
-COMPARATORS = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt}
+from analysis.standards import COMPARATORS
 
 
 def _weighted_moments(values, weights, indicator: str = "") -> tuple[float, float, float]:
