@@ -28,6 +28,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis.columns import YES_NO
+from analysis.config import SECTION_ZH
 from analysis.standards import COMPARATORS
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -481,15 +482,14 @@ def class_size_summary(sizes: pd.DataFrame) -> pd.DataFrame:
 def g5_rows(sizes: pd.DataFrame | None, profile: dict) -> list[dict]:
     """G5 per section: value = the largest class, threshold = the cap (every class ≤ cap ⇔ largest ≤ cap)."""
     spec = profile["guarantee"]["G5"]
-    section_zh = {"primary": "小学", "junior": "初中"}
     if sizes is None:
-        return [item_row(f"G5_{s}", "guarantee", f"{spec['zh']}（{section_zh[s]}）", parent_id="G5", unit="人",
+        return [item_row(f"G5_{s}", "guarantee", f"{spec['zh']}（{SECTION_ZH[s]}）", parent_id="G5", unit="人",
                          threshold=cap, comparator="<=", status=MISSING,
                          note="没有班级学生数表（classes），无法逐班检查班额") for s, cap in spec["max_class"].items()]
     summary = class_size_summary(sizes).set_index("section")
     rows = []
     for section, cap in spec["max_class"].items():
-        name = f"{spec['zh']}（{section_zh[section]}）"
+        name = f"{spec['zh']}（{SECTION_ZH[section]}）"
         if section not in summary.index:
             rows.append(item_row(f"G5_{section}", "guarantee", name, parent_id="G5", unit="人", threshold=cap,
                                  comparator="<=", status=NOT_APPLICABLE, note="该学段没有班级"))

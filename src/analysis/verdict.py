@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import io
+from analysis import config, io
 from analysis.guarantee import (
     FAIL,
     MISSING,
@@ -42,7 +42,7 @@ from analysis.guarantee import (
 
 SEVERITY = {"veto": 1, "recognition": 2, "resource_cv": 3, "resource_schools": 4, "guarantee": 5, "quality": 6}
 SEVERITY_ZH = {1: "否决", 2: "社会认可度", 3: "差异系数", 4: "校校达标", 5: "政府保障", 6: "教育质量"}
-SECTION_ZH = {"primary": "小学", "junior": "初中"}
+SECTION_ZH = {s: config.SECTION_ZH[s] for s in config.SECTIONS}  # compulsory sections only
 VERDICT_ZH = {"pass": "认定", "fail": "不予认定"}
 
 
