@@ -167,3 +167,57 @@ def test_anhui_land_area_extra_indicator_not_counted_in_rule():
     si, _ = evaluate(schools, teachers, prof)
     assert si.iloc[0]["A1"] == pytest.approx(10.0) and si.iloc[0]["A1_std"] == 22.0
     assert si.iloc[0]["n_met"] <= 7  # A1 is reported, the 6-of-7 rule still counts R1–R7 only
+
+
+def test_teacher_rows_in_any_order_duplicates_and_gaps():
+    """Teacher stocks come from the section rows whatever their order; duplicate rows add up; a missing row is 0."""
+    schools = pd.DataFrame([_school("a", "nine_year_school", 300, 200), _school("b", "primary_school", 100),
+                            _school("c", "junior_school", 0, 150), _school("p", "teaching_point", 20)])
+    aligned = pd.DataFrame([_teachers("a", "primary", above=11), _teachers("b", "primary", above=12),
+                            _teachers("p", "primary", above=1), _teachers("a", "junior", above=21),
+                            _teachers("c", "junior", above=23)])
+    reordered = aligned.iloc[[4, 2, 0, 3, 1]].reset_index(drop=True)
+    first, _ = school_sections(schools, aligned, P)
+    second, _ = school_sections(schools, reordered, P)
+    pd.testing.assert_frame_equal(first, second)
+    got = first.set_index(["school_code", "section"])["teachers_above_degree"].to_dict()
+    assert got == {("a", "primary"): 11, ("b", "primary"): 12, ("a", "junior"): 21, ("c", "junior"): 23}
+    # a second row for b-primary adds up, a row for an unknown school is ignored, c-junior's row missing → 0
+    odd = pd.concat([aligned.drop(index=4), pd.DataFrame([_teachers("b", "primary", above=3),
+                                                          _teachers("zz", "primary", above=99)])])
+    got = school_sections(schools, odd, P)[0].set_index(["school_code", "section"])["teachers_above_degree"]
+    assert got[("b", "primary")] == 15 and got[("c", "junior")] == 0 and got[("a", "junior")] == 21
+
+
+def test_gap_is_the_absolute_shortfall_and_zero_when_met():
+    r = _values(R2=0.9, R5=1.2)
+    std = P["resources"]["R2"]["primary"]
+    assert r["R2_gap"] == pytest.approx(std * 0.1) and r["R5_gap"] == 0.0 and r["R1_gap"] == 0.0
+    assert r["missed"] == "R2" and "R2" in r["reason"] and "达标" in r["reason"]
+
+
+def test_missing_value_counts_as_missed_and_below_the_floor():
+    r = _values(R3=float("nan"))
+    assert r["n_met"] == 6 and not r["school_pass"] and "R3" in r["missed"] and "低于标准的85%" in r["reason"]
+
+
+def test_unknown_section_is_an_error():
+    from analysis.indicators import section_codes
+
+    with pytest.raises(ValueError, match="senior"):
+        section_codes(pd.DataFrame({"section": ["primary", "senior"]}))
+
+
+def test_reason_sentences_name_missed_and_low_indicators():
+    lenient = {**P, "school_rule": {**P["school_rule"], "min_met": 5}}  # a profile asking 5 of 7 (illustrative)
+    rows = [{"school_code": c, "school_name": c, "school_type": "primary_school", "section": "primary",
+             "students": 100, **{i: P["resources"][i]["primary"] for i in P["resources"]}} for c in "xyz"]
+    rows[1]["R2"] *= 0.9
+    rows[2]["R2"] *= 0.9
+    rows[2]["R5"] *= 0.5
+    r = school_compliance(pd.DataFrame(rows), lenient).set_index("school_code")
+    assert r.loc["x", "reason"] == "7项指标全部达标" and r.loc["x", "missed"] == ""
+    assert r.loc["y", "school_pass"] and "R2骨干教师未达标但不低于标准的85%" in r.loc["y", "reason"]
+    assert not r.loc["z", "school_pass"] and r.loc["z", "missed"] == "R2;R5"
+    assert r.loc["z", "reason"].startswith("5项达标，R2骨干教师、R5")
+    assert "其中R5" in r.loc["z", "reason"] and r.loc["z", "reason"].endswith("低于标准的85%，不达标")

@@ -198,6 +198,15 @@ def test_failing_schools_by_hand(results):
     assert fails.iloc[1]["missed_detail"] == "R6 仪器设备值（72%）"
 
 
+def test_failing_detail_shows_the_absolute_gap(results):
+    si = results.school_indicators.assign(R6_gap=0.0, R1_gap=0.0)
+    si.loc[si["school_code"] == "0005", "R6_gap"] = 2500 - 1800
+    si.loc[si["school_code"] == "0002", "R1_gap"] = 4.2 - 3.0
+    fails = reporting.failing_schools(si, PROFILE).set_index("school_code")
+    assert fails.loc["0005", "missed_detail"] == "R6 仪器设备值（72%，差700 元/生）"
+    assert "R1 高学历教师（71%，差1.20 人/百生）" in fails.loc["0002", "missed_detail"]
+
+
 def test_school_names_with_html_characters_are_escaped(results):
     out = reporting.failing_schools_table(results.school_indicators, PROFILE)
     assert "<script>" not in out

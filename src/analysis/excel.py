@@ -72,7 +72,7 @@ def header_of(column: str, profile: Mapping | None = None) -> str:
     specs = {**profile.get("resources", {}), **(profile.get("extra_resources") or {})}
     if column in specs:
         return f"{column} {specs[column].get('short', specs[column].get('zh', ''))}（{specs[column].get('unit', '')}）"
-    for suffix, label in (("_ratio", "为标准的%"), ("_std", "标准")):
+    for suffix, label in (("_ratio", "为标准的%"), ("_std", "标准"), ("_gap", "差距（标准−计算值）")):
         if column.endswith(suffix) and column[: -len(suffix)] in specs:
             return f"{column[: -len(suffix)]} {label}"
     if column in HEADERS:
@@ -155,9 +155,10 @@ def school_sheet(ws: Worksheet, si: pd.DataFrame | None, profile: Mapping, rel_t
     head = [c for c in ("school_code", "school_name", "school_type", "urban_rural", "township", "section",
                         "students") if c in si]
     tail = [c for c in ("n_met", "school_pass", "missed", "reason") if c in si]
-    known = {*head, *ids, *(f"{i}_ratio" for i in ids), *(f"{i}_std" for i in ids), *tail}
+    known = {*head, *ids, *(f"{i}_{s}" for i in ids for s in ("ratio", "std", "gap")), *tail}
     stocks = [c for c in si.columns if c not in known]
-    cols = [*head, *ids, *(f"{i}_ratio" for i in ids if f"{i}_ratio" in si), *tail, *stocks]
+    cols = [*head, *ids, *(f"{i}_ratio" for i in ids if f"{i}_ratio" in si),
+            *(f"{i}_gap" for i in ids if f"{i}_gap" in si), *tail, *stocks]
     frame = si[cols].copy()
     if "school_type" in frame:
         frame["school_type"] = frame["school_type"].map(lambda v: SCHOOL_TYPE_ZH.get(v, v))
@@ -170,7 +171,7 @@ def school_sheet(ws: Worksheet, si: pd.DataFrame | None, profile: Mapping, rel_t
     for i in ids:
         unit = str((profile.get("resources", {}).get(i) or (profile.get("extra_resources") or {}).get(i, {}))
                    .get("unit", ""))
-        formats[i] = "#,##0" if "元" in unit else "0.00"
+        formats[i] = formats[f"{i}_gap"] = "#,##0" if "元" in unit else "0.00"
         formats[f"{i}_ratio"] = "0.0%"
     split = set(profile.get("split_fields", []))  # facility stocks are the section's share of the school's
     headers = [header_of(c, profile) + ("（按学段拆分）" if c in split else "") for c in cols]

@@ -17,11 +17,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.config import SECTIONS
 from analysis.standards import load_profile
 
-SECTIONS = ("primary", "junior")
 STUDENT_COLUMNS = {"primary": "students_primary", "junior": "students_junior", "senior": "students_senior"}
 TEACHER_STOCKS = ("teachers", "teachers_above_degree", "key_teachers", "pe_music_art_teachers")
+PE_MUSIC_ART = ("pe_teachers", "music_teachers", "art_teachers")
+# the teacher-table columns behind each stock (R6 counts PE, music and art teachers together)
+TEACHER_COLUMNS = {**{c: (c,) for c in TEACHER_STOCKS[:3]}, "pe_music_art_teachers": PE_MUSIC_ART}
 # Binary floating point can put an exact quotient such as 21×100/500 a hair off 4.2; this relative tolerance
 # only absorbs that representation error (1e-9 is far below any published precision). It is not rounding.
 REL_TOL = 1e-9
@@ -63,38 +66,82 @@ def indicator_spec(profile: dict, indicator: str) -> dict:
     return profile["resources"].get(indicator) or profile["extra_resources"][indicator]
 
 
-def exclusion_reasons(schools: pd.DataFrame, profile: dict) -> pd.Series:
-    """Why a school is left out of R1–R7 (不参评原因), empty string when it is evaluated."""
+def _numbers(frame: pd.DataFrame, column: str, missing: float = 0.0) -> np.ndarray:
+    """A numeric column as an array (integers stay integers, no copy), missing cells (or an absent column) as
+    ``missing``. The array may be a read-only view of ``frame``: never modify it in place."""
+    if column not in frame:
+        return np.full(len(frame), missing)
+    values = frame[column].to_numpy()
+    if values.dtype.kind not in "iuf":
+        values = frame[column].to_numpy(dtype=float, na_value=np.nan)
+    if values.dtype.kind != "f" or np.isnan(missing):
+        return values
+    gaps = np.isnan(values)
+    return np.where(gaps, missing, values) if gaps.any() else values
+
+
+def _exclusion_codes(schools: pd.DataFrame, profile: dict, compulsory: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Per school the position of its exclusion reason in the returned labels (0 = "" = evaluated).
+
+    Codes instead of strings per school keep this a few array comparisons at national scale.
+    """
     excl = profile["exclusions"]
-    compulsory = schools["students_primary"].fillna(0) + schools["students_junior"].fillna(0)
-    reason = pd.Series("", index=schools.index, dtype=object)
+    types = schools["school_type"].to_numpy(dtype=object)
+    labels = [""]
+    code = np.zeros(len(schools), dtype=np.intp)
+
+    def mark(mask: np.ndarray, label: str) -> None:  # the first reason that applies is the one recorded
+        labels.append(label)
+        code[(code == 0) & mask] = len(labels) - 1
+
     for school_type in excl["school_types"]:
-        reason[schools["school_type"] == school_type] = REASON_EXCLUDED.get(school_type, f"{school_type} 不参评")
-    small_point = (schools["school_type"] == "teaching_point") & (compulsory < excl["teaching_point_min_students"])
-    reason[(reason == "") & small_point] = (
-        f"不足{excl['teaching_point_min_students']}人的教学点不参评（000_7663589297cde400.txt 附件2 备注）"
-    )
+        mark(types == school_type, REASON_EXCLUDED.get(school_type, f"{school_type} 不参评"))
+    mark((types == "teaching_point") & (compulsory < excl["teaching_point_min_students"]),
+         f"不足{excl['teaching_point_min_students']}人的教学点不参评（000_7663589297cde400.txt 附件2 备注）")
     if not excl.get("include_private", True) and "ownership" in schools:
-        reason[(reason == "") & (schools["ownership"] == "private")] = "按本省口径民办学校不参评"
-    reason[(reason == "") & (compulsory <= 0)] = "无义务教育阶段在校生"
-    return reason
+        mark(schools["ownership"].to_numpy(dtype=object) == "private", "按本省口径民办学校不参评")
+    mark(compulsory <= 0, "无义务教育阶段在校生")
+    return code, labels
 
 
-def _teacher_stocks(teachers: pd.DataFrame, codes: pd.Index, section: str) -> dict[str, np.ndarray]:
-    """Teacher stocks of one section aligned to ``codes`` (0 where the school has no row for the section)."""
-    rows = teachers[teachers["section"] == section]
-    pos = codes.get_indexer(rows["school_code"])
-    keep = pos >= 0
-    out = {}
-    for col in TEACHER_STOCKS:
-        if col == "pe_music_art_teachers":
-            values = rows[["pe_teachers", "music_teachers", "art_teachers"]].fillna(0).sum(axis=1).to_numpy(float)
+def _teacher_stocks(teachers: pd.DataFrame, school_codes: np.ndarray, has_section: dict[str, np.ndarray],
+                    rows_by_section: dict[str, np.ndarray], out: dict[str, np.ndarray]) -> None:
+    """Write the teacher stocks of the school-section rows into ``out`` (one array per stock, all sections).
+
+    ``rows_by_section[s]`` holds positions in the schools table, sections one after the other as in ``out``;
+    ``has_section[s]`` flags the schools with pupils in the section. A school without a teacher row for the
+    section gets 0 (validation reports it); several rows for one school-section are added up.
+    """
+    section_of = teachers["section"].to_numpy(dtype=object)
+    code_of = teachers["school_code"].to_numpy(dtype=object)
+    counts = {col: _numbers(teachers, col) for parts in TEACHER_COLUMNS.values() for col in parts}
+    position, start = None, 0
+    for section, rows in rows_by_section.items():
+        target = slice(start, start + len(rows))
+        start += len(rows)
+        mine = np.flatnonzero(section_of == section)
+        expected = np.flatnonzero(has_section[section])
+        if len(mine) == len(expected) and (code_of[mine] == school_codes[expected]).all():
+            school = expected  # the usual export: one row per school with pupils in the section, in school order
         else:
-            values = rows[col].fillna(0).to_numpy(float)
-        acc = np.zeros(len(codes))
-        np.add.at(acc, pos[keep], values[keep])  # several rows for one school-section are added up
-        out[col] = acc
-    return out
+            if position is None:  # otherwise look every teacher row's school up by its code, once
+                position = pd.Index(school_codes, dtype=object).get_indexer(code_of)
+            school = position[mine]
+        slot_of_school = np.full(len(school_codes) + 1, -1)  # the extra last slot catches unknown codes (-1)
+        slot_of_school[rows] = np.arange(len(rows))
+        slot = slot_of_school[school]
+        found = slot >= 0
+        mine, slot = mine[found], slot[found]
+        one_each = len(slot) == len(rows) and bool((slot[1:] > slot[:-1]).all())  # then slot is 0, 1, 2, …
+        for col in TEACHER_STOCKS:
+            dest = out[col][target]  # a view: filled in place
+            for k, part in enumerate(TEACHER_COLUMNS[col]):
+                add = counts[part][mine] if one_each else np.bincount(slot, weights=counts[part][mine],
+                                                                      minlength=len(rows))
+                if k:
+                    dest += add
+                else:
+                    dest[:] = add
 
 
 def school_sections(
@@ -107,54 +154,91 @@ def school_sections(
     of the school, facility stocks already multiplied by the share (``profile['split_fields']``) and teacher
     stocks from the section's teacher row (0 when the row is missing; validation reports that case).
     """
-    reasons = exclusion_reasons(schools, profile)
-    out_mask = (reasons != "").to_numpy()
-    excluded = schools.loc[out_mask, ["school_code", "school_name", "school_type"]].copy()
-    excluded["students"] = (
-        schools.loc[out_mask, ["students_primary", "students_junior"]].fillna(0).sum(axis=1).astype(int)
-    )
-    excluded["reason"] = reasons[out_mask]
-    kept = schools.loc[~out_mask]
+    students = {s: _numbers(schools, c) for s, c in STUDENT_COLUMNS.items()}
+    code, labels = _exclusion_codes(schools, profile, students["primary"] + students["junior"])
+    out_mask = code > 0
+    excluded = schools.loc[out_mask, ["school_code", "school_name", "school_type"]].reset_index(drop=True)
+    excluded["students"] = (students["primary"] + students["junior"])[out_mask].astype(int)
+    excluded["reason"] = np.array(labels, dtype=object)[code[out_mask]]
 
     w = profile["split_weights"]
-    students = {s: (kept[c].fillna(0).to_numpy(float) if c in kept else np.zeros(len(kept)))
-                for s, c in STUDENT_COLUMNS.items()}
     weighted_total = sum(students[s] * w[s] for s in STUDENT_COLUMNS)
-    stocks = {}
-    for col in profile["split_fields"]:
-        stocks[col] = kept[col].to_numpy(float) if col in kept else np.full(len(kept), np.nan)
-    if profile.get("teaching_rooms_exclude_indoor_sports"):
-        stocks["teaching_rooms_m2"] = stocks["teaching_rooms_m2"] - kept["indoor_sports_rooms_m2"].fillna(0).to_numpy(float)
-    codes = pd.Index(kept["school_code"])
+    rows_by_section = {s: np.flatnonzero(~out_mask & (students[s] > 0)) for s in SECTIONS}
+    rows = np.concatenate(list(rows_by_section.values()))
+    section_idx = np.repeat(np.arange(len(SECTIONS)), [len(r) for r in rows_by_section.values()])
+    n = np.concatenate([students[s][r] for s, r in rows_by_section.items()])
+
     id_cols = [c for c in ("county", "school_code", "school_name", "school_type", "urban_rural", "township",
-                           "ownership", "founded_year") if c in kept]
-    parts = []
-    for section in SECTIONS:
-        n = students[section]
-        has = n > 0
-        part = kept.loc[has, id_cols].reset_index(drop=True)
-        part.insert(id_cols.index("school_type") + 1, "section", section)
-        part["students"] = n[has].astype(int)
-        share = n[has] * w[section] / weighted_total[has]
-        part["share"] = share
-        for col in profile["split_fields"]:
-            part[col] = stocks[col][has] * share
-        for col, values in _teacher_stocks(teachers, codes, section).items():
-            part[col] = values[has]
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True), excluded.reset_index(drop=True)
+                           "ownership", "founded_year") if c in schools]
+    ids = schools[id_cols].take(rows).reset_index(drop=True)
+    ids.insert(id_cols.index("school_type") + 1, "section", pd.Categorical.from_codes(section_idx, SECTIONS))
+    ids["students"] = n.astype(int)
+    block, col = _float_block(len(rows), ["share", *profile["split_fields"], *TEACHER_STOCKS])
+    np.multiply(n, np.array([w[s] for s in SECTIONS])[section_idx], out=col["share"])
+    col["share"] /= weighted_total[rows]
+    for field in profile["split_fields"]:
+        stock = _numbers(schools, field, missing=np.nan)
+        if field == "teaching_rooms_m2" and profile.get("teaching_rooms_exclude_indoor_sports"):
+            stock = stock - _numbers(schools, "indoor_sports_rooms_m2")
+        np.multiply(stock[rows], col["share"], out=col[field])
+    has_section = {s: students[s] > 0 for s in SECTIONS}
+    _teacher_stocks(teachers, schools["school_code"].to_numpy(dtype=object), has_section, rows_by_section, col)
+    return _with_columns(ids, block, list(col)), excluded
 
 
-def standards_frame(sections: pd.DataFrame, profile: dict) -> pd.DataFrame:
+def _float_block(n_rows: int, names: list[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """An empty column-major float block and a writable view per named column.
+
+    Filling columns in place (``out=``) and handing the block to pandas whole avoids a temporary and a copy per
+    column, which is most of the cost at national scale.
+    """
+    block = np.empty((n_rows, len(names)), order="F")
+    return block, {name: block[:, k] for k, name in enumerate(names)}
+
+
+def _with_columns(frame: pd.DataFrame, block: np.ndarray, names: list[str], others: dict | None = None
+                  ) -> pd.DataFrame:
+    """``frame`` with the float ``block`` (columns ``names``) and ``others`` added, replacing same-named columns."""
+    others = others or {}
+    parts = [frame.drop(columns=[c for c in [*names, *others] if c in frame]),
+             pd.DataFrame(block, columns=names, index=frame.index, copy=False)]
+    if others:
+        parts.append(pd.DataFrame(others, index=frame.index, copy=False))
+    return pd.concat(parts, axis=1)
+
+
+def section_codes(frame: pd.DataFrame) -> np.ndarray:
+    """Position of each row's ``section`` in ``SECTIONS`` (0 primary, 1 junior); an unknown section raises.
+
+    :func:`school_sections` makes ``section`` a categorical over ``SECTIONS`` so this is free; a column read
+    back from CSV (plain strings) is compared once per section.
+    """
+    column = frame["section"]
+    if isinstance(column.dtype, pd.CategoricalDtype) and list(column.cat.categories) == list(SECTIONS):
+        codes = column.cat.codes.to_numpy()
+    else:
+        labels = column.to_numpy(dtype=object)
+        codes = np.full(len(frame), -1, dtype=np.int8)
+        for k, name in enumerate(SECTIONS):
+            codes[labels == name] = k
+    if (codes < 0).any():
+        bad = sorted(set(map(str, column[codes < 0])))
+        raise ValueError(f"unknown section(s) {bad}; expected one of {list(SECTIONS)}")
+    return codes
+
+
+def _standards(sections: pd.DataFrame, profile: dict) -> dict[str, np.ndarray]:
     """The standard each school-section is held to, per indicator (达标标准), after provincial variants."""
-    out = pd.DataFrame(index=sections.index)
     older = profile.get("older_school_standards") or {}
-    primary = (sections["section"] == "primary").to_numpy()
+    primary = section_codes(sections) == SECTIONS.index("primary")
+    is_old = None
+    if older and "founded_year" in sections:
+        is_old = _numbers(sections, "founded_year", missing=older["founded_before"]) < older["founded_before"]
+    out = {}
     for ind in indicator_ids(profile):
         spec = indicator_spec(profile, ind)
         std = np.where(primary, float(spec["primary"]), float(spec["junior"]))
-        if ind in older and "founded_year" in sections:
-            is_old = (sections["founded_year"].fillna(older["founded_before"]) < older["founded_before"]).to_numpy()
+        if ind in older and is_old is not None:
             std = np.where(is_old, np.where(primary, older[ind]["primary"], older[ind]["junior"]), std)
         out[ind] = std
     return out
@@ -162,85 +246,92 @@ def standards_frame(sections: pd.DataFrame, profile: dict) -> pd.DataFrame:
 
 def indicator_values(sections: pd.DataFrame, profile: dict) -> pd.DataFrame:
     """Add R1–R7 (and extra indicators): value = stock × per ÷ students (每百名学生 per = 100)."""
-    out = sections.copy()
-    n = out["students"].astype(float)
-    for ind in indicator_ids(profile):
+    n = sections["students"].to_numpy(dtype=float)
+    ids = indicator_ids(profile)
+    block, col = _float_block(len(sections), ids)
+    for ind in ids:
         spec = indicator_spec(profile, ind)
         # Multiply before dividing so integer counts give the correctly rounded quotient (21×100/500 == 4.2).
-        out[ind] = out[spec["numerator"]].astype(float) * spec["per"] / n
-    return out
+        np.multiply(sections[spec["numerator"]].to_numpy(dtype=float), spec["per"], out=col[ind])
+        col[ind] /= n
+    return _with_columns(sections, block, ids)
 
 
 def school_compliance(values: pd.DataFrame, profile: dict) -> pd.DataFrame:
-    """Add ``R*_std``, ``R*_ratio`` (value ÷ standard), ``n_met``, ``school_pass``, ``missed`` and a ``reason``.
+    """Add ``R*_std``, ``R*_ratio`` (value ÷ standard), ``R*_gap``, ``n_met``, ``school_pass``, ``missed``, ``reason``.
 
     校校达标: at least ``school_rule.min_met`` of R1–R7 reach the standard and every missed indicator reaches at
     least ``school_rule.floor_ratio`` of it. Extra provincial indicators are reported but not counted.
+    ``R*_gap`` is by how much a school falls short, in the indicator's unit (标准 − 计算值; 0 when met);
+    ``R*_ratio`` the same in percent of the standard.
     """
     rule = profile["school_rule"]
     core = list(profile["resources"])
-    std = standards_frame(values, profile)
-    new = {}
-    met = np.zeros((len(values), len(core)), dtype=bool)
-    above_floor = np.zeros_like(met)
-    for ind in indicator_ids(profile):
-        value, standard = values[ind].to_numpy(float), std[ind].to_numpy(float)
-        new[f"{ind}_std"] = standard
-        new[f"{ind}_ratio"] = value / standard
+    ids = indicator_ids(profile)
+    std = _standards(values, profile)
+    names = [f"{i}_{kind}" for kind in ("std", "ratio", "gap") for i in ids]
+    block, col = _float_block(len(values), names)
+    # bit j of missed / low is set when core indicator j is below the standard / below floor_ratio of it
+    missed = np.zeros(len(values), dtype=np.int64)
+    low = np.zeros(len(values), dtype=np.int64)
+    for ind in ids:
+        value, standard = values[ind].to_numpy(dtype=float), col[f"{ind}_std"]
+        standard[:] = std[ind]
+        np.divide(value, standard, out=col[f"{ind}_ratio"])
+        ok = value >= standard * (1 - REL_TOL)
+        gap = col[f"{ind}_gap"]
+        np.subtract(standard, value, out=gap)
+        np.maximum(gap, 0.0, out=gap)
+        gap *= ~ok  # 0 when met; a missing value stays missing
         if ind in core:
             j = core.index(ind)
-            met[:, j] = value >= standard * (1 - REL_TOL)
-            above_floor[:, j] = value >= standard * rule["floor_ratio"] * (1 - REL_TOL)
-    n_met = met.sum(axis=1)
-    passed = (n_met >= rule["min_met"]) & ~(~met & ~above_floor).any(axis=1)
-    ratios = np.column_stack([new[f"{i}_ratio"] for i in core])
-    missed_label, reason = _reasons(core, met, above_floor, n_met, passed, ratios, rule, profile)
-    out = pd.concat([values, pd.DataFrame(new, index=values.index)], axis=1)
-    out["n_met"] = n_met
-    out["school_pass"] = passed
-    out["missed"] = missed_label
-    out["reason"] = reason
-    return out
+            missed |= (~ok).astype(np.int64) << j
+            low |= (~(value >= standard * rule["floor_ratio"] * (1 - REL_TOL))).astype(np.int64) << j  # NaN is low
+    n_met = len(core) - np.bitwise_count(missed).astype(np.int64)
+    labels, reason = _reasons(core, missed, low, rule, profile)
+    return _with_columns(values, block, names, {"n_met": n_met, "school_pass": (n_met >= rule["min_met"]) & (low == 0),
+                                                "missed": labels, "reason": reason})
 
 
-def _pattern_codes(flags: np.ndarray) -> np.ndarray:
-    return (flags.astype(np.int64) << np.arange(flags.shape[1])).sum(axis=1)
+def _per_pattern(codes: np.ndarray, label) -> pd.Categorical:
+    """``label(code)`` for every row as a categorical column, each label written once per distinct code."""
+    counts = np.bincount(codes)
+    present = np.flatnonzero(counts)
+    labels, position = np.unique(np.array([label(int(c)) for c in present], dtype=object), return_inverse=True)
+    return pd.Categorical.from_codes(position[(np.cumsum(counts > 0) - 1)[codes]], categories=labels)
 
 
-def _reasons(core, met, above_floor, n_met, passed, ratios, rule, profile) -> tuple[np.ndarray, np.ndarray]:
-    """``missed`` labels and one-sentence reasons, built once per pattern of missed indicators (fast at scale)."""
+def _reasons(core, missed, low, rule, profile) -> tuple[pd.Categorical, pd.Categorical]:
+    """``missed`` labels ("R2;R5") and a one-sentence reason per school-section, from the bit patterns.
+
+    The sentence depends only on which indicators are missed and which of those fall below the floor, so it is
+    written once per such pattern; the amounts are in ``R*_ratio`` and ``R*_gap``.
+    """
     total = len(core)
     floor_pct = f"{rule['floor_ratio']:.0%}"
-    short = [indicator_spec(profile, i)["short"] for i in core]
-    # a missed ratio is below 100 %: a lookup table of "xx.x%" strings by tenths of a percent
-    tenths = np.clip(np.round(np.nan_to_num(ratios, nan=0.0) * 1000), 0, 1000).astype(np.int64)
-    lut = np.array([f"{t / 10:.1f}%" for t in range(1001)], dtype=object)
-    missed_code = _pattern_codes(~met)
-    low_code = _pattern_codes(~met & ~above_floor)
-    missed_label = np.empty(len(met), dtype=object)
-    reason = np.empty(len(met), dtype=object)
-    for code in np.unique(missed_code):
-        rows = np.flatnonzero(missed_code == code)
-        missed = [j for j in range(total) if code >> j & 1]
-        missed_label[rows] = ";".join(core[j] for j in missed)
-        if not missed:
-            reason[rows] = f"{total}项指标全部达标"
-            continue
-        detail = np.full(len(rows), "", dtype=object)
-        for k, j in enumerate(missed):
-            detail = detail + ("、" if k else "") + f"{core[j]}{short[j]}为标准的" + lut[tenths[rows, j]]
-        n_ok = total - len(missed)
+    named = [f"{i}{indicator_spec(profile, i)['short']}" for i in core]
+
+    def names(code: int, labels: list[str], sep: str) -> str:
+        return sep.join(labels[j] for j in range(total) if code >> j & 1)
+
+    def sentence(code: int) -> str:
+        miss, below = code & ((1 << total) - 1), code >> total
+        n_ok = total - miss.bit_count()
+        if not miss:
+            return f"{total}项指标全部达标"
         if n_ok < rule["min_met"]:
-            reason[rows] = f"仅{n_ok}项达标（少于{rule['min_met']}项）：" + detail + "，不达标"
-            continue
-        for low in np.unique(low_code[rows]):
-            sub = low_code[rows] == low
-            if low == 0:
-                reason[rows[sub]] = f"{n_ok}项达标，" + detail[sub] + f"，不低于{floor_pct}，达标"
-            else:
-                names = "、".join(core[j] for j in range(total) if low >> j & 1)
-                reason[rows[sub]] = f"{n_ok}项达标，但" + detail[sub] + f"，{names}低于标准的{floor_pct}，不达标"
-    return missed_label, reason
+            return f"仅{n_ok}项达标（少于{rule['min_met']}项），{names(miss, named, '、')}未达标，不达标"
+        if not below:
+            return f"{n_ok}项达标，{names(miss, named, '、')}未达标但不低于标准的{floor_pct}，达标"
+        if below == miss:
+            return f"{n_ok}项达标，但{names(below, named, '、')}低于标准的{floor_pct}，不达标"
+        return (f"{n_ok}项达标，{names(miss, named, '、')}未达标，其中{names(below, named, '、')}"
+                f"低于标准的{floor_pct}，不达标")
+
+    # below the floor only matters when enough indicators are met: fewer patterns, fewer sentences to write
+    enough = total - np.bitwise_count(missed) >= rule["min_met"]
+    return (_per_pattern(missed, lambda c: names(c, core, ";")),
+            _per_pattern(missed | np.where(enough, low, 0) << total, sentence))
 
 
 def evaluate(schools: pd.DataFrame, teachers: pd.DataFrame, profile: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -254,7 +345,8 @@ def output_columns(profile: dict) -> list[str]:
     ids = indicator_ids(profile)
     head = ["school_code", "school_name", "school_type", "urban_rural", "township", "section", "students", "share"]
     stocks = ["teachers", "teachers_above_degree", "key_teachers", "pe_music_art_teachers", *profile["split_fields"]]
-    return [*head, *ids, *(f"{i}_ratio" for i in ids), *(f"{i}_std" for i in ids), "n_met", "school_pass",
+    return [*head, *ids, *(f"{i}_ratio" for i in ids), *(f"{i}_std" for i in ids), *(f"{i}_gap" for i in ids),
+            "n_met", "school_pass",
             "missed", "reason", *stocks]
 
 

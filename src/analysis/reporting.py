@@ -549,6 +549,19 @@ def _missed_indicators(row: pd.Series, profile: Mapping) -> list[str]:
     return [i for i in profile.get("resources", {}) if f"{i}_ratio" in row and row[f"{i}_ratio"] < 1 - 1e-9]
 
 
+def _shortfall_text(row: pd.Series, indicator: str, profile: Mapping) -> str:
+    """"R1 高学历教师（71%，差1.23 人/百生）": percent of the standard and the absolute gap (when known)."""
+    spec = _indicator_spec(profile, indicator)
+    ratio, gap = row.get(f"{indicator}_ratio"), row.get(f"{indicator}_gap")
+    if ratio is None or _is_missing(ratio):
+        return indicator
+    amount = ""
+    if gap is not None and not _is_missing(gap):
+        unit = str(spec.get("unit", ""))
+        amount = f"，差{float(gap):,.0f} {unit}" if "元" in unit else f"，差{float(gap):,.2f} {unit}"
+    return f"{indicator} {spec.get('short', '')}（{float(ratio):.0%}{amount.rstrip()}）"
+
+
 def failing_schools(school_indicators: pd.DataFrame, profile: Mapping) -> pd.DataFrame:
     """Schools failing 校校达标 with missed indicators and responsible departments (pure; sorted worst first)."""
     part = school_indicators[~_truthy(school_indicators["school_pass"])]
@@ -560,9 +573,7 @@ def failing_schools(school_indicators: pd.DataFrame, profile: Mapping) -> pd.Dat
             lead, coop = indicator_departments(profile, ind)
             leads += lead
             coops += coop
-        detail = "、".join(
-            f"{ind} {_indicator_spec(profile, ind).get('short', '')}（{float(r[f'{ind}_ratio']):.0%}）"
-            if f"{ind}_ratio" in r and not _is_missing(r[f"{ind}_ratio"]) else ind for ind in missed)
+        detail = "、".join(_shortfall_text(r, ind, profile) for ind in missed)
         rows.append({"school_code": r["school_code"], "school_name": r.get("school_name", ""),
                      "section": r["section"], "students": r.get("students"), "n_met": r.get("n_met"),
                      "missed": ";".join(missed), "missed_detail": detail, "lead": _join(leads),

@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.indicators import indicator_ids, indicator_spec
+from analysis.config import SECTIONS
+from analysis.indicators import indicator_ids, indicator_spec, section_codes
 from analysis.standards import COMPARATORS
 
 
@@ -56,50 +57,74 @@ def cv_passes(cv: float, limit: float, comparator: str) -> bool:
     return bool(COMPARATORS[comparator](cv, limit))
 
 
+def _section_groups(frame: pd.DataFrame, by: tuple[str, ...]) -> tuple[np.ndarray, pd.DataFrame]:
+    """A dense group number per row, ordered by the ``by`` keys (sorted) then section (primary, junior), and the
+    group table (``by`` keys, ``section``, ``n_schools``, ``_section`` = position in SECTIONS) in that order."""
+    section = section_codes(frame).astype(np.intp)
+    if len(by) == 1:  # the common national case (by county): factorising one column is cheaper than groupby
+        outer, uniques = pd.factorize(frame[by[0]], sort=True, use_na_sentinel=False)
+        keys = pd.DataFrame({by[0]: uniques})
+    elif by:
+        grouped = frame.groupby(list(by), sort=True, dropna=False)
+        outer = grouped.ngroup().to_numpy()
+        keys = grouped.size().index.to_frame(index=False)
+    else:
+        outer, keys = np.zeros(len(frame), dtype=np.intp), pd.DataFrame(index=range(1))
+    raw = outer * len(SECTIONS) + section
+    counts = np.bincount(raw, minlength=len(keys) * len(SECTIONS))
+    present = np.flatnonzero(counts)
+    table = keys.iloc[present // len(SECTIONS)].reset_index(drop=True)
+    table["section"] = np.array(SECTIONS, dtype=object)[present % len(SECTIONS)]
+    table["n_schools"] = counts[present]
+    table["_section"] = present % len(SECTIONS)
+    return (np.cumsum(counts > 0) - 1)[raw], table
+
+
 def cv_table(school_indicators: pd.DataFrame, profile: dict, by: tuple[str, ...] = ()) -> pd.DataFrame:
     """One row per (``by`` keys,) section and indicator: weighted_mean, std, cv, limit, passed, n_schools.
 
-    Vectorised over groups so that a national run (thousands of counties, ``by=("county",)``) stays fast.
-    A mean of 0 raises naming the indicator; a section with one school gets CV 0 and a note.
+    Rows are ordered by the ``by`` keys, section (primary first) and indicator. Vectorised over groups so that a
+    national run (thousands of counties, ``by=("county",)``) stays fast. A mean of 0 raises naming the indicator;
+    a section with one school gets CV 0 and a note.
     """
     cfg = profile["cv"]
-    keys = [*by, "section"]
-    grouped = school_indicators.groupby(keys, sort=False)
-    code = grouped.ngroup().to_numpy()
-    groups = grouped.size().reset_index(name="n_schools")  # in group-code order (sort=False)
+    ids = indicator_ids(profile)
+    code, groups = _section_groups(school_indicators, by)
     n = school_indicators["students"].to_numpy(dtype=float)
     total = np.bincount(code, weights=n, minlength=len(groups))
-    frames = []
-    for ind in indicator_ids(profile):
+    weight = n / total[code]  # nᵢ / N of the school's own group
+    mean, std = np.empty((len(groups), len(ids))), np.empty((len(groups), len(ids)))
+    scratch = np.empty(len(n))  # reused for every indicator: no temporaries at national scale
+    for k, ind in enumerate(ids):
         x = school_indicators[ind].to_numpy(dtype=float)
         if np.isnan(x).any():
             bad = school_indicators.loc[np.isnan(x), "school_code"].head(5).tolist()
             raise ValueError(f"指标 {ind}: missing values for schools {bad}; the CV is undefined")
-        mean = np.bincount(code, weights=n * x, minlength=len(groups)) / total
-        if (mean == 0).any():
-            where = groups.loc[mean == 0, keys].to_dict("records")
+        mean[:, k] = np.bincount(code, weights=np.multiply(n, x, out=scratch), minlength=len(groups)) / total
+        if (mean[:, k] == 0).any():
+            where = groups.loc[mean[:, k] == 0, [*by, "section"]].to_dict("records")
             raise ValueError(f"指标 {ind}: weighted mean is 0 in {where}; the coefficient of variation is undefined")
-        var = np.bincount(code, weights=(n / total[code]) * (x - mean[code]) ** 2, minlength=len(groups))
-        agg = groups.copy()
-        agg["weighted_mean"] = mean
-        agg["std"] = np.sqrt(var)
-        agg["cv"] = agg["std"] / mean
-        agg["indicator"] = ind
-        frames.append(agg)
-    out = pd.concat(frames, ignore_index=True)
-    out["name_zh"] = out["indicator"].map(lambda i: indicator_spec(profile, i)["zh"])
-    out["limit"] = out["section"].map(cfg["limits"]).astype(float)
+        np.take(mean[:, k], code, out=scratch)
+        np.subtract(x, scratch, out=scratch)
+        np.multiply(scratch, scratch, out=scratch)
+        std[:, k] = np.sqrt(np.bincount(code, weights=np.multiply(scratch, weight, out=scratch),
+                                        minlength=len(groups)))
+    out = groups.iloc[np.repeat(np.arange(len(groups)), len(ids))].reset_index(drop=True)
+    out["indicator"] = np.tile(np.array(ids, dtype=object), len(groups))
+    out["name_zh"] = np.tile(np.array([indicator_spec(profile, i)["zh"] for i in ids], dtype=object), len(groups))
+    out["weighted_mean"] = mean.ravel()
+    out["std"] = std.ravel()
+    out["cv"] = out["std"].to_numpy() / out["weighted_mean"].to_numpy()
+    limits = np.array([float(cfg["limits"][s]) for s in SECTIONS])
+    out["limit"] = np.repeat(limits[groups.pop("_section").to_numpy()], len(ids))
     out["comparator"] = cfg["comparator"]
-    out["passed"] = COMPARATORS[cfg["comparator"]](out["cv"], out["limit"])
-    out["note"] = np.where(out["n_schools"] < 2, "参评学校少于2所，差异系数无比较意义", "")
-    out["core"] = out["indicator"].isin(list(profile["resources"]))
-    order = {s: i for i, s in enumerate(("primary", "junior"))}
-    ind_order = {ind: i for i, ind in enumerate(indicator_ids(profile))}
-    out = out.sort_values([*by, "section", "indicator"], key=lambda c: c.map(order) if c.name == "section"
-                          else c.map(ind_order) if c.name == "indicator" else c, kind="stable")
+    out["passed"] = COMPARATORS[cfg["comparator"]](out["cv"].to_numpy(), out["limit"].to_numpy())
+    out["note"] = pd.Categorical.from_codes((out["n_schools"].to_numpy() < 2).astype(np.int8),
+                                            categories=["", "参评学校少于2所，差异系数无比较意义"])
+    out["core"] = np.tile(np.array([i in profile["resources"] for i in ids]), len(groups))
     cols = [*by, "section", "indicator", "name_zh", "weighted_mean", "std", "cv", "limit", "comparator", "passed",
             "n_schools", "core", "note"]
-    return out[cols].reset_index(drop=True)
+    return out[cols]
 
 
 def composite_cv(cv: pd.DataFrame) -> pd.DataFrame:
