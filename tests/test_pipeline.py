@@ -2,6 +2,7 @@
 
 import json
 import shutil
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -97,3 +98,20 @@ def test_notebook_01_executes_on_the_sample_county(tmp_path):
     assert schools["school_code"].str.len().eq(10).all()
     validation = read_csv(out / "validation.csv")
     assert not (validation["severity"] == "error").any()
+
+
+def test_kernel_talks_over_private_unix_sockets(tmp_path, capfd):
+    """IPC transport: no TCP port is opened, no per-notebook warning, and the socket folder is cleaned up."""
+    import papermill as pm
+
+    from analysis.pipeline import _execute
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 0", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("import json, sys\nprint(json.load(open(sys.argv[-1]))['transport'])")])
+    nb.metadata["kernelspec"] = {"name": config.KERNEL_NAME, "display_name": config.KERNEL_NAME, "language": "python"}
+    nbformat.write(nb, tmp_path / "probe.ipynb")
+    out = _execute(pm, tmp_path / "probe.ipynb", tmp_path / "out.ipynb", {"x": 1})
+    assert out.cells[-1].outputs[0]["text"].strip() == "ipc"
+    assert "running over TCP" not in capfd.readouterr().err
+    assert not list(Path(tempfile.gettempdir()).glob("county-eval-*/kernel*")), "sockets left behind"

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata as md
+import os
 import platform
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from traitlets.config import Config
 
 from analysis import config, io
 from analysis.context import county_meta
@@ -160,10 +163,7 @@ def run_year(
         start = time.perf_counter()
         progress(f"[{county} {year}] ({i}/{len(notebooks)}) {nb_path.name} ...")
         try:
-            executed = pm.execute_notebook(
-                str(nb_path), str(staging_reports / nb_path.name), parameters=params,
-                kernel_name=config.KERNEL_NAME, progress_bar=False, cwd=str(nb_path.parent), log_output=False,
-            )
+            executed = _execute(pm, nb_path, staging_reports / nb_path.name, params)
         except Exception as exc:  # papermill wraps the kernel's error; name the notebook and cell
             failed = final_processed.with_name(f"{year}.failed")
             if failed.exists():
@@ -192,6 +192,20 @@ def run_year(
     _swap(staging_reports, final_reports)
     _write_index(reports_root, processed_root)
     return result
+
+
+def _execute(pm, nb_path: Path, out_path: Path, params: dict):
+    """One notebook through papermill with the project's kernel.
+
+    The kernel talks to this process over Unix sockets in a private temporary folder (IPC) rather than loopback
+    TCP: both run on the same machine, no port is opened, and ipykernel no longer warns about unencrypted TCP for
+    every notebook. Windows has no IPC transport and keeps the default.
+    """
+    with tempfile.TemporaryDirectory(prefix="county-eval-") as sockets:
+        kernel = {} if os.name == "nt" else {
+            "config": Config({"KernelManager": {"transport": "ipc", "ip": str(Path(sockets) / "kernel")}})}
+        return pm.execute_notebook(str(nb_path), str(out_path), parameters=params, kernel_name=config.KERNEL_NAME,
+                                   progress_bar=False, cwd=str(nb_path.parent), log_output=False, **kernel)
 
 
 def _render(executed: dict, manifest: dict, out_dir: Path, progress: Callable[[str], None]) -> None:
