@@ -192,10 +192,10 @@ def test_failing_schools_by_hand(results):
     assert fails["school_code"].tolist() == ["0002", "0005"]
     first = fails.iloc[0]
     assert first["n_met"] == 3 and first["missed"] == "R1;R2;R4;R6"
-    assert "R1 高学历教师（71%）" in first["missed_detail"] and "R6 仪器设备值（60%）" in first["missed_detail"]
+    assert "R1 高学历教师（71.4%）" in first["missed_detail"] and "R6 仪器设备值（60.0%）" in first["missed_detail"]
     assert first["lead"] == "县教育局、县发展改革委"
     assert first["cooperating"] == "县人社局、县委编办、县财政局"
-    assert fails.iloc[1]["missed_detail"] == "R6 仪器设备值（72%）"
+    assert fails.iloc[1]["missed_detail"] == "R6 仪器设备值（72.0%）"
 
 
 def test_failing_detail_shows_the_absolute_gap(results):
@@ -203,8 +203,15 @@ def test_failing_detail_shows_the_absolute_gap(results):
     si.loc[si["school_code"] == "0005", "R6_gap"] = 2500 - 1800
     si.loc[si["school_code"] == "0002", "R1_gap"] = 4.2 - 3.0
     fails = reporting.failing_schools(si, PROFILE).set_index("school_code")
-    assert fails.loc["0005", "missed_detail"] == "R6 仪器设备值（72%，差700 元/生）"
-    assert "R1 高学历教师（71%，差1.20 人/百生）" in fails.loc["0002", "missed_detail"]
+    assert fails.loc["0005", "missed_detail"] == "R6 仪器设备值（72.0%，差700 元/生）"
+    assert "R1 高学历教师（71.4%，差1.20 人/百生）" in fails.loc["0002", "missed_detail"]
+
+
+def test_shortfall_percent_is_rounded_down_so_it_never_reads_as_the_floor(results):
+    si = results.school_indicators.copy()
+    si.loc[si["school_code"] == "0005", "R6_ratio"] = 0.84996  # fails the 85% floor: must not print "85"
+    fails = reporting.failing_schools(si, PROFILE).set_index("school_code")
+    assert fails.loc["0005", "missed_detail"] == "R6 仪器设备值（84.9%）"
 
 
 def test_school_names_with_html_characters_are_escaped(results):

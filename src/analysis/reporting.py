@@ -550,7 +550,7 @@ def _missed_indicators(row: pd.Series, profile: Mapping) -> list[str]:
 
 
 def _shortfall_text(row: pd.Series, indicator: str, profile: Mapping) -> str:
-    """"R1 高学历教师（71%，差1.23 人/百生）": percent of the standard and the absolute gap (when known)."""
+    """"R1 高学历教师（71.4%，差1.20 人/百生）": percent of the standard and the absolute gap (when known)."""
     spec = _indicator_spec(profile, indicator)
     ratio, gap = row.get(f"{indicator}_ratio"), row.get(f"{indicator}_gap")
     if ratio is None or _is_missing(ratio):
@@ -559,7 +559,9 @@ def _shortfall_text(row: pd.Series, indicator: str, profile: Mapping) -> str:
     if gap is not None and not _is_missing(gap):
         unit = str(spec.get("unit", ""))
         amount = f"，差{float(gap):,.0f} {unit}" if "元" in unit else f"，差{float(gap):,.2f} {unit}"
-    return f"{indicator} {spec.get('short', '')}（{float(ratio):.0%}{amount.rstrip()}）"
+    # one decimal, rounded down: a value just under 85% must never read "85%" (or 99.99% read "100%")
+    percent = math.floor(float(ratio) * 1000 + 1e-9) / 10
+    return f"{indicator} {spec.get('short', '')}（{percent:.1f}%{amount.rstrip()}）"
 
 
 def failing_schools(school_indicators: pd.DataFrame, profile: Mapping) -> pd.DataFrame:
@@ -601,7 +603,7 @@ def failing_schools_table(school_indicators: pd.DataFrame | None, profile: Mappi
                     f"<td>{esc(r.cooperating) or '—'}</td></tr>")
     more = (f'<p class="note">另有 {len(fails) - max_rows} 个未达标学校（学段）见 results.xlsx“学校指标”表。</p>'
             if len(fails) > max_rows else "")
-    head = ("<tr><th>学校</th><th>学段</th><th>学生数</th><th>达标项数</th><th>未达标指标（为标准的%）</th>"
+    head = ("<tr><th>学校</th><th>学段</th><th>学生数</th><th>达标项数</th><th>未达标指标（为标准的%，差距）</th>"
             "<th>牵头部门</th><th>配合部门</th></tr>")
     intro = (f"<p>{light('fail', '')}参评 {num_link(str(total), 'school_indicators.csv')} 个学校（学段）中，"
              f"<b>{num_link(str(len(fails)), 'school_indicators.csv')}</b> 个未达到“7项中至少"
