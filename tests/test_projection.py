@@ -516,30 +516,36 @@ def test_g4_school_size_projection_and_target():
 # ------------------------------------------------------------------------------------------------ optional inputs
 
 
-def test_read_planned_investment_and_intake(tmp_path):
-    p = tmp_path / "planned_investment.csv"
-    p.write_text("学校标识码,学段,年份,项目,数量\n1001,,2027,教学及辅助用房面积,500\n1001,小学,2026,key_teachers,2\n",
-                 encoding="utf-8")
-    plan = proj.read_planned_investment(p, PROFILE)
-    assert plan[["field", "kind", "section", "amount"]].to_dict("records") == [
+def test_planned_investment_and_intake_are_read_and_validated_like_any_input(tmp_path):
+    from rawfactory import make_county, school_row, teacher_row
+
+    from analysis.cleaning import clean_folder
+
+    make_county(tmp_path, schools=[school_row("5001000001", "一小", primary=500)],
+                teachers=[teacher_row("5001000001", n=500)])
+    plan = tmp_path / "规划投入.csv"
+    plan.write_text("学校标识码,学段,年份,项目,数量\n5001000001,,2027,教学及辅助用房面积,500\n"
+                    "5001000001,小学,2026,key_teachers,2\n5001000001,,2027,rooms,5\n"
+                    "5001000001,,2026,县级及以上骨干教师数,1\n", encoding="utf-8")
+    (tmp_path / "intake.csv").write_text("school_code,section,year,students\n5001000001,小学,2026,95\n"
+                                         "5001000001,primary,2027,x\n", encoding="utf-8")
+    found = clean_folder(tmp_path).issues
+    errors = {(r.file, r.row, r.column) for r in found.itertuples() if r.severity == "error"}
+    assert errors == {("规划投入.csv", 4, "项目"), ("规划投入.csv", 5, "学段"), ("intake.csv", 3, "students")}
+
+    plan.write_text("学校标识码,学段,年份,项目,数量\n5001000001,,2027,教学及辅助用房面积,500\n"
+                    "5001000001,小学,2026,key_teachers,2\n", encoding="utf-8")
+    (tmp_path / "intake.csv").write_text("school_code,section,year,students\n5001000001,小学,2026,95\n",
+                                         encoding="utf-8")
+    result = clean_folder(tmp_path)
+    assert not result.has_errors
+    out = proj.planned_investment(result.tables["planned_investment"], PROFILE)
+    assert out[["field", "kind", "section", "amount"]].to_dict("records") == [
         {"field": "teaching_rooms_m2", "kind": "facility", "section": "", "amount": 500.0},
         {"field": "key_teachers", "kind": "teacher", "section": "primary", "amount": 2.0}]
-    bad = tmp_path / "bad.csv"
-    bad.write_text("school_code,year,field,amount\n1001,2027,rooms,5\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"bad.csv row 2, column field: value 'rooms'"):
-        proj.read_planned_investment(bad, PROFILE)
-    bad.write_text("school_code,year,field,amount\n1001,2027,key_teachers,5\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="needs a section"):
-        proj.read_planned_investment(bad, PROFILE)
-    assert proj.read_planned_investment(tmp_path / "none.csv", PROFILE) is None
-
-    i = tmp_path / "intake.csv"
-    i.write_text("school_code,section,year,students\n1001,小学,2026,95\n1001,primary,2027,x\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"intake.csv row 3, column year|intake.csv row 3, column students"):
-        proj.read_intake(i)
-    i.write_text("school_code,section,year,students\n1001,小学,2026,95\n", encoding="utf-8")
-    assert proj.read_intake(i).to_dict("records") == [
-        {"school_code": "1001", "section": "primary", "year": 2026, "students": 95.0}]
+    assert proj.intake_forecast(result.tables["intake"]).to_dict("records") == [
+        {"school_code": "5001000001", "section": "primary", "year": 2026, "students": 95.0}]
+    assert proj.planned_investment(None, PROFILE) is None and proj.intake_forecast(None) is None
 
 
 def test_read_history_and_contract_columns(tmp_path):

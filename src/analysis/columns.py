@@ -244,6 +244,51 @@ TARGETS = Table(
     file_stems=("年度目标", "targets"),
 )
 
+# Stocks a planned investment (规划投入) may add to: facility stocks of the school table (shared by sections, so no
+# section) and teacher counts of the teacher table (per section). Named by Chinese header or id.
+PLANNED_FACILITY_STOCKS = ("land_area_m2", "teaching_rooms_m2", "indoor_sports_rooms_m2", "sports_area_m2",
+                           "equipment_value_yuan", "multimedia_classrooms")
+PLANNED_TEACHER_STOCKS = ("teachers", "teachers_above_degree", "key_teachers", "pe_teachers", "music_teachers",
+                          "art_teachers")
+PLANNED_STOCK_LABELS = {
+    **{c.zh: ("equipment_value_yuan" if c.id == "equipment_value" else c.id) for c in SCHOOLS.columns
+       if c.id in (*PLANNED_FACILITY_STOCKS, "equipment_value")},
+    **{c.zh: c.id for c in TEACHERS.columns if c.id in PLANNED_TEACHER_STOCKS},
+    **{s: s for s in (*PLANNED_FACILITY_STOCKS, *PLANNED_TEACHER_STOCKS)},
+}
+
+PLANNED_INVESTMENT = Table(
+    "planned_investment",
+    "规划投入",
+    (
+        C("school_code", "学校标识码", "code", aliases=("学校代码",)),
+        C("section", "学段", "enum", required=False, values=SECTION_CODES, note="教师类项目必填；设施类按全校，留空"),
+        C("year", "年份", "int", min=2000, max=2100, note="从该年起计入预测"),
+        C("field", "项目", "enum", values=PLANNED_STOCK_LABELS, aliases=("指标项目",),
+          note="学校表或教师表中的存量列名，如 教学及辅助用房面积、县级及以上骨干教师数"),
+        C("amount", "数量", min=None, aliases=("金额",), note="新增数量；仪器设备按元"),
+    ),
+    required=False,
+    note="县里已安排的建设、设备和教师补充计划；预测按“本学年数值 + 累计规划投入”计算对应学校和项目",
+    file_stems=("规划投入", "planned_investment"),
+)
+
+INTAKE = Table(
+    "intake",
+    "招生预测",
+    (
+        C("school_code", "学校标识码", "code", aliases=("学校代码",)),
+        C("section", "学段", "enum", values=SECTION_CODES),
+        C("year", "年份", "int", min=2000, max=2100),
+        C("students", "新生数", "int", unit="人", aliases=("招生数", "学生数")),
+    ),
+    required=False,
+    key=("school_code", "section", "year"),
+    note="起始年级（一年级、七年级）的预计新生数，如由出生人口推算；有则替代招生趋势",
+    file_stems=("招生预测", "intake"),
+)
+
 TABLES: dict[str, Table] = {
-    t.id: t for t in (SCHOOLS, TEACHERS, CLASSES, COUNTY_ITEMS, MONITORING, MONITORING_RESULTS, SURVEY, TARGETS)
+    t.id: t for t in (SCHOOLS, TEACHERS, CLASSES, COUNTY_ITEMS, MONITORING, MONITORING_RESULTS, SURVEY, TARGETS,
+                      PLANNED_INVESTMENT, INTAKE)
 }

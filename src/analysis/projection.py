@@ -48,16 +48,18 @@ All method settings are in :data:`METHOD` (method choices of this project, not p
 profile may override any of them under a ``projection:`` key. Fewer than ``min_history_years`` observed years:
 observed rows only, no projection (a trend from one or two changes would be false precision).
 
-Optional raw inputs (可选输入, in ``data/raw/<county>/<year>/``; CSV, UTF-8 or GBK, English ids or Chinese headers)
+Optional raw inputs (可选输入, in ``data/raw/<county>/<year>/`` like every other sheet: .xlsx/.xls/.csv, Chinese
+headers or English ids; read, cleaned and validated in step 01 by ``analysis.cleaning``, tables
+``planned_investment`` and ``intake`` of ``analysis.columns``; ``analysis templates`` writes empty ones)
 -------------------------------------------------------------------------------------------------------------------
-``planned_investment.csv`` (规划投入): ``school_code`` (学校标识码), ``section`` (学段, 小学/初中; required for
+``规划投入`` / ``planned_investment``: ``school_code`` (学校标识码), ``section`` (学段, 小学/初中; required for
 teacher fields, ignored for facility fields, which are school-wide and split by the usual student weights),
 ``year`` (年份), ``field`` (项目: a stock id such as ``teaching_rooms_m2``, ``sports_area_m2``,
 ``equipment_value_yuan`` (元, not 万元), ``multimedia_classrooms``, ``land_area_m2``, ``teachers_above_degree``,
 ``key_teachers``, ``pe_teachers``, ``music_teachers``, ``art_teachers``, ``teachers``, or its Chinese header),
 ``amount`` (数量: added in that year; negative = removed).
 
-``intake.csv`` (招生预测, e.g. from births 出生人口): ``school_code``, ``section``, ``year``, ``students`` (新生数:
+``招生预测`` / ``intake`` (e.g. from births 出生人口): ``school_code``, ``section``, ``year``, ``students`` (新生数:
 entrants to the section's first grade that year). Replaces the intake trend for the rows given.
 
 Output ``projection.csv`` (contract): ``level`` (county|school), ``school_code`` (empty for county rows),
@@ -76,7 +78,6 @@ threshold; empty otherwise). Indicator names:
 
 from __future__ import annotations
 
-import io as _stdio
 import operator
 import re
 from dataclasses import dataclass, field
@@ -86,7 +87,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import io
-from analysis.columns import SCHOOLS, SECTION_CODES, TEACHERS
+from analysis.columns import PLANNED_TEACHER_STOCKS
 from analysis.config import SECTION_ZH
 from analysis.indicators import REL_TOL, STUDENT_COLUMNS, evaluate, indicator_ids, indicator_spec
 from analysis.standards import COMPARATORS
@@ -104,8 +105,7 @@ METHOD: dict = {
     "shrinkage_students": 60,    # k of the transition-rate shrinkage (pupils)
     "merge_min_share": 0.5,      # a receiving school must gain ≥ 50% of a closed school's pupils to call it a merge
 }
-TEACHER_FIELDS = ("teachers", "teachers_above_degree", "key_teachers", "pe_teachers", "music_teachers",
-                  "art_teachers")
+TEACHER_FIELDS = PLANNED_TEACHER_STOCKS
 SECTIONS = ("primary", "junior")
 STATUS_ZH = {"on_track": "预计达标", "at_risk": "存在风险", "off_track": "预计不达标", "observed": "实际值", "": ""}
 CHANGE_ZH = {"continuing": "持续办学", "opened": "新开办", "closed": "停办/撤销", "merged": "并入他校",
@@ -178,11 +178,6 @@ def read_history(folders: dict[int, Path]) -> History:
     return hist
 
 
-_PLAN_HEADERS = {"学校标识码": "school_code", "学校代码": "school_code", "学段": "section", "年份": "year",
-                 "项目": "field", "指标项目": "field", "数量": "amount", "金额": "amount", "新生数": "students",
-                 "招生数": "students", "学生数": "students"}
-
-
 def planned_fields(profile: dict) -> dict[str, str]:
     """Stock fields a planned-investment row may name: id → kind (``facility`` or ``teacher``)."""
     out = {f: "facility" for f in profile["split_fields"]}
@@ -190,86 +185,36 @@ def planned_fields(profile: dict) -> dict[str, str]:
     return out
 
 
-def _field_aliases(profile: dict) -> dict[str, str]:
-    aliases = {f: f for f in planned_fields(profile)}
-    for col in (*SCHOOLS.columns, *TEACHERS.columns):
-        target = "equipment_value_yuan" if col.id == "equipment_value" else col.id
-        if target in aliases:
-            aliases[col.zh] = target
-    return aliases
+def planned_investment(plan: pd.DataFrame | None, profile: dict) -> pd.DataFrame | None:
+    """The cleaned 规划投入 table (``planned_investment.csv`` from step 01) → school_code, section, year, field,
+    kind, amount; None when the county supplied none.
 
-
-def _read_small_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
-    from analysis.reading import decode_text
-
-    text = decode_text(Path(path).read_bytes(), Path(path))
-    frame = pd.read_csv(_stdio.StringIO(text), dtype=str, keep_default_na=False)
-    frame.columns = [_PLAN_HEADERS.get(str(c).strip(), str(c).strip()) for c in frame.columns]
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{path.name}: missing column(s) {missing}; expected {list(required)}")
-    return frame.apply(lambda s: s.str.strip())
-
-
-def _number(frame: pd.DataFrame, col: str, path: Path, integer: bool = False) -> pd.Series:
-    values = pd.to_numeric(frame[col].str.replace(",", ""), errors="coerce")
-    bad = values.isna() | (integer & (values.round() != values))
-    if bad.any():
-        row = int(bad.idxmax())
-        raise ValueError(f"{path.name} row {row + 2}, column {col}: value {frame.loc[row, col]!r} — expected "
-                         f"{'an integer' if integer else 'a number'}")
-    return values
-
-
-def _section(frame: pd.DataFrame, path: Path, required: bool) -> pd.Series:
-    codes = {**SECTION_CODES, **{s: s for s in SECTION_CODES.values()}}
-    sec = frame["section"] if "section" in frame else pd.Series("", index=frame.index)
-    out = sec.map(lambda v: codes.get(v, "?" if v else ""))
-    bad = (out == "?") | (required & (out == ""))
-    if bad.any():
-        row = int(bad.idxmax())
-        raise ValueError(f"{path.name} row {row + 2}, column section: value {sec[row]!r} — expected 小学/初中")
-    return out
-
-
-def read_planned_investment(path: Path, profile: dict) -> pd.DataFrame | None:
-    """``planned_investment.csv`` (规划投入) → school_code, section, year, field, kind, amount; None if absent."""
-    path = Path(path)
-    if not path.exists():
+    Reading and validation (file, row and column of every bad cell; a teacher stock without a section) happen in
+    ``analysis.cleaning`` like every other input. Facility stocks are for the whole school (section "").
+    """
+    if plan is None:
         return None
-    frame = _read_small_csv(path, ("school_code", "year", "field", "amount"))
-    aliases, kinds = _field_aliases(profile), planned_fields(profile)
-    fields = frame["field"].map(aliases)
-    if fields.isna().any():
-        row = int(fields.isna().idxmax())
-        raise ValueError(f"{path.name} row {row + 2}, column field: value {frame.loc[row, 'field']!r} — expected "
-                         f"one of {sorted(kinds)}")
-    out = pd.DataFrame({"school_code": frame["school_code"], "section": _section(frame, path, False),
-                        "year": _number(frame, "year", path, True).astype(int), "field": fields,
-                        "amount": _number(frame, "amount", path)})
+    kinds = planned_fields(profile)
+    unknown = ~plan["field"].isin(list(kinds))
+    if unknown.any():
+        row = plan[unknown].iloc[0]
+        raise ValueError(f"规划投入 row {row.get('source_row', '?')}: {row['field']!r} is not a stock of profile "
+                         f"{profile['name']} — expected one of {sorted(kinds)}")
+    out = pd.DataFrame({"school_code": plan["school_code"].astype(str),
+                        "section": plan["section"].fillna("").astype(str), "year": plan["year"].astype(int),
+                        "field": plan["field"].astype(str), "amount": plan["amount"].astype(float)})
     out["kind"] = out["field"].map(kinds)
-    bad = (out["kind"] == "teacher") & (out["section"] == "")
-    if bad.any():
-        row = int(bad.idxmax())
-        raise ValueError(f"{path.name} row {row + 2}, column section: teacher field {out.loc[row, 'field']} needs "
-                         "a section (小学/初中)")
     out.loc[out["kind"] == "facility", "section"] = ""
-    return out
+    return out.reset_index(drop=True)
 
 
-def read_intake(path: Path) -> pd.DataFrame | None:
-    """``intake.csv`` (招生预测) → school_code, section, year, students; None if absent."""
-    path = Path(path)
-    if not path.exists():
+def intake_forecast(intake: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The cleaned 招生预测 table (``intake.csv`` from step 01) → school_code, section, year, students; None if
+    the county supplied none."""
+    if intake is None:
         return None
-    frame = _read_small_csv(path, ("school_code", "section", "year", "students"))
-    out = pd.DataFrame({"school_code": frame["school_code"], "section": _section(frame, path, True),
-                        "year": _number(frame, "year", path, True).astype(int),
-                        "students": _number(frame, "students", path)})
-    if (out["students"] < 0).any():
-        row = int((out["students"] < 0).idxmax())
-        raise ValueError(f"{path.name} row {row + 2}, column students: negative intake")
-    return out
+    return pd.DataFrame({"school_code": intake["school_code"].astype(str), "section": intake["section"].astype(str),
+                         "year": intake["year"].astype(int), "students": intake["students"].astype(float)})
 
 
 # ------------------------------------------------------------------------------------------ schools across years

@@ -11,7 +11,7 @@ from dataclasses import astuple, dataclass
 import pandas as pd
 import pandera.pandas as pa
 
-from analysis.columns import SECTIONS_BY_TYPE, TABLES, Table
+from analysis.columns import PLANNED_TEACHER_STOCKS, SECTIONS_BY_TYPE, TABLES, Table
 from analysis.config import SECTION_ZH
 
 ISSUE_COLUMNS = ["file", "sheet", "row", "column", "value", "expected", "severity", "rule"]
@@ -117,7 +117,17 @@ def validate_tables(tables: dict[str, pd.DataFrame], sources: dict) -> list[Issu
         issues += teacher_rules(tables["teachers"], tables["schools"], sources["teachers"])
     if "schools" in tables and "classes" in tables:
         issues += class_rules(tables["classes"], tables["schools"], sources["classes"])
+    if "planned_investment" in tables:
+        issues += planned_investment_rules(tables["planned_investment"], sources["planned_investment"])
     return issues
+
+
+def planned_investment_rules(plan: pd.DataFrame, src) -> list[Issue]:
+    """A planned teacher stock names its section (教师按学段配备); facility stocks are for the whole school."""
+    f, s, h = _where(src, "section")
+    return [Issue(f, s, r.source_row, h, "", f"小学/初中（{r.field} 为教师类项目，须填学段）", "error", "required")
+            for r in plan.itertuples(index=False)
+            if r.field in PLANNED_TEACHER_STOCKS and not isinstance(r.section, str)]
 
 
 def _where(src, column_id: str) -> tuple[str, str, str]:
