@@ -29,6 +29,7 @@ from matplotlib.figure import Figure
 
 from analysis.columns import YES_NO
 from analysis.config import SECTION_ZH
+from analysis.indicators import REL_TOL
 from analysis.standards import COMPARATORS
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -36,10 +37,8 @@ from analysis.standards import COMPARATORS
 
 PASS, FAIL, MISSING, NOT_APPLICABLE, VETO = "达标", "未达标", "缺少数据", "不适用", "否决"
 COMPARATOR_ZH = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
-# Binary floating point can put an exact quotient a hair off its threshold (e.g. 95/100 vs 0.95); this relative
-# tolerance only absorbs that representation error (far below any published precision). It is not rounding:
-# for a strict comparator the tie goes the other way, so an exact tie still fails "<" and ">".
-REL_TOL = 1e-9
+# REL_TOL (analysis.indicators) absorbs binary representation error (e.g. 95/100 vs 0.95), never rounding: for a
+# strict comparator the tie goes the other way, so an exact tie still fails "<" and ">".
 
 ITEM_COLUMNS = [
     "item_id", "parent_id", "area", "area_zh", "name_zh", "value", "value_text", "unit", "threshold", "comparator",

@@ -23,7 +23,7 @@ from analysis.standards import load_profile
 STUDENT_COLUMNS = {"primary": "students_primary", "junior": "students_junior", "senior": "students_senior"}
 TEACHER_STOCKS = ("teachers", "teachers_above_degree", "key_teachers", "pe_music_art_teachers")
 PE_MUSIC_ART = ("pe_teachers", "music_teachers", "art_teachers")
-# the teacher-table columns behind each stock (R6 counts PE, music and art teachers together)
+# the teacher-table columns behind each stock (R3 counts PE, music and art teachers together)
 TEACHER_COLUMNS = {**{c: (c,) for c in TEACHER_STOCKS[:3]}, "pe_music_art_teachers": PE_MUSIC_ART}
 # Binary floating point can put an exact quotient such as 21×100/500 a hair off 4.2; this relative tolerance
 # only absorbs that representation error (1e-9 is far below any published precision). It is not rounding.

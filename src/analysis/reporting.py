@@ -37,6 +37,7 @@ import pandas as pd
 from analysis import config
 from analysis import io as aio
 from analysis.config import SECTION_ZH
+from analysis.indicators import REL_TOL
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "county_report"
@@ -512,7 +513,7 @@ def indicator_table(cv: pd.DataFrame | None, school_indicators: pd.DataFrame | N
             c = c.iloc[0] if len(c) else None
             if part is not None and ind in part:
                 std_col = part[f"{ind}_std"] if f"{ind}_std" in part else pd.Series(float(std), part.index)
-                met = int((part[ind] >= std_col * (1 - 1e-9)).sum())
+                met = int((part[ind] >= std_col * (1 - REL_TOL)).sum())
                 met_text = (f"{num_link(str(met), 'school_indicators.csv')}/{len(part)}"
                             f"（{met / len(part):.0%}）" if len(part) else "—")
                 school_light = light("pass" if met == len(part) else "fail",
@@ -546,7 +547,7 @@ def _missed_indicators(row: pd.Series, profile: Mapping) -> list[str]:
     missed = row.get("missed")
     if isinstance(missed, str) and missed:
         return [m for m in missed.split(";") if m]
-    return [i for i in profile.get("resources", {}) if f"{i}_ratio" in row and row[f"{i}_ratio"] < 1 - 1e-9]
+    return [i for i in profile.get("resources", {}) if f"{i}_ratio" in row and row[f"{i}_ratio"] < 1 - REL_TOL]
 
 
 def _shortfall_text(row: pd.Series, indicator: str, profile: Mapping) -> str:
@@ -560,7 +561,7 @@ def _shortfall_text(row: pd.Series, indicator: str, profile: Mapping) -> str:
         unit = str(spec.get("unit", ""))
         amount = f"，差{float(gap):,.0f} {unit}" if "元" in unit else f"，差{float(gap):,.2f} {unit}"
     # one decimal, rounded down: a value just under 85% must never read "85%" (or 99.99% read "100%")
-    percent = math.floor(float(ratio) * 1000 + 1e-9) / 10
+    percent = math.floor(float(ratio) * 1000 * (1 + REL_TOL)) / 10
     return f"{indicator} {spec.get('short', '')}（{percent:.1f}%{amount.rstrip()}）"
 
 
