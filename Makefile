@@ -48,7 +48,7 @@ bench: $(STAMP)
 
 ## sample: regenerate the fictional sample county data/raw/sample (deterministic)
 sample: $(STAMP)
-	$(PY) -m analysis.sample --out data/raw/sample --defects tests/fixtures/defects
+	$(PY) -m analysis.data.sample --out data/raw/sample --defects tests/fixtures/defects
 
 ## templates: write empty Excel templates for a county to fill (DIR=templates_out)
 templates: $(STAMP)

@@ -15,9 +15,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from analysis.indicators import evaluate
+from analysis.evaluate.indicators import evaluate
+from analysis.evaluate.variation import cv_table
 from analysis.standards import load_profile
-from analysis.variation import cv_table
 
 COUNTIES, SCHOOLS_PER_COUNTY = 2_900, 60  # 60 schools → ≈69 school-sections per county with the nine-year split
 
@@ -164,7 +164,7 @@ def main(runs: int = 7) -> None:
 
 
 def step_breakdown(schools, teachers, profile, runs: int) -> dict[str, float]:
-    from analysis.indicators import indicator_values, school_compliance, school_sections
+    from analysis.evaluate.indicators import indicator_values, school_compliance, school_sections
 
     sections = school_sections(schools, teachers, profile)[0]
     values = indicator_values(sections, profile)

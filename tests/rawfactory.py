@@ -6,8 +6,8 @@ from pathlib import Path
 
 import openpyxl
 
-from analysis.columns import CLASSES, SCHOOLS, TEACHERS
-from analysis.io import save_workbook
+from analysis.data.columns import CLASSES, SCHOOLS, TEACHERS
+from analysis.data.files import save_workbook
 
 SCHOOL_HEADERS = [c.zh for c in SCHOOLS.columns if c.required] + ["办学性质", "建校年份", "室内体育用房面积"]
 

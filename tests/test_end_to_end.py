@@ -6,11 +6,11 @@ import shutil
 import numpy as np
 import pytest
 
-from analysis import io
-from analysis.indicators import output_columns
+from analysis.data import files
+from analysis.evaluate.indicators import output_columns
+from analysis.evaluate.variation import weighted_cv
 from analysis.pipeline import run_year
 from analysis.standards import load_profile
-from analysis.variation import weighted_cv
 
 pytestmark = pytest.mark.slow
 YEAR = 2025
@@ -29,11 +29,11 @@ def test_contract_files_exist_for_every_year(sample_run):
 
 
 def test_school_indicators_contract(sample_run):
-    si = io.read_csv(_processed(sample_run) / "school_indicators.csv")
+    si = files.read_csv(_processed(sample_run) / "school_indicators.csv")
     profile = load_profile("chongqing")
     assert list(si.columns) == output_columns(profile)
     assert set(si["section"]) == {"primary", "junior"}
-    excluded = io.read_csv(_processed(sample_run) / "excluded_schools.csv")
+    excluded = files.read_csv(_processed(sample_run) / "excluded_schools.csv")
     assert {"special_ed_school", "vocational_school", "teaching_point"} <= set(excluded["school_type"])
     assert not set(excluded["school_code"]) & set(si["school_code"])
     # realistic: some schools fail, most pass
@@ -41,8 +41,8 @@ def test_school_indicators_contract(sample_run):
 
 
 def test_cv_csv_recomputes_from_school_values(sample_run):
-    si = io.read_csv(_processed(sample_run) / "school_indicators.csv")
-    cv = io.read_csv(_processed(sample_run) / "cv.csv")
+    si = files.read_csv(_processed(sample_run) / "school_indicators.csv")
+    cv = files.read_csv(_processed(sample_run) / "cv.csv")
     assert list(cv.columns[:8]) == ["section", "indicator", "name_zh", "weighted_mean", "std", "cv", "limit",
                                     "comparator"]
     for r in cv.itertuples():
@@ -54,11 +54,11 @@ def test_cv_csv_recomputes_from_school_values(sample_run):
 
 def test_html_numbers_equal_csv(sample_run):
     html = (sample_run["reports_root"] / "sample" / str(YEAR) / "03_variation.html").read_text(encoding="utf-8")
-    cv = io.read_csv(_processed(sample_run) / "cv.csv")
+    cv = files.read_csv(_processed(sample_run) / "cv.csv")
     for value in cv["cv"]:
         assert f"{value:.4f}" in html
     html02 = (sample_run["reports_root"] / "sample" / str(YEAR) / "02_indicators.html").read_text(encoding="utf-8")
-    si = io.read_csv(_processed(sample_run) / "school_indicators.csv")
+    si = files.read_csv(_processed(sample_run) / "school_indicators.csv")
     failing = si[~si["school_pass"]]
     for reason in failing["reason"]:
         assert reason in html02

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from analysis import guarantee as g
+from analysis.evaluate import guarantee as g
 from analysis.standards import load_profile
 
 NATIONAL = load_profile("national")
@@ -330,7 +330,7 @@ def test_guarantee_items_cover_all_fifteen_and_profile_omissions():
 
 
 def test_class_size_chart_marks_oversized_classes():
-    from analysis.plotting import COLOURS, setup_plotting
+    from analysis.report.plotting import COLOURS, setup_plotting
 
     setup_plotting()
     sizes = g.class_sizes(_classes([("1", "primary", 1, 1, 44), ("1", "primary", 1, 2, 46), ("1", "junior", 7, 1, 50)]),

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from analysis.indicators import evaluate, school_compliance, school_sections, section_shares
+from analysis.evaluate.indicators import evaluate, school_compliance, school_sections, section_shares
 from analysis.standards import load_profile
 
 P = load_profile("national")
@@ -90,7 +90,7 @@ def test_exclusions_with_reasons():
 def test_unit_conversion_wan_yuan_to_yuan(tmp_path):
     from rawfactory import make_county, school_row, teacher_row
 
-    from analysis.cleaning import clean_folder
+    from analysis.data.cleaning import clean_folder
 
     make_county(tmp_path, schools=[school_row("5001000001", "一小", primary=500, 教学仪器设备资产值=125.5)],
                 teachers=[teacher_row("5001000001", n=500)])
@@ -202,7 +202,7 @@ def test_missing_value_counts_as_missed_and_below_the_floor():
 
 
 def test_unknown_section_is_an_error():
-    from analysis.indicators import section_codes
+    from analysis.evaluate.indicators import section_codes
 
     with pytest.raises(ValueError, match="senior"):
         section_codes(pd.DataFrame({"section": ["primary", "senior"]}))

@@ -91,7 +91,7 @@ def test_notebook_01_executes_on_the_sample_county(tmp_path):
                         parameters={"county": "sample", "year": 2025, "processed_dir": str(out),
                                     "reports_dir": str(tmp_path / "reports")},
                         kernel_name=config.KERNEL_NAME, progress_bar=False)
-    from analysis.io import read_csv
+    from analysis.data.files import read_csv
 
     schools = read_csv(out / "schools.csv")
     assert 120 <= len(schools) <= 140

@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 from test_projection import school, steady_county, teacher
 
-from analysis import planning
-from analysis import projection as proj
-from analysis.indicators import evaluate
+from analysis.evaluate import planning
+from analysis.evaluate import projection as proj
+from analysis.evaluate.indicators import evaluate
+from analysis.evaluate.variation import weighted_cv
 from analysis.standards import load_profile
-from analysis.variation import weighted_cv
 
 PROFILE = load_profile("national")
 

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import pytest
 from matplotlib.figure import Figure
 
-from analysis import plotting
+from analysis.report import plotting
 
 
 def _chart(title: str) -> Figure:
@@ -81,7 +81,7 @@ def test_notebook_figures_are_png_without_stamp():
     from analysis.config import KERNEL_NAME
 
     code = ("import warnings\nfrom matplotlib.figure import Figure\nimport matplotlib.pyplot as plt\n"
-            "from analysis.plotting import setup_plotting\nsetup_plotting()\n"
+            "from analysis.report.plotting import setup_plotting\nsetup_plotting()\n"
             "fig = Figure(figsize=(3, 2)); fig.subplots().set_title('校际差异系数'); display(fig)\n"
             "plt.figure(figsize=(3, 2)); plt.title('达标学校比例'); plt.show()")
     pngs = []

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import projection as proj
-from analysis.indicators import evaluate
+from analysis.evaluate import projection as proj
+from analysis.evaluate.indicators import evaluate
+from analysis.evaluate.variation import weighted_cv
 from analysis.standards import load_profile
-from analysis.variation import weighted_cv
 
 PROFILE = load_profile("national")
 
@@ -519,7 +519,7 @@ def test_g4_school_size_projection_and_target():
 def test_planned_investment_and_intake_are_read_and_validated_like_any_input(tmp_path):
     from rawfactory import make_county, school_row, teacher_row
 
-    from analysis.cleaning import clean_folder
+    from analysis.data.cleaning import clean_folder
 
     make_county(tmp_path, schools=[school_row("5001000001", "一小", primary=500)],
                 teachers=[teacher_row("5001000001", n=500)])
@@ -549,17 +549,17 @@ def test_planned_investment_and_intake_are_read_and_validated_like_any_input(tmp
 
 
 def test_read_history_and_contract_columns(tmp_path):
-    from analysis import io
+    from analysis.data import files
 
     hist = steady_county(years=(2023, 2024, 2025))
     folders = {}
     for y in hist.years:
         folders[y] = tmp_path / str(y)
-        io.write_csv(hist.schools[y], folders[y] / "schools.csv")
-        io.write_csv(hist.teachers[y], folders[y] / "teachers.csv")
-        io.write_csv(hist.classes[y], folders[y] / "classes.csv")
-        io.write_csv(hist.school_indicators[y], folders[y] / "school_indicators.csv")
-    io.write_csv(pd.DataFrame({"indicator": ["R4"], "scope": ["全部"], "year": [2026], "target_share": [1.0]}),
+        files.write_csv(hist.schools[y], folders[y] / "schools.csv")
+        files.write_csv(hist.teachers[y], folders[y] / "teachers.csv")
+        files.write_csv(hist.classes[y], folders[y] / "classes.csv")
+        files.write_csv(hist.school_indicators[y], folders[y] / "school_indicators.csv")
+    files.write_csv(pd.DataFrame({"indicator": ["R4"], "scope": ["全部"], "year": [2026], "target_share": [1.0]}),
                  folders[2024] / "targets.csv")
     read = proj.read_history(folders)
     assert read.years == [2023, 2024, 2025] and read.targets_year == 2024

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import io
-from analysis.projection import PROJECTION_COLUMNS
+from analysis.data import files
+from analysis.evaluate.projection import PROJECTION_COLUMNS
 from analysis.standards import load_profile
 
 pytestmark = pytest.mark.slow
@@ -17,7 +17,7 @@ def _folder(sample_run, year):
 
 def test_projection_contract_for_the_last_year(sample_run):
     profile = load_profile("chongqing")
-    rows = io.read_csv(_folder(sample_run, 2025) / "projection.csv")
+    rows = files.read_csv(_folder(sample_run, 2025) / "projection.csv")
     assert list(rows.columns) == PROJECTION_COLUMNS
     assert set(rows["level"]) == {"county", "school"}
     assert set(rows["year"]) == set(range(2021, 2029))
@@ -30,7 +30,7 @@ def test_projection_contract_for_the_last_year(sample_run):
     assert (cv["threshold"] == cv["section"].map(profile["cv"]["limits"])).all()
     assert cv["status"].isin(["on_track", "at_risk", "off_track"]).all()
     # observed county CVs are the step-03 CVs
-    observed = io.read_csv(_folder(sample_run, 2025) / "cv.csv")
+    observed = files.read_csv(_folder(sample_run, 2025) / "cv.csv")
     got = past[(past["level"] == "county") & (past["year"] == 2025) & past["indicator"].str.endswith("_cv")]
     merged = got.assign(indicator=got["indicator"].str[:-3]).merge(observed, on=["section", "indicator"])
     assert len(merged) == len(observed)
@@ -39,24 +39,24 @@ def test_projection_contract_for_the_last_year(sample_run):
 
 def test_short_history_years_have_no_projection(sample_run):
     for year in (2021, 2022):  # fewer than 3 years of history at that point
-        rows = io.read_csv(_folder(sample_run, year) / "projection.csv")
+        rows = files.read_csv(_folder(sample_run, year) / "projection.csv")
         assert list(rows.columns) == PROJECTION_COLUMNS
         assert (rows["status"] == "observed").all() and rows["year"].max() == year
 
 
 def test_side_outputs(sample_run):
     folder = _folder(sample_run, 2025)
-    # merged_into holds school codes: read as text (io.read_csv keeps only io.STRING_COLUMNS as text)
+    # merged_into holds school codes: read as text (files.read_csv keeps only files.STRING_COLUMNS as text)
     changes = pd.read_csv(folder / "school_changes.csv", encoding="utf-8-sig",
                           dtype={"school_code": str, "merged_into": str})
-    schools = io.read_csv(folder / "schools.csv")
+    schools = files.read_csv(folder / "schools.csv")
     merged = changes[changes["status"] == "merged"]
     assert len(merged) >= 1 and merged["merged_into"].isin(schools["school_code"]).all()
-    actions = io.read_csv(folder / "planning.csv")
+    actions = files.read_csv(folder / "planning.csv")
     assert set(actions["milestone_year"]) == {2026, 2027, 2028}
     for _, part in actions.groupby("milestone_year"):
         assert part["priority"].is_monotonic_increasing
-    milestones = io.read_csv(folder / "milestones.csv")
+    milestones = files.read_csv(folder / "milestones.csv")
     assert set(milestones["milestone_year"]) == {2026, 2027, 2028}
-    targets = io.read_csv(folder / "targets_comparison.csv")
+    targets = files.read_csv(folder / "targets_comparison.csv")
     assert {"observed", "projected"} <= set(targets["kind"].dropna())

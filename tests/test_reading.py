@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from rawfactory import make_county, school_row, teacher_row, write_csv, write_xlsx
 
-from analysis.cleaning import InputError, clean_folder, parse_number
-from analysis.columns import CLASSES, SCHOOLS, TEACHERS
-from analysis.reading import InputFileError, find_input_files, match_header, read_table
+from analysis.data.cleaning import InputError, clean_folder, parse_number
+from analysis.data.columns import CLASSES, SCHOOLS, TEACHERS
+from analysis.data.reading import InputFileError, find_input_files, match_header, read_table
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reader"
 
@@ -45,7 +45,7 @@ def test_title_row_merged_and_quirky_cells(tmp_path):
     assert raw.header_row == 3
     assert list(raw.frame.index) == [4, 5]  # Excel row numbers; 合计 row dropped
     assert raw.dropped_rows == [(6, "合计行（不是学校）已忽略")]
-    from analysis.cleaning import clean_sheet
+    from analysis.data.cleaning import clean_sheet
 
     frame, issues = clean_sheet(raw)
     assert issues == []
@@ -61,7 +61,7 @@ def test_equipment_in_yuan_when_header_says_so(tmp_path):
     rows = [school_row("5001000001", "一小", 教学仪器设备资产值=1_500_000)]
     write_xlsx(tmp_path / "学校基本情况.xlsx", list(rows[0]), rows,
                header_over={"教学仪器设备资产值": "教学仪器设备资产值(元)"})
-    from analysis.cleaning import clean_sheet
+    from analysis.data.cleaning import clean_sheet
 
     frame, _ = clean_sheet(read_table(tmp_path / "学校基本情况.xlsx", SCHOOLS))
     assert frame.loc[0, "equipment_value_yuan"] == 1_500_000
@@ -80,7 +80,7 @@ def test_csv_encodings(tmp_path, encoding):
 def test_xls_with_merged_title():
     raw = read_table(FIXTURES / "专任教师情况.xls", TEACHERS)
     assert raw.header_row == 2
-    from analysis.cleaning import clean_sheet
+    from analysis.data.cleaning import clean_sheet
 
     frame, issues = clean_sheet(raw)
     assert issues == []
@@ -91,7 +91,7 @@ def test_xls_with_merged_title():
 def test_merged_data_cells_are_filled(tmp_path):
     import openpyxl
 
-    from analysis.io import save_workbook
+    from analysis.data.files import save_workbook
 
     wb = openpyxl.Workbook()
     ws = wb.active

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from scipy.stats import binomtest
 
-from analysis import guarantee as g
-from analysis import recognition
+from analysis.evaluate import guarantee as g
+from analysis.evaluate import recognition
 from analysis.standards import load_profile
 
 NATIONAL = load_profile("national")
@@ -96,7 +96,7 @@ def test_no_survey_is_missing():
 
 
 def test_chart_draws_groups_with_a_perfect_rate():
-    from analysis.plotting import setup_plotting
+    from analysis.report.plotting import setup_plotting
 
     setup_plotting()
     data = survey({"家长": [["满意"] * 6] * 8, "教师": [["满意", "不满意"]] * 4})

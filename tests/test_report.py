@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from analysis import excel, io, reporting
+from analysis.data import files
+from analysis.report import excel, reporting
 from analysis.standards import load_profile
 
 PROFILE = load_profile("national")
@@ -51,8 +52,8 @@ def make_processed(root: Path, *, projection: bool = True, verdict_status: str =
         _school("0004", "城关中学", "junior", 900, [6.0, 1.2, 1.0, 6.0, 11.0, 3000.0, 2.5], "junior_school"),
         _school("0005", "河口中学", "junior", 400, [6.0, 1.2, 1.0, 6.0, 11.0, 1800.0, 2.5], "junior_school"),
     ]
-    io.write_csv(pd.DataFrame(rows), d / "school_indicators.csv")
-    io.write_csv(pd.DataFrame([{"school_code": "0099", "school_name": "特教学校<甲>", "school_type": "special_ed_school",
+    files.write_csv(pd.DataFrame(rows), d / "school_indicators.csv")
+    files.write_csv(pd.DataFrame([{"school_code": "0099", "school_name": "特教学校<甲>", "school_type": "special_ed_school",
                                 "students": 40, "reason": "特殊教育学校不参加7项指标评估"}]), d / "excluded_schools.csv")
     cv_rows = []
     for section, limit in (("primary", 0.5), ("junior", 0.45)):
@@ -62,8 +63,8 @@ def make_processed(root: Path, *, projection: bool = True, verdict_status: str =
                             "weighted_mean": 4.56789 + k, "std": 0.5, "cv": cv, "limit": limit, "comparator": "<=",
                             "passed": cv <= limit, "n_schools": 3 if section == "primary" else 2, "core": True,
                             "note": ""})
-    io.write_csv(pd.DataFrame(cv_rows), d / "cv.csv")
-    io.write_csv(pd.DataFrame([
+    files.write_csv(pd.DataFrame(cv_rows), d / "cv.csv")
+    files.write_csv(pd.DataFrame([
         {"section": "primary", "indicator": "R6", "school_code": "0002", "school_name": NASTY, "contribution": 0.1}]),
         d / "cv_contributions.csv")
     def item(item_id, area, area_zh, name, value, value_text, unit, threshold, comparator, status, severity,
@@ -87,10 +88,10 @@ def make_processed(root: Path, *, projection: bool = True, verdict_status: str =
         item("S1", "recognition", "社会认可度", "社会认可度", 0.91, "91.00%", "比例", 0.85, ">=", "达标", 2),
         item("V3", "veto", "不予认定情形", "存在重点学校或重点班", "否", "否", "", "否", "=", "达标", 1, kind="evidence"),
     ]
-    io.write_csv(pd.DataFrame(items), d / "items.csv")
+    files.write_csv(pd.DataFrame(items), d / "items.csv")
     failing = [{k: i[k] for k in ("item_id", "name_zh", "status", "value", "value_text", "severity")}
                for i in items if i["status"] in ("未达标", "缺少数据")]
-    io.write_json({"county": "demo", "year": 2025, "status": verdict_status,
+    files.write_json({"county": "demo", "year": 2025, "status": verdict_status,
                    "verdict": "认定" if verdict_status == "pass" else "不予认定",
                    "summary": "3 项未达标；1 项缺少数据", "veto_triggered": [], "failing_items": failing},
                   d / "verdict.json")
@@ -115,7 +116,7 @@ def make_processed(root: Path, *, projection: bool = True, verdict_status: str =
                          "status": "observed" if st == "observed" else "off_track"})
             rows.append({"level": "school", "school_code": "0002", "section": "primary", "indicator": "school_pass",
                          "year": year, "value": 0.0, "low": None, "high": None, "threshold": 1.0, "status": st})
-        io.write_csv(pd.DataFrame(rows), d / "projection.csv")
+        files.write_csv(pd.DataFrame(rows), d / "projection.csv")
     plan = []
     for year in (2026, 2027):
         plan.append({"priority": 1, "priority_zh": "学校未达“6+1”规则", "milestone_year": year, "school_code": "0002",
@@ -128,8 +129,8 @@ def make_processed(root: Path, *, projection: bool = True, verdict_status: str =
                      "students": 300, "value": 0.5, "standard": 1.0, "gap": 1.5, "unit": "人", "to_add": 2.0,
                      "school_amount": 1.5, "action": "培养或引进县级以上骨干教师", "lead_department": "县教育局",
                      "cooperating_departments": "", "basis": "", "note": ""})
-    io.write_csv(pd.DataFrame(plan), d / "planning.csv")
-    io.write_csv(pd.DataFrame([
+    files.write_csv(pd.DataFrame(plan), d / "planning.csv")
+    files.write_csv(pd.DataFrame([
         {"file": "学校.xlsx", "sheet": "Sheet1", "row": 5, "column": "占地面积", "value": "-3", "expected": ">= 0",
          "severity": "warning", "rule": "range"}]), d / "validation.csv")
     return d
@@ -411,7 +412,7 @@ def fake_executed(tmp_path: Path, results: reporting.Results) -> dict:
                                new_output("execute_result", data={"text/html": _styled_table(), "text/plain": "s"},
                                           execution_count=1)]),
         new_markdown_cell("## 2. 保存结果"),
-        new_code_cell('io.write_csv(si, ctx.processed / "school_indicators.csv")'),
+        new_code_cell('files.write_csv(si, ctx.processed / "school_indicators.csv")'),
         new_code_cell("written = verdict.write_verdict(items, result, ctx.processed)"),
     ])
     nb2.metadata["papermill"] = {"parameters": params}
@@ -529,9 +530,9 @@ def test_write_index(tmp_path):
         d.mkdir(parents=True)
         (d / "summary.html").write_text("x", encoding="utf-8")
         (d / "results.xlsx").write_bytes(b"x")
-        io.write_json({"run": {"started_at": f"{year}-01-01T00:00:00Z"}}, d / "run_manifest.json")
+        files.write_json({"run": {"started_at": f"{year}-01-01T00:00:00Z"}}, d / "run_manifest.json")
         if status:
-            io.write_json({"status": status, "summary": "<b>说明</b>"}, processed / county / str(year) / "verdict.json")
+            files.write_json({"status": status, "summary": "<b>说明</b>"}, processed / county / str(year) / "verdict.json")
     (reports / "demo" / ".staging-2026").mkdir()  # staging folders are not listed
     path = reporting.write_index(reports, processed)
     page = path.read_text(encoding="utf-8")

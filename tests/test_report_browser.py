@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from test_report import MANIFEST, NASTY, make_processed
 
-from analysis import config, reporting
+from analysis import config
+from analysis.report import reporting
 
 pytestmark = pytest.mark.slow
 

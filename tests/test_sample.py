@@ -1,4 +1,4 @@
-"""The fictional sample county 示例县 (analysis.sample): determinism, shape, internal consistency, defect fixture."""
+"""The fictional sample county 示例县 (analysis.data.sample): determinism, shape, internal consistency, defect fixture."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis import sample
-from analysis.columns import COUNTY_ITEMS, SCHOOLS
+from analysis.data import sample
+from analysis.data.columns import COUNTY_ITEMS, SCHOOLS
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "data" / "raw" / "sample"

@@ -2,9 +2,9 @@
 
 import openpyxl
 
-from analysis.columns import TABLES
-from analysis.input_templates import write_templates
-from analysis.reading import read_table
+from analysis.data.columns import TABLES
+from analysis.data.reading import read_table
+from analysis.data.templates import write_templates
 
 
 def test_templates_round_trip_through_the_reader(tmp_path):

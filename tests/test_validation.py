@@ -3,7 +3,7 @@
 import pytest
 from rawfactory import make_county, school_row, teacher_row
 
-from analysis.cleaning import InputError, clean_folder
+from analysis.data.cleaning import InputError, clean_folder
 
 
 def _errors(result, rule=None):
@@ -137,6 +137,6 @@ def test_defect_fixture_every_listed_problem_found_and_nothing_else():
     listed |= {(d["file"], d["first_row"], d["column"]) for d in expected if "first_row" in d}
     assert found == listed
     with pytest.raises(InputError):
-        from analysis.cleaning import stop_on_errors
+        from analysis.data.cleaning import stop_on_errors
 
         stop_on_errors(clean_folder(folder))

@@ -4,8 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.standards import load_profile
-from analysis.variation import (
+from analysis.evaluate.variation import (
     composite_cv,
     cv_contributions,
     cv_table,
@@ -14,6 +13,7 @@ from analysis.variation import (
     weighted_stats,
     worked_cv,
 )
+from analysis.standards import load_profile
 
 P = load_profile("national")
 

@@ -7,8 +7,9 @@ import pytest
 from test_guarantee import frame, items, school, teacher
 from test_recognition import survey
 
-from analysis import guarantee as g
-from analysis import io, quality, recognition, verdict
+from analysis.data import files
+from analysis.evaluate import guarantee as g
+from analysis.evaluate import quality, recognition, verdict
 from analysis.standards import load_profile
 
 NATIONAL = load_profile("national")
@@ -175,7 +176,7 @@ def test_outputs_are_reproducible_and_complete(tmp_path):
     paths = verdict.write_verdict(all_items, result, tmp_path / "a")
     again = verdict.write_verdict(all_items, result, tmp_path / "b")
     assert [p.read_bytes() for p in paths] == [p.read_bytes() for p in again]
-    back = io.read_csv(tmp_path / "a" / "items.csv")
+    back = files.read_csv(tmp_path / "a" / "items.csv")
     for col in ("item_id", "area", "name_zh", "value", "threshold", "comparator", "passed", "evidence",
                 "lead_department", "cooperating_departments", "kind", "note"):
         assert col in back.columns

@@ -8,7 +8,8 @@ from test_guarantee import frame, items, school, teacher
 from test_recognition import survey
 from test_verdict import GOOD_ITEMS, RESULTS, cv_table, school_indicators
 
-from analysis import config, io
+from analysis import config
+from analysis.data import files
 
 
 def _processed(root, full: bool):
@@ -16,17 +17,17 @@ def _processed(root, full: bool):
     schools = frame(school("1", primary=600), school("2", primary=300, urban_rural="rural"),
                     school("3", school_type="junior_school", primary=0, junior=500, classes_primary=0,
                            classes_junior=10))
-    io.write_csv(schools, folder / "schools.csv")
-    io.write_csv(pd.DataFrame([teacher("1"), teacher("2"), teacher("3", "junior")]), folder / "teachers.csv")
-    io.write_csv(school_indicators({"2": "R2;R6"}), folder / "school_indicators.csv")
-    io.write_csv(cv_table(), folder / "cv.csv")
+    files.write_csv(schools, folder / "schools.csv")
+    files.write_csv(pd.DataFrame([teacher("1"), teacher("2"), teacher("3", "junior")]), folder / "teachers.csv")
+    files.write_csv(school_indicators({"2": "R2;R6"}), folder / "school_indicators.csv")
+    files.write_csv(cv_table(), folder / "cv.csv")
     if full:
-        io.write_csv(pd.DataFrame([{"school_code": "1", "section": "primary", "grade": 1, "class_no": 1, "students": 46},
+        files.write_csv(pd.DataFrame([{"school_code": "1", "section": "primary", "grade": 1, "class_no": 1, "students": 46},
                                    {"school_code": "3", "section": "junior", "grade": 7, "class_no": 1, "students": 48}]),
                      folder / "classes.csv")
-        io.write_csv(items(*GOOD_ITEMS), folder / "county_items.csv")
-        io.write_csv(survey({"家长": [["满意"] * 6] * 30, "教师": [["5"] * 6] * 10}), folder / "survey.csv")
-        io.write_csv(RESULTS, root / "processed" / "demo" / "2024" / "monitoring_results.csv")
+        files.write_csv(items(*GOOD_ITEMS), folder / "county_items.csv")
+        files.write_csv(survey({"家长": [["满意"] * 6] * 30, "教师": [["5"] * 6] * 10}), folder / "survey.csv")
+        files.write_csv(RESULTS, root / "processed" / "demo" / "2024" / "monitoring_results.csv")
     return folder
 
 
@@ -44,7 +45,7 @@ def test_notebook_04_writes_the_verdict(tmp_path, full):
                                     "reports_dir": str(reports), "processed_root": str(tmp_path / "processed")},
                         kernel_name=config.KERNEL_NAME, progress_bar=False, cwd=str(config.NOTEBOOKS))
     result = json.loads((folder / "verdict.json").read_text(encoding="utf-8"))
-    items_csv = io.read_csv(folder / "items.csv").set_index("item_id")
+    items_csv = files.read_csv(folder / "items.csv").set_index("item_id")
     assert result["verdict"] == "不予认定"
     assert items_csv.loc["R_schools_primary", "status"] == "未达标"
     if full:

@@ -11,29 +11,44 @@ from analysis import config
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from analysis.context import CountyError, check_county_name
     from analysis.pipeline import PipelineError, run
+    from analysis.standards import ProfileError
 
+    try:
+        check_county_name(args.county)
+    except CountyError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     years = args.years or ([args.year] if args.year else None)
     if not years:
         base = config.RAW / args.county
-        years = sorted(int(p.name) for p in base.iterdir() if p.name.isdigit()) if base.is_dir() else []
+        years = sorted(int(p.name) for p in base.iterdir() if p.is_dir() and p.name.isdigit()) if base.is_dir() else []
     if not years:
-        print(f"no years found under {config.RAW / args.county}", file=sys.stderr)
+        print(f"在 {config.RAW / args.county} 下没有找到年份文件夹（如 2025/）", file=sys.stderr)
         return 2
     start = time.perf_counter()
     try:
-        results = run(args.county, years, args.profile, only=args.notebooks)
+        report = run(args.county, years, args.profile, only=args.notebooks, force=args.force, jobs=args.jobs)
+    except (CountyError, ProfileError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
     except PipelineError as exc:
-        print(f"\nRUN FAILED: {exc}", file=sys.stderr)
+        if getattr(exc, "report", None) is not None:
+            print("\n" + exc.report.table())
+        print(f"\n运行失败 RUN FAILED:\n{exc}", file=sys.stderr)
         return 1
-    for r in results:
-        print(f"{r.county} {r.year}: {r.reports}")
-    print(f"done in {time.perf_counter() - start:.1f} s; index: {config.REPORTS / 'index.html'}")
+    print("\n" + report.table())
+    ran, skipped = report.count("ran"), report.count("skipped")
+    print(f"\n运行 {ran} 个步骤，跳过 {skipped} 个未变化的步骤（--force 全部重跑）。")
+    for r in report:
+        print(f"{r.county} {r.year}: {r.reports}" + ("" if r.published else "（未变化）"))
+    print(f"用时 {time.perf_counter() - start:.1f} s；索引：{config.REPORTS / 'index.html'}")
     return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from analysis.cleaning import InputError, clean_folder
+    from analysis.data.cleaning import InputError, clean_folder
 
     try:
         result = clean_folder(Path(args.folder))
@@ -49,7 +64,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_templates(args: argparse.Namespace) -> int:
-    from analysis.input_templates import write_templates
+    from analysis.data.templates import write_templates
 
     for path in write_templates(Path(args.dir)):
         print(path)
@@ -57,7 +72,7 @@ def _cmd_templates(args: argparse.Namespace) -> int:
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    from analysis import sample
+    from analysis.data import sample
 
     argv = ["--out", args.out] + (["--defects", args.defects] if args.defects else [])
     return sample.main(argv)
@@ -72,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--years", type=int, nargs="+")
     p.add_argument("--profile", default="", help="standards profile (default: the county's county.yaml)")
     p.add_argument("--notebooks", nargs="+", help="only these notebooks (numbers like 01 02)")
+    p.add_argument("--force", action="store_true", help="rerun every step, even those whose inputs are unchanged")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="worker processes for independent steps (default: all cores; 1 runs in this process)")
     p.set_defaults(func=_cmd_run)
     p = sub.add_parser("validate", help="check a raw county-year folder and list every problem")
     p.add_argument("folder")

@@ -1,29 +1,70 @@
-"""The context a numbered notebook works in (步骤上下文): paths, county metadata and the standards profile.
+"""The context a numbered notebook works in (步骤上下文): county metadata, the standards profile, and the named
+datasets of the catalog.
 
-Every notebook's parameters cell holds ``county, year, standards_profile, raw_dir, processed_dir,
-reports_dir, processed_root``; empty paths fall back to ``analysis.config``. The runner passes staging
-folders so that a failed run leaves earlier outputs untouched.
+Every notebook's parameters cell holds ``county, year, standards_profile, raw_dir, processed_dir, reports_dir,
+processed_root``; empty paths fall back to ``analysis.config``. The runner passes staging folders, so that a
+failed run leaves earlier outputs untouched. A notebook never names a file: ``ctx.load("school_indicators")``,
+``ctx.load_history("schools")`` (every year up to this one), ``ctx.save("cv", cv)``.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+import pandas as pd
 
 from analysis import config
-from analysis.standards import load_profile
+from analysis.data import catalog, files
+from analysis.data.files import SafeYamlError, safe_yaml
+from analysis.standards import ProfileError, load_profile, profile_from_file
+
+# The mime type of the marker that ``save`` leaves in its cell's outputs: the audit report finds the cell that
+# computed a dataset by this marker, never by reading the notebook's source.
+SAVED_MIME = "application/vnd.county-eval.saved+json"
+COUNTY_NAME = re.compile(r"^[A-Za-z0-9_\-\u4e00-\u9fff]{1,64}$")
+
+
+class CountyError(ValueError):
+    """A county name or county.yaml that cannot be used (names the file and what was expected)."""
+
+
+def check_county_name(county: str) -> str:
+    """A county is a plain folder name under ``data/raw/`` (letters, digits, Chinese, ``_`` ``-``): never a path."""
+    if not isinstance(county, str) or not COUNTY_NAME.match(county) or county in {".", ".."}:
+        raise CountyError(f"县名 {county!r} 无效：只能是 data/raw/ 下的一个文件夹名（字母、数字、汉字、_ 或 -），不能含路径")
+    return county
 
 
 def county_meta(county: str, raw_root: Path | None = None) -> dict[str, Any]:
-    """``data/raw/<county>/county.yaml``: Chinese name, province, default standards profile."""
-    path = (raw_root or config.RAW) / county / "county.yaml"
-    meta = {"county": county, "name": county, "province": "", "standards_profile": "national"}
+    """``data/raw/<county>/county.yaml``: Chinese name, province, default standards profile (safe YAML only)."""
+    check_county_name(county)
+    path = (raw_root or config.RAW) / county / catalog.COUNTY_META_FILE
+    meta: dict[str, Any] = {"county": county, "name": county, "province": "", "standards_profile": "national"}
     if path.exists():
-        meta.update(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        try:
+            data = safe_yaml(path)
+        except SafeYamlError as exc:
+            raise CountyError(str(exc)) from None
+        if not isinstance(data, dict):
+            raise CountyError(f"{path}：应为“键: 值”形式（name、province、standards_profile），实际为 {type(data).__name__}")
+        meta.update({k: v for k, v in data.items() if isinstance(k, str)})
     return meta
+
+
+def resolve_profile(name: str, county: str, raw_root: Path | None = None) -> dict[str, Any]:
+    """The standards profile of a run: one of the project's profiles, or a YAML file inside the county's own folder
+    (``standards_profile: file:口径.yaml``), shown as such in every report. Anything else is refused."""
+    name = str(name or "national")
+    if name.startswith("file:"):
+        county_dir = ((raw_root or config.RAW) / check_county_name(county)).resolve()
+        path = (county_dir / name[len("file:"):]).resolve()
+        if county_dir not in path.parents or path.suffix not in {".yaml", ".yml"}:
+            raise ProfileError(f"评估口径文件 {name[5:]!r} 必须是县文件夹 {county_dir} 内的 .yaml 文件")
+        return profile_from_file(path, label=f"县自定口径文件 {path.name}")
+    return load_profile(name)
 
 
 @dataclass
@@ -39,19 +80,111 @@ class StepContext:
 
     @property
     def county_name(self) -> str:
-        return self.meta.get("name", self.county)
+        return str(self.meta.get("name", self.county))
 
+    def header(self):
+        """The line under each notebook's title: county, year and standards profile, every text escaped (a county
+        name such as ``<img onerror=…>`` is shown as text, never run)."""
+        from IPython.display import Markdown
+
+        return Markdown(f"**{md_text(self.county_name)}**　{self.year} 学年　评估口径：{md_text(self.profile['title'])}"
+                        f"（{md_text(self.profile['name'])}）")
+
+    # -- where a year's datasets are ---------------------------------------------------------------------------
     def processed_year(self, year: int) -> Path:
-        """Processed folder of another (earlier) year, for trends; the current year is the staging folder."""
-        return self.processed if int(year) == self.year else self.processed_root / self.county / str(year)
+        """Processed folder of a year. The current year is this run's staging folder; an earlier year of the
+        same run is its sibling staging folder; any other year is the published ``data/processed`` folder."""
+        if int(year) == self.year:
+            return self.processed
+        sibling = self.processed.parent / str(int(year))
+        if self.processed.name == str(self.year) and sibling.is_dir():
+            return sibling
+        return self.processed_root / self.county / str(int(year))
 
     def history_years(self) -> list[int]:
         """Years ≤ the current one with processed outputs (the current year always included)."""
-        base = self.processed_root / self.county
         years = {self.year}
-        if base.exists():
-            years |= {int(p.name) for p in base.iterdir() if p.name.isdigit() and int(p.name) < self.year}
+        for base in {self.processed_root / self.county, self.processed.parent}:
+            if base.is_dir():
+                years |= {int(p.name) for p in base.iterdir()
+                          if p.is_dir() and p.name.isdigit() and int(p.name) < self.year}
         return sorted(years)
+
+    def path(self, name: str, year: int | None = None) -> Path:
+        """The file of dataset ``name`` for ``year`` (default: this year), from the catalog."""
+        ds = catalog.dataset(name)
+        if ds.where == "reports":
+            if year not in (None, self.year):
+                raise ValueError(f"{name} 只属于本年度报告")
+            return self.reports / ds.file
+        return self.processed_year(self.year if year is None else year) / ds.file
+
+    # -- reading and writing named datasets --------------------------------------------------------------------
+    def load(self, name: str, year: int | None = None) -> Any:
+        """Dataset ``name`` of this year (or ``year``); ``None`` for an optional dataset that is absent.
+
+        A required dataset that is absent raises and names the step that writes it."""
+        ds = catalog.dataset(name)
+        path = self.path(name, year)
+        if not path.exists():
+            if ds.optional:
+                return None
+            step = catalog.STEPS[ds.step]
+            raise FileNotFoundError(f"缺少 {ds.title_zh}（{name}，{year or self.year} 年），由步骤 {step.name}"
+                                    f"（{step.title_zh}）生成；请先运行该步骤")
+        if ds.kind == "csv":
+            return files.read_csv(path)
+        if ds.kind == "json":
+            return files.read_json(path)
+        raise ValueError(f"{name} 是 {ds.kind} 文件，不能作为表读取")
+
+    def load_history(self, name: str) -> dict[int, pd.DataFrame]:
+        """Dataset ``name`` of every year up to this one that has it: ``{year: frame}``, oldest first."""
+        out = {}
+        for y in self.history_years():
+            if self.path(name, y).exists():
+                out[y] = self.load(name, y)
+        return out
+
+    def save(self, name: str, data: Any) -> Path:
+        """Write dataset ``name`` (a DataFrame, a dict for JSON, an openpyxl workbook for xlsx) to its catalog
+        file and mark the cell, so that the audit report links the numbers of ``name`` to this cell."""
+        ds = catalog.dataset(name)
+        path = self.path(name)
+        if ds.kind == "csv":
+            files.write_csv(data, path)
+            rows = f"{len(data)} 行"
+        elif ds.kind == "json":
+            files.write_json(data, path)
+            rows = "JSON"
+        elif ds.kind == "xlsx":
+            files.save_workbook(data, path)
+            rows = f"{len(data.sheetnames)} 个工作表"
+        else:
+            raise ValueError(f"{name}：不支持的文件类型 {ds.kind}")
+        _mark_saved(name, ds, rows)
+        return path
+
+
+def md_text(value: Any) -> str:
+    """Text for a Markdown cell output: HTML special characters escaped and Markdown markup neutralised."""
+    import html
+
+    text = html.escape(str(value), quote=True)
+    return re.sub(r"([\\`*_\[\]{}()#+!|~>-])", r"\\\1", text)
+
+
+def _mark_saved(name: str, ds: catalog.Dataset, rows: str) -> None:
+    """Leave the saved-marker output in the running cell (no-op outside a kernel)."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return
+    if get_ipython() is None:
+        return
+    display({SAVED_MIME: {"dataset": name, "file": ds.file},
+             "text/markdown": f"已保存：**{ds.title_zh}**（`{ds.file}`，{rows}）"}, raw=True)
 
 
 def step_context(
@@ -73,7 +206,7 @@ def step_context(
         processed=Path(processed_dir) if processed_dir else config.processed_dir(county, year),
         reports=Path(reports_dir) if reports_dir else config.reports_dir(county, year),
         processed_root=Path(processed_root) if processed_root else config.PROCESSED,
-        profile=load_profile(profile_name),
+        profile=resolve_profile(profile_name, county),
         meta=meta,
     )
     ctx.processed.mkdir(parents=True, exist_ok=True)
@@ -84,9 +217,8 @@ def step_context(
 
 def set_display_options() -> None:
     """Tables in the reports show whole texts (reasons, evidence) and every school, never '...'."""
-    import pandas as pd
-
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.max_rows", 500)
     pd.set_option("display.max_columns", 60)
     pd.set_option("display.width", 250)
+    pd.set_option("styler.format.escape", "html")  # texts from input files are shown, never run as HTML

@@ -1,39 +1,70 @@
-"""The pipeline runner (流水线): executes the numbered notebooks for a county and year with papermill.
+"""The pipeline runner (流水线): the numbered notebooks of a county over one or more years, cached and parallel.
 
-Everything runs inside this one process (papermill and nbconvert through their Python APIs; one kernel per
-notebook, named explicitly so a notebook's metadata never picks a kernel that a fresh machine lacks).
-Outputs go to staging folders first; only when every notebook has succeeded are they swapped into
-``data/processed/<county>/<year>/`` and ``reports/<county>/<year>/``. A failed run leaves earlier outputs
-untouched and keeps what it produced (e.g. validation.csv) in ``<year>.failed/`` for the analyst.
+- **Graph.** Each year's steps come from the catalog (:data:`analysis.data.catalog.STEPS`): a step waits for the
+  steps of the same year that write what it reads, and for those of every earlier year of the run when it reads
+  their history (the projection of 2025 needs the indicators of 2021–2025).
+- **Cache.** A step is skipped when the fingerprint of everything it depends on is the one recorded at its last
+  successful run: its notebook, the package code, the standards profile, its parameters, the raw files (step 01)
+  and the content of every dataset it reads. ``force=True`` reruns everything. (The way owid/etl decides what to
+  rebuild: content hashes, not time stamps.)
+- **Parallel.** Steps whose inputs are ready run at the same time in worker processes (default: all cores).
+  Each worker keeps one started Jupyter kernel and clears its namespace between notebooks (``%reset -f``), so
+  the imports of pandas and matplotlib are paid once per worker, not once per notebook.
+- **Safe publication.** Outputs are written to staging folders that this run created; only when every step of
+  a year has succeeded are they swapped into ``data/processed/<county>/<year>/`` and ``reports/<county>/<year>/``.
+  A failed run leaves earlier outputs untouched and keeps its partial outputs in ``<year>.failed/``. One run at a
+  time per county (a lock); raw data is never written, moved or deleted.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
+import hashlib
 import importlib.metadata as md
+import json
 import os
 import platform
 import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import nbformat
-from traitlets.config import Config
 
-from analysis import config, io
-from analysis.context import county_meta
-from analysis.reading import sha256
+from analysis import config
+from analysis.context import check_county_name, county_meta, resolve_profile
+from analysis.data import catalog, files
+from analysis.data.reading import sha256
 
 PACKAGES = ("analysis", "pandas", "numpy", "scipy", "matplotlib", "papermill", "nbconvert", "nbclient",
             "openpyxl", "pandera", "PyYAML", "mplfonts")
+RENDER = "render"  # the node that writes summary.html and audit.html of a year
+OURS = ".county-eval"  # marker file in every folder this runner creates (and so may delete)
+CELL_TIMEOUT_S = 900
 
 
 class PipelineError(RuntimeError):
-    """A notebook failed: names the notebook, the cell and the error."""
+    """A run that could not be done: names the notebook, the cell and the error, or why it was refused."""
+
+
+class RunLocked(PipelineError):
+    """Another run of the same county holds the lock."""
+
+
+@dataclass
+class NodeResult:
+    year: int
+    step: str
+    status: str  # ran / skipped / failed / blocked
+    seconds: float = 0.0
+    message: str = ""
 
 
 @dataclass
@@ -42,16 +73,76 @@ class RunResult:
     year: int
     processed: Path
     reports: Path
+    published: bool = False
     timings: dict[str, float] = field(default_factory=dict)
-    executed: dict[str, nbformat.NotebookNode] = field(default_factory=dict)
+    steps: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RunReport:
+    """What a run did: one :class:`RunResult` per year and every node's outcome, in order."""
+
+    county: str
+    years: list[RunResult]
+    nodes: list[NodeResult]
+    seconds: float = 0.0
+
+    def __iter__(self):
+        return iter(self.years)
+
+    def __len__(self) -> int:
+        return len(self.years)
+
+    def __getitem__(self, i: int) -> RunResult:
+        return self.years[i]
+
+    def count(self, status: str) -> int:
+        return sum(n.status == status for n in self.nodes if n.step != RENDER)
+
+    def table(self) -> str:
+        """The final table: one line per year, the status of each step."""
+        steps = list(catalog.STEPS)
+        head = "年份  " + "  ".join(s[:2] for s in steps) + "  报告  用时(s)"
+        lines = [head]
+        symbol = {"ran": "运行", "skipped": "跳过", "failed": "失败", "blocked": "未运行"}
+        for r in self.years:
+            by_step = {n.step: n for n in self.nodes if n.year == r.year}
+            cells = [symbol.get(by_step[s].status, "-") if s in by_step else "-" for s in [*steps, RENDER]]
+            total = sum(n.seconds for n in by_step.values())
+            lines.append(f"{r.year}  " + "  ".join(cells) + f"  {total:6.1f}")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Paths: what a county is, and where a run may write.
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    path, folder = path.resolve(), folder.resolve()
+    return path == folder or folder in path.parents
+
+
+def check_roots(raw_root: Path, processed_root: Path, reports_root: Path) -> None:
+    """Outputs never go into the raw data folder (nor raw data into an output folder)."""
+    for name, out in (("processed", processed_root), ("reports", reports_root)):
+        if _inside(out, raw_root) or _inside(raw_root, out):
+            raise PipelineError(f"输出目录 {out}（{name}）与原始数据目录 {raw_root} 重叠：拒绝运行，原始数据不能被覆盖")
 
 
 def notebook_paths(notebooks_dir: Path | None = None, only: list[str] | None = None) -> list[Path]:
-    """``notebooks/NN_*.ipynb`` in order; ``only`` keeps those whose number or name is listed."""
-    paths = sorted((notebooks_dir or config.NOTEBOOKS).glob("[0-9][0-9]_*.ipynb"))
+    """The catalog's notebooks in order; ``only`` keeps those whose number or name is listed."""
+    folder = notebooks_dir or config.NOTEBOOKS
+    paths = [folder / s.notebook for s in catalog.STEPS.values()]
     if only:
+        unknown = [o for o in only if not any(p.stem[:2] == o or p.stem == o for p in paths)]
+        if unknown:
+            raise PipelineError(f"未知的步骤 {'、'.join(unknown)}；可选：" + "、".join(p.stem for p in paths))
         paths = [p for p in paths if p.stem[:2] in only or p.stem in only]
     return paths
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Manifest facts.
 
 
 def git_commit(root: Path) -> str:
@@ -77,151 +168,590 @@ def package_versions() -> dict[str, str]:
 
 def input_hashes(raw_dir: Path) -> list[dict]:
     """Every raw file of the county-year (and the county's county.yaml) with its size and SHA-256."""
-    files = sorted(p for p in raw_dir.iterdir() if p.is_file())
-    meta = raw_dir.parent / "county.yaml"
+    found = sorted(p for p in raw_dir.iterdir() if p.is_file()) if raw_dir.is_dir() else []
+    meta = raw_dir.parent / catalog.COUNTY_META_FILE
     if meta.exists():
-        files.insert(0, meta)
+        found.insert(0, meta)
     return [{"path": str(p.relative_to(raw_dir.parent.parent)), "bytes": p.stat().st_size, "sha256": sha256(p)}
-            for p in files]
+            for p in found]
 
 
-def build_manifest(county: str, year: int, parameters: dict, raw_dir: Path, notebooks: list[Path]) -> dict:
-    return {
-        "county": county,
-        "year": year,
-        "parameters": {k: v for k, v in parameters.items() if not k.endswith(("_dir", "_root"))},
-        "inputs": input_hashes(raw_dir),
-        "notebooks": [p.name for p in notebooks],
-        "versions": package_versions(),
-        "git_commit": git_commit(config.PROJECT_ROOT),
-        "kernel": config.KERNEL_NAME,
-        # The only fields that change between identical runs:
-        "run": {"started_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "timings_s": {}},
-    }
+def code_fingerprint() -> str:
+    """SHA-256 over the package's own files (code, profiles, templates): a change reruns every step."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in {".pyc"}:
+            h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
-def _failed_cell(exc: Exception) -> str:
-    cell = getattr(exc, "exec_count", None) or getattr(exc, "cell_index", "?")
-    ename, evalue = getattr(exc, "ename", type(exc).__name__), getattr(exc, "evalue", str(exc))
-    return f"cell {cell}: {ename}: {evalue}"
+def _digest(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
-def _swap(staging: Path, final: Path) -> None:
-    """Replace ``final`` by ``staging`` with renames, so readers never see a half-written folder."""
-    old = final.with_name(f".old-{final.name}")
-    if old.exists():
-        shutil.rmtree(old)
-    if final.exists():
-        final.rename(old)
-    staging.rename(final)
-    if old.exists():
-        shutil.rmtree(old)
+# ---------------------------------------------------------------------------------------------------------
+# Folders this run owns.
 
 
-def _fresh(path: Path) -> Path:
-    if path.exists():
-        shutil.rmtree(path)
-    path.mkdir(parents=True)
+def _own_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    (path / OURS).touch()
     return path
 
 
-def run_year(
+def _remove_ours(path: Path) -> None:
+    """Delete a folder only if this runner created it (it holds the marker)."""
+    if path.is_dir() and (path / OURS).exists():
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def county_lock(processed_root: Path, county: str):
+    """One run per county at a time: a second one is refused with the holder's pid and start time."""
+    import fcntl
+
+    folder = processed_root / county
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / ".lock"
+    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the duration of the run
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "另一个进程"
+            raise RunLocked(f"{county} 正在由另一个运行处理（{holder}）；本次未运行、未发布任何结果。请等它结束后再运行。"
+                            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}，开始于 {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} UTC")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+def _swap(staging: Path, final: Path) -> None:
+    """Replace ``final`` by ``staging`` with renames, so readers never see a half-written folder; on a failed
+    rename the previous folder is put back."""
+    old = final.with_name(f".old-{final.name}")
+    _remove_ours(old)
+    if old.exists():
+        raise PipelineError(f"{old} 已存在且不是本程序创建的：请人工检查后删除")
+    moved = False
+    if final.exists():
+        final.rename(old)
+        moved = True
+    try:
+        staging.rename(final)
+    except OSError:
+        if moved:
+            old.rename(final)
+        raise
+    if moved:
+        (old / OURS).touch()
+        _remove_ours(old)
+
+
+def _check_writable(folder: Path) -> None:
+    probe = folder / f".write-test-{os.getpid()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise PipelineError(f"无法写入 {folder}（{exc.strerror}）；未发布任何结果，原有结果不变") from None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Executing one notebook in a reused kernel.
+
+_KERNEL: dict[str, Any] = {}
+
+
+def _kernel():
+    """This process's kernel, started once (IPC transport: Unix sockets in a private folder, no TCP port)."""
+    from jupyter_client.manager import KernelManager
+
+    km = _KERNEL.get("km")
+    if km is not None and km.is_alive():
+        return km
+    _shutdown_kernel()
+    sockets = tempfile.mkdtemp(prefix="county-eval-")
+    kwargs = {} if os.name == "nt" else {"transport": "ipc", "ip": str(Path(sockets) / "kernel")}
+    km = KernelManager(kernel_name=config.KERNEL_NAME, **kwargs)
+    km.start_kernel(cwd=str(config.NOTEBOOKS))
+    _KERNEL.update(km=km, sockets=sockets)
+    return km
+
+
+def _shutdown_kernel() -> None:
+    km = _KERNEL.pop("km", None)
+    if km is not None:
+        with contextlib.suppress(Exception):
+            km.shutdown_kernel(now=True)
+        with contextlib.suppress(Exception):
+            km.cleanup_resources()
+    sockets = _KERNEL.pop("sockets", None)
+    if sockets:
+        shutil.rmtree(sockets, ignore_errors=True)
+
+
+def _reset_namespace(km) -> None:
+    """Variables of the previous notebook are gone (modules stay imported); figures are closed."""
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        kc.execute_interactive("%reset -f\nimport matplotlib.pyplot as _p\n_p.close('all')\n%reset -f",
+                               timeout=60, output_hook=lambda _msg: None)
+    finally:
+        kc.stop_channels()
+
+
+def _failed_cell(nb) -> str:
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return f"cell {cell.get('execution_count') or i}: {out.get('ename', '')}: {out.get('evalue', '')}"
+    return "cell ?"
+
+
+def _renumber(nb) -> None:
+    """Execution counts 1, 2, … per notebook, whatever ran before in the reused kernel (stable pages)."""
+    n = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            if cell.get("execution_count") is None:
+                continue
+            n += 1
+            cell.execution_count = n
+            for out in cell.get("outputs", []):
+                if "execution_count" in out:
+                    out["execution_count"] = n
+
+
+def execute_notebook(nb_path: Path, out_path: Path, params: dict) -> tuple[bool, float, str]:
+    """Run one notebook with ``params`` injected (papermill's parameter cell) in this process's kernel; write the
+    executed notebook to ``out_path`` even when it fails. Returns ``(ok, seconds, error)``."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, DeadKernelError
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    start = time.perf_counter()
+    nb = load_notebook_node(str(nb_path))  # as papermill reads it: every cell has metadata.tags
+    nb = parameterize_notebook(nb, params, kernel_name=config.KERNEL_NAME, language="python")
+    nb.metadata["papermill"] = {"input_path": str(nb_path), "output_path": str(out_path), "parameters": params}
+    km = _kernel()
+    error = ""
+    try:
+        _reset_namespace(km)
+        NotebookClient(nb, km=km, kernel_name=config.KERNEL_NAME, timeout=CELL_TIMEOUT_S, allow_errors=False,
+                       record_timing=False, resources={"metadata": {"path": str(nb_path.parent)}}).execute()
+    except CellExecutionError:
+        error = _failed_cell(nb)
+    except DeadKernelError as exc:
+        error = f"内核意外退出（{exc}）"
+        _shutdown_kernel()
+    except Exception as exc:  # a timeout, a kernel that does not start: named, never a bare traceback
+        error = f"{type(exc).__name__}: {exc}"
+    _renumber(nb)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out_path)
+    return not error, round(time.perf_counter() - start, 3), error
+
+
+def render_year(reports_dir: Path, manifest: dict, notebooks: list[str]) -> tuple[bool, float, str]:
+    """summary.html and audit.html of one year from its executed notebooks (analysis.report.reporting)."""
+    from analysis.report import reporting
+
+    start = time.perf_counter()
+    try:
+        executed = {Path(n).stem: nbformat.read(reports_dir / n, as_version=4) for n in notebooks
+                    if (reports_dir / n).exists()}
+        reporting.render_reports(executed, manifest, reports_dir)
+    except Exception as exc:  # e.g. a chart that showed an error instead of a figure
+        return False, round(time.perf_counter() - start, 3), f"报告生成失败：{exc}"
+    return True, round(time.perf_counter() - start, 3), ""
+
+
+def _worker_init() -> None:
+    import multiprocessing.util
+
+    multiprocessing.util.Finalize(None, _shutdown_kernel, exitpriority=10)
+
+
+def _work(kind: str, *args) -> tuple[bool, float, str]:
+    try:
+        return execute_notebook(*args) if kind == "notebook" else render_year(*args)
+    except Exception as exc:  # never lose the message to a pickling error in the pool
+        return False, 0.0, f"{type(exc).__name__}: {exc}"
+
+
+class _Inline:
+    """The pool's interface, in this process (jobs=1): simpler to debug, and the kernel is reused all the same."""
+
+    def submit(self, fn, *args) -> Future:
+        fut: Future = Future()
+        fut.set_result(fn(*args))
+        return fut
+
+    def shutdown(self, wait: bool = True) -> None:
+        _shutdown_kernel()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The run.
+
+
+@dataclass
+class _Year:
+    year: int
+    raw: Path
+    final_processed: Path
+    final_reports: Path
+    staging_processed: Path
+    staging_reports: Path
+    previous: dict  # the published manifest (its step records decide what is unchanged)
+    staged: bool = False
+    failed: bool = False
+
+    def processed(self) -> Path:
+        return self.staging_processed if self.staged else self.final_processed
+
+    def reports(self) -> Path:
+        return self.staging_reports if self.staged else self.final_reports
+
+
+def _copy_tree(src: Path, dst: Path) -> None:
+    if src.is_dir():
+        for p in src.iterdir():
+            if p.is_file() and p.name != OURS:
+                shutil.copy2(p, dst / p.name)
+
+
+def _file_hash(path: Path) -> str | None:
+    return sha256(path) if path.is_file() else None
+
+
+def run(
     county: str,
-    year: int,
+    years: Iterable[int],
     standards_profile: str = "",
     *,
+    force: bool = False,
+    jobs: int | None = None,
     only: list[str] | None = None,
     raw_root: Path | None = None,
     processed_root: Path | None = None,
     reports_root: Path | None = None,
     notebooks_dir: Path | None = None,
     progress: Callable[[str], None] = print,
-) -> RunResult:
-    """Execute the numbered notebooks for one county and year; swap outputs in only on success."""
-    import papermill as pm
-
-    raw_root, processed_root = raw_root or config.RAW, processed_root or config.PROCESSED
-    reports_root = reports_root or config.REPORTS
-    raw = config.raw_dir(county, year, raw_root)
-    if not raw.is_dir():
-        raise PipelineError(f"raw data folder not found: {raw}")
-    profile = standards_profile or county_meta(county, raw_root).get("standards_profile", "national")
-    final_processed = config.processed_dir(county, year, processed_root)
-    final_reports = config.reports_dir(county, year, reports_root)
-    staging_processed = _fresh(final_processed.with_name(f".staging-{year}"))
-    staging_reports = _fresh(final_reports.with_name(f".staging-{year}"))
-    params = {"county": county, "year": int(year), "standards_profile": profile, "raw_dir": str(raw),
-              "processed_dir": str(staging_processed), "reports_dir": str(staging_reports),
-              "processed_root": str(processed_root)}
+) -> RunReport:
+    """Run the steps of ``county`` for ``years``: skip what is unchanged, run the rest in parallel, publish each
+    year whose steps all succeeded. Raises :class:`PipelineError` (after publishing the years that succeeded)
+    when a step failed."""
+    started = time.perf_counter()
+    check_county_name(county)
+    raw_root = Path(raw_root or config.RAW)
+    processed_root = Path(processed_root or config.PROCESSED)
+    reports_root = Path(reports_root or config.REPORTS)
+    check_roots(raw_root, processed_root, reports_root)
+    years = sorted({int(y) for y in years})
+    if not years:
+        raise PipelineError("没有要运行的年份")
+    meta = county_meta(county, raw_root)
+    profile_name = str(standards_profile or meta.get("standards_profile", "national"))
+    profile = resolve_profile(profile_name, county, raw_root)  # refused here, before any notebook runs
+    for y in years:
+        if not config.raw_dir(county, y, raw_root).is_dir():
+            raise PipelineError(f"找不到原始数据文件夹：{config.raw_dir(county, y, raw_root)}")
     notebooks = notebook_paths(notebooks_dir, only)
-    if not notebooks:
-        raise PipelineError("no notebooks to run")
-    manifest = build_manifest(county, int(year), params, raw, notebooks)
-    io.write_json(manifest, staging_reports / "run_manifest.json")
-    result = RunResult(county, int(year), final_processed, final_reports)
-    for i, nb_path in enumerate(notebooks, 1):
-        start = time.perf_counter()
-        progress(f"[{county} {year}] ({i}/{len(notebooks)}) {nb_path.name} ...")
-        try:
-            executed = _execute(pm, nb_path, staging_reports / nb_path.name, params)
-        except Exception as exc:  # papermill wraps the kernel's error; name the notebook and cell
-            failed = final_processed.with_name(f"{year}.failed")
-            if failed.exists():
-                shutil.rmtree(failed)
-            staging_processed.rename(failed)
-            shutil.copy2(staging_reports / nb_path.name, failed / nb_path.name) if (
-                staging_reports / nb_path.name).exists() else None
-            shutil.rmtree(staging_reports, ignore_errors=True)
-            raise PipelineError(
-                f"{nb_path.name} failed in {_failed_cell(exc)}\n"
-                f"Earlier outputs in {final_processed} and {final_reports} are unchanged; this run's partial "
-                f"outputs (validation.csv, the executed notebook) are in {failed}"
-            ) from exc
-        result.timings[nb_path.stem] = round(time.perf_counter() - start, 3)
-        result.executed[nb_path.stem] = executed
-        progress(f"[{county} {year}] ({i}/{len(notebooks)}) {nb_path.name} done in {result.timings[nb_path.stem]:.1f} s")
-    manifest["run"]["timings_s"] = result.timings
-    io.write_json(manifest, staging_reports / "run_manifest.json")
+    selected = {p.stem for p in notebook_paths(notebooks_dir)} if not only else {p.stem for p in notebooks}
+    with county_lock(processed_root, county):
+        return _run_locked(county, years, profile_name, profile, meta, force, jobs, selected,
+                           raw_root, processed_root, reports_root, notebooks_dir or config.NOTEBOOKS, progress,
+                           started)
+
+
+def _run_locked(county, years, profile_name, profile, meta, force, jobs, selected, raw_root, processed_root,
+                reports_root, notebooks_dir, progress, started) -> RunReport:
+    token = f".staging-{os.getpid()}-{int(time.time() * 1000) % 10**8}"
+    stage_p = processed_root / county / token
+    stage_r = reports_root / county / token
+    code = code_fingerprint()
+    profile_hash = _digest(profile)
+    county_yaml = _file_hash(raw_root / county / catalog.COUNTY_META_FILE)
+    state: dict[int, _Year] = {}
+    for y in years:
+        final_r = config.reports_dir(county, y, reports_root)
+        previous = {}
+        with contextlib.suppress(OSError, ValueError):
+            previous = files.read_json(final_r / catalog.MANIFEST_FILE)
+        state[y] = _Year(y, config.raw_dir(county, y, raw_root), config.processed_dir(county, y, processed_root),
+                         final_r, stage_p / str(y), stage_r / str(y), previous if isinstance(previous, dict) else {})
+
+    steps = list(catalog.STEPS.values())
+    nodes: list[tuple[int, str]] = [(y, s.name) for y in years for s in steps] + [(y, RENDER) for y in years]
+
+    def deps(node: tuple[int, str]) -> list[tuple[int, str]]:
+        y, name = node
+        if name == RENDER:
+            return [(y, s.name) for s in steps]
+        step = catalog.STEPS[name]
+        out = {(y, catalog.producer(d)) for d in step.inputs}
+        out |= {(yy, catalog.producer(d)) for d in step.history for yy in years if yy <= y}
+        out.discard(node)
+        return sorted(out)
+
+    def folder_of(y: int) -> Path:
+        return state[y].processed() if y in state else config.processed_dir(county, y, processed_root)
+
+    def history_years(y: int) -> list[int]:
+        found = {y}
+        base = processed_root / county
+        if base.is_dir():
+            found |= {int(p.name) for p in base.iterdir() if p.is_dir() and p.name.isdigit() and int(p.name) < y}
+        found |= {yy for yy in years if yy < y}
+        return sorted(found)
+
+    def fingerprint(node: tuple[int, str]) -> str:
+        y, name = node
+        step = catalog.STEPS[name]
+        parts: dict[str, Any] = {
+            "step": name, "notebook": _file_hash(notebooks_dir / step.notebook), "code": code,
+            "profile": profile_hash, "params": [county, y, profile_name], "county_yaml": county_yaml,
+            "inputs": {d: _file_hash(folder_of(y) / catalog.dataset(d).file) for d in step.inputs},
+            "history": {f"{d}/{yy}": _file_hash(folder_of(yy) / catalog.dataset(d).file)
+                        for d in step.history for yy in history_years(y)},
+        }
+        if step.raw:
+            parts["raw"] = [(i["path"], i["sha256"]) for i in input_hashes(state[y].raw)]
+        return _digest(parts)
+
+    def outputs_present(y: int, name: str) -> bool:
+        st = state[y]
+        step = catalog.STEPS[name]
+        if not (st.reports() / step.notebook).exists():
+            return False
+        needed = [d for d in step.outputs if not catalog.dataset(d).optional]
+        return all(((st.reports() if catalog.dataset(d).where == "reports" else st.processed())
+                    / catalog.dataset(d).file).exists() for d in needed)
+
+    def stage(y: int) -> None:
+        st = state[y]
+        if st.staged:
+            return
+        _own_dir(stage_p)
+        _own_dir(stage_r)
+        _own_dir(st.staging_processed)
+        _own_dir(st.staging_reports)
+        _copy_tree(st.final_processed, st.staging_processed)
+        _copy_tree(st.final_reports, st.staging_reports)
+        st.staged = True
+
+    def clear_outputs(y: int, name: str) -> None:
+        st = state[y]
+        step = catalog.STEPS[name]
+        for d in step.outputs:
+            ds = catalog.dataset(d)
+            (st.staging_reports if ds.where == "reports" else st.staging_processed).joinpath(ds.file).unlink(
+                missing_ok=True)
+        (st.staging_reports / step.notebook).unlink(missing_ok=True)
+
+    def params_of(y: int) -> dict:
+        st = state[y]
+        return {"county": county, "year": y, "standards_profile": profile_name, "raw_dir": str(st.raw),
+                "processed_dir": str(st.staging_processed), "reports_dir": str(st.staging_reports),
+                "processed_root": str(processed_root)}
+
+    results: dict[tuple[int, str], NodeResult] = {}
+    fingerprints: dict[tuple[int, str], str] = {}
+    record: dict[tuple[int, str], dict] = {}
+    n_jobs = max(1, jobs or os.cpu_count() or 1)
+    pool = _Inline() if n_jobs == 1 else ProcessPoolExecutor(
+        max_workers=n_jobs, mp_context=__import__("multiprocessing").get_context("spawn"), initializer=_worker_init)
+    running: dict[Future, tuple[int, str]] = {}
+    pending = list(nodes)
+
+    def say(y: int, name: str, text: str) -> None:
+        progress(f"[{county} {y}] {name:<22} {text}")
+
+    def finish(node, res: NodeResult) -> None:
+        results[node] = res
+        y, name = node
+        if res.status == "failed":
+            state[y].failed = True
+            say(y, name, f"失败（{res.seconds:.1f} s）：{res.message.splitlines()[0] if res.message else ''}")
+        elif res.status == "ran":
+            say(y, name, f"完成（{res.seconds:.1f} s）")
+        elif res.status == "skipped":
+            say(y, name, "跳过（输入、参数和代码均未变化）" if not res.message else f"跳过（{res.message}）")
+        else:
+            say(y, name, f"未运行：{res.message}")
+
     try:
-        _render(result.executed, manifest, staging_reports, progress)
-    except Exception as exc:  # e.g. a chart that showed an error instead of a figure
-        shutil.rmtree(staging_processed, ignore_errors=True)
-        shutil.rmtree(staging_reports, ignore_errors=True)
-        raise PipelineError(f"report rendering failed: {exc}\nEarlier outputs in {final_reports} are unchanged") from exc
-    _swap(staging_processed, final_processed)
-    _swap(staging_reports, final_reports)
-    _write_index(reports_root, processed_root)
-    return result
+        while pending or running:
+            progressed = False
+            for node in list(pending):
+                y, name = node
+                dep = deps(node)
+                if any(d in pending or any(d == r for r in running.values()) for d in dep):
+                    continue
+                pending.remove(node)
+                progressed = True
+                bad = [d for d in dep if results[d].status in ("failed", "blocked")]
+                if bad:
+                    finish(node, NodeResult(y, name, "blocked", message=f"依赖的步骤 {bad[0][1]}（{bad[0][0]} 年）未成功"))
+                    continue
+                if name == RENDER:
+                    ran = any(results[d].status == "ran" for d in dep)
+                    have = all((state[y].reports() / f).exists() for f in (catalog.SUMMARY_FILE, catalog.AUDIT_FILE))
+                    if not ran and have:
+                        finish(node, NodeResult(y, name, "skipped"))
+                        continue
+                    stage(y)
+                    manifest = _year_manifest(county, y, meta, profile_name, profile, state[y], record, results)
+                    files.write_json(manifest, state[y].staging_reports / catalog.MANIFEST_FILE)
+                    say(y, name, "开始")
+                    running[pool.submit(_work, "render", state[y].staging_reports, manifest,
+                                        [s.notebook for s in steps])] = node
+                    continue
+                fp = fingerprint(node)
+                fingerprints[node] = fp
+                previous = (state[y].previous.get("steps") or {}).get(name) or {}
+                if name not in selected:
+                    if outputs_present(y, name):
+                        record[node] = previous
+                        finish(node, NodeResult(y, name, "skipped", message="本次未选择该步骤"))
+                    else:
+                        finish(node, NodeResult(y, name, "blocked", message="本次未选择该步骤，且没有此前的结果"))
+                    continue
+                if not force and previous.get("fingerprint") == fp and outputs_present(y, name):
+                    record[node] = previous
+                    finish(node, NodeResult(y, name, "skipped"))
+                    continue
+                stage(y)
+                clear_outputs(y, name)
+                step = catalog.STEPS[name]
+                say(y, name, "开始")
+                running[pool.submit(_work, "notebook", notebooks_dir / step.notebook,
+                                    state[y].staging_reports / step.notebook, params_of(y))] = node
+            if running and not progressed:
+                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for fut in done:
+                    node = running.pop(fut)
+                    ok, seconds, error = fut.result()
+                    y, name = node
+                    if ok and name != RENDER:
+                        record[node] = {"fingerprint": fingerprints[node], "seconds": seconds,
+                                        "ran_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+                    finish(node, NodeResult(y, name, "ran" if ok else "failed", seconds, error))
+            elif not running and not progressed and pending:  # pragma: no cover - a cycle in the catalog
+                raise PipelineError(f"步骤依赖无法满足：{pending}")
+    finally:
+        pool.shutdown(wait=True)
+
+    report = RunReport(county, [], [results[n] for n in nodes if n in results])
+    failures = []
+    for y in years:
+        st = state[y]
+        res = RunResult(county, y, st.final_processed, st.final_reports)
+        res.steps = {n.step: n.status for n in report.nodes if n.year == y}
+        res.timings = {n.step: n.seconds for n in report.nodes if n.year == y and n.status == "ran"}
+        report.years.append(res)
+        if st.failed or any(s == "blocked" for s in res.steps.values()):
+            failures.append((y, [n for n in report.nodes if n.year == y and n.status in ("failed", "blocked")]))
+            if st.staged:
+                _keep_failed(st)
+            continue
+        if st.staged:
+            _publish(st)
+            res.published = True
+    with contextlib.suppress(OSError):
+        _remove_ours(stage_p)
+        _remove_ours(stage_r)
+    if any(r.published for r in report.years):
+        _write_index(reports_root, processed_root)
+    report.seconds = round(time.perf_counter() - started, 1)
+    if failures:
+        lines = []
+        for y, bad in failures:
+            first = next((n for n in bad if n.status == "failed"), bad[0])
+            nb = catalog.STEPS[first.step].notebook if first.step in catalog.STEPS else first.step
+            kept = state[y].final_processed.with_name(f"{y}.failed")
+            lines.append(f"{y} 年：{nb} failed in {first.message}" if first.status == "failed"
+                         else f"{y} 年：{first.step} 未运行（{first.message}）")
+            lines.append(f"  Earlier outputs in {state[y].final_processed} and {state[y].final_reports} are unchanged"
+                         + (f"; this run's partial outputs (validation.csv, the executed notebook) are in {kept}"
+                            if kept.exists() else ""))
+        published = [str(r.year) for r in report.years if r.published]
+        if published:
+            lines.append(f"已发布的年份：{'、'.join(published)}")
+        err = PipelineError("\n".join(lines))
+        err.report = report  # type: ignore[attr-defined]
+        raise err
+    return report
 
 
-def _execute(pm, nb_path: Path, out_path: Path, params: dict):
-    """One notebook through papermill with the project's kernel.
+def _year_manifest(county, y, meta, profile_name, profile, st: _Year, record, results) -> dict:
+    steps = {name: rec for (yy, name), rec in record.items() if yy == y and rec}
+    return {
+        "county": county,
+        "county_name": meta.get("name", county),
+        "year": y,
+        "parameters": {"county": county, "year": y, "standards_profile": profile_name},
+        "standards": {"name": profile.get("name", profile_name), "title": profile.get("title", "")},
+        "inputs": input_hashes(st.raw),
+        "notebooks": [s.notebook for s in catalog.STEPS.values()],
+        "versions": package_versions(),
+        "git_commit": git_commit(config.PROJECT_ROOT),
+        "kernel": config.KERNEL_NAME,
+        "steps": dict(sorted(steps.items())),
+        # The only fields that change between identical runs:
+        "run": {"started_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "timings_s": {name: r.seconds for (yy, name), r in results.items() if yy == y and r.status == "ran"}},
+    }
 
-    The kernel talks to this process over Unix sockets in a private temporary folder (IPC) rather than loopback
-    TCP: both run on the same machine, no port is opened, and ipykernel no longer warns about unencrypted TCP for
-    every notebook. Windows has no IPC transport and keeps the default.
-    """
-    with tempfile.TemporaryDirectory(prefix="county-eval-") as sockets:
-        kernel = {} if os.name == "nt" else {
-            "config": Config({"KernelManager": {"transport": "ipc", "ip": str(Path(sockets) / "kernel")}})}
-        return pm.execute_notebook(str(nb_path), str(out_path), parameters=params, kernel_name=config.KERNEL_NAME,
-                                   progress_bar=False, cwd=str(nb_path.parent), log_output=False, **kernel)
+
+def _publish(st: _Year) -> None:
+    """Swap the staged year in (processed, then reports); nothing is published if either parent is not writable."""
+    for final in (st.final_processed, st.final_reports):
+        _check_writable(final.parent)
+    for path in (st.staging_processed, st.staging_reports):
+        (path / OURS).unlink(missing_ok=True)
+    _swap(st.staging_processed, st.final_processed)
+    _swap(st.staging_reports, st.final_reports)
 
 
-def _render(executed: dict, manifest: dict, out_dir: Path, progress: Callable[[str], None]) -> None:
-    """HTML of every executed notebook, the summary and the audit report (analysis.reporting)."""
-    from analysis import reporting
-
-    for path in reporting.render_reports(executed, manifest, out_dir):
-        progress(f"  wrote {path.name}")
+def _keep_failed(st: _Year) -> None:
+    """Move the failed year's partial outputs to ``<year>.failed/`` (processed outputs and the failing notebook);
+    if even that fails (a full disk), drop them: earlier outputs stay untouched either way."""
+    failed = st.final_processed.with_name(f"{st.year}.failed")
+    try:
+        _remove_ours(failed)
+        if failed.exists():
+            failed = failed.with_name(f"{st.year}.failed-{os.getpid()}")
+        st.staging_processed.rename(failed)
+        for nb in sorted(st.staging_reports.glob("*.ipynb")):
+            shutil.copy2(nb, failed / nb.name)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EROFS, errno.ENOENT):
+            raise
+        _remove_ours(failed)
+    finally:
+        _remove_ours(st.staging_processed)
+        _remove_ours(st.staging_reports)
 
 
 def _write_index(reports_root: Path, processed_root: Path) -> None:
-    from analysis import reporting
+    from analysis.report import reporting
 
     reporting.write_index(reports_root, processed_root)
 
 
-def run(county: str, years: list[int], standards_profile: str = "", **kwargs) -> list[RunResult]:
-    """Run several years in order (earlier years first, so trends see them)."""
-    return [run_year(county, y, standards_profile, **kwargs) for y in sorted(years)]
+def run_year(county: str, year: int, standards_profile: str = "", **kwargs) -> RunResult:
+    """One county-year (see :func:`run`)."""
+    return run(county, [year], standards_profile, **kwargs).years[0]

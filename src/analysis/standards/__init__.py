@@ -35,12 +35,30 @@ def _merge(base: dict, override: dict) -> dict:
     return out
 
 
+class ProfileError(ValueError):
+    """A standards profile that is not one of the project's (or not a readable YAML mapping)."""
+
+
+def check_profile_name(name: str) -> str:
+    """``name`` must be one of the shipped profiles: a name is never a path (``../../tmp/x`` is refused)."""
+    if name not in available_profiles():
+        raise ProfileError(f"未知的评估口径 {name!r}；可选：{'、'.join(available_profiles())}")
+    return name
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"{path}：不是有效的 YAML（{exc}）") from None
+    if not isinstance(data, dict):
+        raise ProfileError(f"{path}：评估口径应为 YAML 映射")
+    return data
+
+
 @cache
 def _load(name: str) -> dict[str, Any]:
-    path = STANDARDS_DIR / f"{name}.yaml"
-    if not path.exists():
-        raise ValueError(f"unknown standards profile {name!r}; available: {', '.join(available_profiles())}")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = _read_yaml(STANDARDS_DIR / f"{check_profile_name(name)}.yaml")
     parent = data.pop("extends", None)
     if parent:
         data = _merge(_load(parent), data)
@@ -51,6 +69,18 @@ def _load(name: str) -> dict[str, Any]:
 def load_profile(name: str = "national") -> dict[str, Any]:
     """The merged standards profile ``name`` (a fresh copy the caller may modify)."""
     return copy.deepcopy(_load(name))
+
+
+def profile_from_file(path: Path, label: str) -> dict[str, Any]:
+    """A county's own profile file (it must ``extends:`` a shipped profile); ``label`` says so in every report."""
+    data = _read_yaml(Path(path))
+    parent = data.pop("extends", None)
+    if not parent:
+        raise ProfileError(f"{path}：县自定口径必须写明 extends（继承的项目口径，如 national）")
+    merged = _merge(_load(check_profile_name(str(parent))), data)
+    merged["name"] = f"file:{Path(path).name}"
+    merged["title"] = f"{merged.get('title', '')}（{label}）"
+    return merged
 
 
 def resource_threshold(profile: dict, indicator: str, section: str) -> float:

@@ -1,6 +1,6 @@
 """示例县 — the fictional sample county (虚构样例县): deterministic raw data for every input table.
 
-``python -m analysis.sample --out data/raw/sample [--seed N] [--years 2021 ... 2025] [--defects DIR]``
+``python -m analysis.data.sample --out data/raw/sample [--seed N] [--years 2021 ... 2025] [--defects DIR]``
 
 The county is modelled on the non-compliance pattern of a real Chongqing county (003_1c8462c5537f038e.txt):
 crowded urban schools short of sports ground and class space, village schools short of key teachers, music/art
@@ -30,7 +30,7 @@ import openpyxl
 import pandas as pd
 import yaml
 
-from analysis.columns import (
+from analysis.data.columns import (
     CLASSES,
     COUNTY_ITEMS,
     MONITORING,
@@ -40,7 +40,7 @@ from analysis.columns import (
     TARGETS,
     TEACHERS,
 )
-from analysis.io import save_workbook
+from analysis.data.files import save_workbook
 from analysis.standards import load_profile
 
 COUNTY_NAME = "示例县"
@@ -1019,7 +1019,7 @@ def county_yaml_text() -> str:
             f"province: {PROVINCE}\n"
             f"standards_profile: {PROFILE}\n"
             "note: >-\n"
-            "  虚构的样例县（fictional）。全部数据由 analysis.sample 按固定随机种子生成，\n"
+            "  虚构的样例县（fictional）。全部数据由 analysis.data.sample 按固定随机种子生成，\n"
             "  学校、乡镇、人数与金额均不对应任何真实地区；其达标格局参照 003_1c8462c5537f038e.txt（秀山县）。\n")
 
 
@@ -1153,7 +1153,7 @@ def write_defect_fixture(out: Path, seed: int = DEFAULT_SEED) -> Path:
     write_year(dict(tables, schools=schools, teachers=teachers, classes=classes), out, DEFECT_YEAR, seed,
                quirks=False)
     meta = {"county": COUNTY_NAME, "year": DEFECT_YEAR, "seed": seed,
-            "generated_by": "analysis.sample.write_defect_fixture",
+            "generated_by": "analysis.data.sample.write_defect_fixture",
             "rows": "Excel row numbers as a person sees them; a CSV header is row 1",
             "defects": [{k: _cell(v) for k, v in d.items()} for d in defects]}
     text = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=110)
@@ -1165,7 +1165,7 @@ def write_defect_fixture(out: Path, seed: int = DEFAULT_SEED) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m analysis.sample", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m analysis.data.sample", description=__doc__.splitlines()[0])
     parser.add_argument("--out", help="county folder to write (e.g. data/raw/sample)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--years", type=int, nargs="+", default=list(DEFAULT_YEARS))

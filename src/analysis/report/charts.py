@@ -11,7 +11,7 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from analysis.config import SECTION_ZH
-from analysis.indicators import indicator_ids, indicator_spec
+from analysis.evaluate.indicators import indicator_ids, indicator_spec
 
 PASS, FAIL, NEUTRAL = "#2e7d32", "#c62828", "#90a4ae"
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.config import SECTIONS
-from analysis.indicators import indicator_ids, indicator_spec, section_codes
+from analysis.evaluate.indicators import indicator_ids, indicator_spec, section_codes
 from analysis.standards import COMPARATORS
 
 

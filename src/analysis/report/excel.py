@@ -9,7 +9,6 @@ so the workbook stays correct when an analyst sorts or filters it. Saved with
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -19,11 +18,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from analysis import io as aio
-from analysis.columns import SCHOOL_TYPE_ZH, TABLES
 from analysis.config import SECTION_ZH
-from analysis.reporting import STATUS_ZH, URBAN_RURAL_ZH, load_results, normalise_status
-from analysis.standards import load_profile
+from analysis.data.columns import SCHOOL_TYPE_ZH, TABLES
+from analysis.report.reporting import STATUS_ZH, URBAN_RURAL_ZH, Results, normalise_status
 
 SHEETS = ("学校指标", "差异系数", "政府保障", "教育质量", "社会认可", "不予认定", "预测", "整改计划", "不参评学校",
           "数据问题")
@@ -39,7 +36,7 @@ RISK_FILL = PatternFill("solid", start_color="FFFFF3CD", end_color="FFFFF3CD")
 FAIL_FONT = Font(color="FF9C0006", bold=True)
 RISK_FONT = Font(color="FF8A6100")
 
-# Chinese headers of output columns (input columns take theirs from analysis.columns).
+# Chinese headers of output columns (input columns take theirs from analysis.data.columns).
 HEADERS = {
     "school_code": "学校标识码", "school_name": "学校名称", "school_type": "办学类型", "urban_rural": "城乡分类",
     "township": "所在乡镇", "section": "学段", "students": "学生数", "share": "设施拆分份额",
@@ -89,7 +86,8 @@ def _status_text(value: Any) -> str:
 
 
 def _cell_value(value: Any) -> Any:
-    """Excel cell value: NaN → empty, numpy scalars → Python, numeric strings stay strings (as given)."""
+    """Excel cell value: NaN → empty, numpy scalars → Python, numeric strings stay strings (as given), and a text
+    that Excel would run as a formula (``=HYPERLINK(…)`` from an input file) is written as text."""
     if value is None:
         return None
     try:
@@ -99,7 +97,7 @@ def _cell_value(value: Any) -> Any:
         pass
     if hasattr(value, "item"):
         return value.item()
-    return value
+    return neutralise_text(value)
 
 
 def _display_width(text: str) -> int:
@@ -310,11 +308,10 @@ def issues_sheet(ws: Worksheet, validation: pd.DataFrame | None) -> None:
         mark_when(ws, sev, len(frame), f'${sev}2="{SEVERITY_ZH["warning"]}"', RISK_FILL, RISK_FONT)
 
 
-def build_workbook(processed_dir: Path, profile: Mapping) -> Workbook:
-    """The results workbook of one county-year (pure apart from reading the processed CSVs)."""
-    from analysis.indicators import REL_TOL
+def build_workbook(res: Results, profile: Mapping) -> Workbook:
+    """The results workbook of one county-year from its processed outputs (``reporting.load_results``)."""
+    from analysis.evaluate.indicators import REL_TOL
 
-    res = load_results(processed_dir)
     wb = Workbook()
     wb.remove(wb.active)
     school_sheet(wb.create_sheet("学校指标"), res.school_indicators, profile, REL_TOL)
@@ -329,9 +326,3 @@ def build_workbook(processed_dir: Path, profile: Mapping) -> Workbook:
     plain_sheet(wb.create_sheet("不参评学校"), res.excluded, "缺少 excluded_schools.csv。", "所有学校均参评。")
     issues_sheet(wb.create_sheet("数据问题"), res.validation)
     return wb
-
-
-def write_results(processed_dir: Path, out_path: Path, profile: Mapping | None = None) -> Path:
-    """Write ``results.xlsx`` from the processed outputs in ``processed_dir`` (byte-identical on rerun)."""
-    wb = build_workbook(Path(processed_dir), profile or load_profile("national"))
-    return aio.save_workbook(wb, Path(out_path))

@@ -25,7 +25,7 @@ import html
 import io
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -35,43 +35,34 @@ import numpy as np
 import pandas as pd
 
 from analysis import config
-from analysis import io as aio
 from analysis.config import SECTION_ZH
-from analysis.indicators import REL_TOL
+from analysis.data import catalog
+from analysis.data import files as aio
+from analysis.evaluate.indicators import REL_TOL
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "county_report"
 TEMPLATE_FILE = "report.html.j2"
-SUMMARY_FILE = "summary.html"
-AUDIT_FILE = "audit.html"
-INDEX_FILE = "index.html"
-RESULTS_FILE = "results.xlsx"
-MANIFEST_FILE = "run_manifest.json"
-VERDICT_FILE = "verdict.json"
+SUMMARY_FILE = catalog.SUMMARY_FILE
+AUDIT_FILE = catalog.AUDIT_FILE
+INDEX_FILE = catalog.INDEX_FILE
+MANIFEST_FILE = catalog.MANIFEST_FILE
+RESULTS_XLSX = catalog.dataset("results").file
 FONT_FAMILY = "CJK Report"
 _FONT_PLACEHOLDER = "/*@font-face: filled in by analysis.reporting*/"
 
-# Processed outputs the report reads (attribute of Results → file name); all optional.
-RESULT_FILES = {
-    "school_indicators": "school_indicators.csv",
-    "excluded": "excluded_schools.csv",
-    "cv": "cv.csv",
-    "cv_contributions": "cv_contributions.csv",
-    "items": "items.csv",
-    "projection": "projection.csv",
-    "planning": "planning.csv",
-    "validation": "validation.csv",
+# Processed outputs the report reads (attribute of Results → catalog dataset); all optional.
+RESULT_DATASETS = {
+    "school_indicators": "school_indicators",
+    "excluded": "excluded_schools",
+    "cv": "cv",
+    "cv_contributions": "cv_contributions",
+    "items": "items",
+    "projection": "projection",
+    "planning": "planning",
+    "validation": "validation",
+    "verdict": "verdict",
 }
-# Which numbered step writes each output: the audit anchor falls back to that notebook when no cell names
-# the file literally.
-STEP_OF_FILE = {
-    "validation.csv": "01", "school_indicators.csv": "02", "excluded_schools.csv": "02", "cv.csv": "03",
-    "cv_contributions.csv": "03", "items.csv": "04", "verdict.json": "04", "projection.csv": "05",
-    "planning.csv": "05", "results.xlsx": "06",
-}
-
-# Files a step writes through a helper rather than by name: the cell calling the helper gets the anchor.
-FILE_WRITERS = {"items.csv": "write_verdict(", "verdict.json": "write_verdict(", "validation.csv": "write_clean("}
 
 STATUSES = ("pass", "at_risk", "fail", "unknown")
 STATUS_ZH = {"pass": "达标", "at_risk": "有风险", "fail": "未达标", "unknown": "无数据"}
@@ -100,7 +91,6 @@ COMPARATOR_ZH = {">=": "≥", ">": "＞", "<=": "≤", "<": "＜", "==": "=", "=
 class Results:
     """Processed outputs of one county-year; a missing file is ``None`` (the report says so)."""
 
-    processed: Path
     school_indicators: pd.DataFrame | None = None
     excluded: pd.DataFrame | None = None
     cv: pd.DataFrame | None = None
@@ -112,22 +102,20 @@ class Results:
     verdict: dict | None = None
 
     def missing(self) -> list[str]:
-        """File names of the outputs that were not found."""
-        absent = [f for attr, f in RESULT_FILES.items() if getattr(self, attr) is None]
-        return absent + ([VERDICT_FILE] if self.verdict is None else [])
+        """Catalog names of the outputs that were not found."""
+        return [name for attr, name in RESULT_DATASETS.items() if getattr(self, attr) is None]
 
 
-def load_results(processed_dir: Path) -> Results:
-    """Read every processed output that exists in ``processed_dir`` (CSV via :func:`analysis.io.read_csv`)."""
-    processed_dir = Path(processed_dir)
-    res = Results(processed=processed_dir)
-    for attr, name in RESULT_FILES.items():
-        path = processed_dir / name
-        if path.exists():
-            setattr(res, attr, aio.read_csv(path))
-    if (processed_dir / VERDICT_FILE).exists():
-        res.verdict = aio.read_json(processed_dir / VERDICT_FILE)
-    return res
+def load_results(load: Callable[[str], Any]) -> Results:
+    """Every processed output of the county-year that exists; ``load(name)`` reads a catalog dataset and gives
+    ``None`` when it is absent (the step context's ``ctx.load`` with a fallback)."""
+    def optional(name: str) -> Any:
+        try:
+            return load(name)
+        except FileNotFoundError:
+            return None
+
+    return Results(**{attr: optional(name) for attr, name in RESULT_DATASETS.items()})
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -187,14 +175,14 @@ def fmt_standard(value: Any) -> str:
     return f"{x:,.0f}" if x.is_integer() else f"{x:g}"
 
 
-def audit_anchor(filename: str) -> str:
-    """Anchor id in audit.html of the cell that writes ``filename`` (e.g. ``out-cv.csv``)."""
-    return f"out-{filename}"
+def audit_anchor(dataset: str) -> str:
+    """Anchor id in audit.html of the cell that saves catalog dataset ``dataset`` (e.g. ``out-cv``)."""
+    return f"out-{dataset}"
 
 
-def num_link(text: str, filename: str, audit: str = AUDIT_FILE) -> str:
-    """A number linked to where it is computed in the audit report (``text`` is already escaped)."""
-    return f'<a class="num" href="{esc(audit)}#{esc(audit_anchor(filename))}">{text}</a>'
+def num_link(text: str, dataset: str, audit: str = AUDIT_FILE) -> str:
+    """A number linked to the cell that computed it in the audit report (``text`` is already escaped)."""
+    return f'<a class="num" href="{esc(audit)}#{esc(audit_anchor(dataset))}">{text}</a>'
 
 
 def normalise_status(value: Any) -> str:
@@ -228,8 +216,10 @@ def _wrap(body: str) -> str:
     return f'<div class="rpt">{body}</div>'
 
 
-def _missing(filename: str, what: str) -> str:
-    return _wrap(f'<p class="missing">未找到 {esc(filename)}：{esc(what)}</p>')
+def _missing(datasets: str, what: str) -> str:
+    """A notice that step outputs are absent, named by their Chinese titles (``datasets``: catalog names)."""
+    titles = "、".join(catalog.dataset(d).title_zh for d in datasets.split())
+    return _wrap(f'<p class="missing">未找到{esc(titles)}：{esc(what)}</p>')
 
 
 def style_block() -> str:
@@ -463,7 +453,7 @@ def verdict_banner(verdict: Mapping | None, county_name: str, year: int,
         body = '<div class="verdict">暂无结论</div><p>未找到 verdict.json：政府保障、教育质量与社会认可度的判定尚未生成。</p>'
         return _wrap(f'<div class="rpt-banner unknown"><div class="title">{head}</div>{body}</div>')
     parts = [f'<div class="title">{head}</div>',
-             f'<div class="verdict">{num_link(VERDICT_ZH[status], VERDICT_FILE)}</div>']
+             f'<div class="verdict">{num_link(VERDICT_ZH[status], "verdict")}</div>']
     line = verdict_line(verdict)
     if line:
         parts.append(f"<p>{esc(line)}</p>")
@@ -475,7 +465,7 @@ def verdict_banner(verdict: Mapping | None, county_name: str, year: int,
         for m in milestones.itertuples(index=False):
             state = STATUS_ZH[m.status] if m.has_data else "无预测"
             chips.append(f'<span class="milestone">{light(m.status, "")}{int(m.year)} 年 {esc(m.zh)}：'
-                         f"{num_link(esc(state), 'projection.csv')}</span>")
+                         f"{num_link(esc(state), 'projection')}</span>")
         first = first_milestone_met(milestones)
         if first is not None:
             when = f"按当前趋势，资源配置和可量化指标预计 {int(first.year)} 年（{esc(first.zh)}）可达到要求。"
@@ -490,7 +480,7 @@ def verdict_banner(verdict: Mapping | None, county_name: str, year: int,
 def indicator_table(cv: pd.DataFrame | None, school_indicators: pd.DataFrame | None, profile: Mapping) -> str:
     """Seven indicators × section (七项指标与差异系数): standard, county mean, schools meeting it, CV, lights."""
     if cv is None and school_indicators is None:
-        return _missing("cv.csv / school_indicators.csv", "资源配置指标尚未计算。")
+        return _missing("cv school_indicators", "资源配置指标尚未计算。")
     comp = profile.get("cv", {}).get("comparator", "<=")
     rows = []
     sections = [s for s in ("primary", "junior")
@@ -502,8 +492,8 @@ def indicator_table(cv: pd.DataFrame | None, school_indicators: pd.DataFrame | N
         n_pass = int(_truthy(part["school_pass"]).sum()) if part is not None and "school_pass" in part else None
         head = f"{_section_zh(section)}"
         if n_schools is not None:
-            head += (f"：参评 {num_link(str(n_schools), 'school_indicators.csv')} 所，"
-                     f"校校达标 {num_link(str(n_pass), 'school_indicators.csv')} 所")
+            head += (f"：参评 {num_link(str(n_schools), 'school_indicators')} 所，"
+                     f"校校达标 {num_link(str(n_pass), 'school_indicators')} 所")
         rows.append(f'<tr class="group"><th colspan="8">{head}</th></tr>')
         for ind in _indicator_ids(profile):
             spec = _indicator_spec(profile, ind)
@@ -514,15 +504,15 @@ def indicator_table(cv: pd.DataFrame | None, school_indicators: pd.DataFrame | N
             if part is not None and ind in part:
                 std_col = part[f"{ind}_std"] if f"{ind}_std" in part else pd.Series(float(std), part.index)
                 met = int((part[ind] >= std_col * (1 - REL_TOL)).sum())
-                met_text = (f"{num_link(str(met), 'school_indicators.csv')}/{len(part)}"
+                met_text = (f"{num_link(str(met), 'school_indicators')}/{len(part)}"
                             f"（{met / len(part):.0%}）" if len(part) else "—")
                 school_light = light("pass" if met == len(part) else "fail",
                                      "全部达标" if met == len(part) else f"{len(part) - met} 所未达标")
             else:
                 met_text, school_light = "—", light("unknown")
             if c is not None:
-                mean = num_link(fmt_number(c["weighted_mean"], digits), "cv.csv")
-                cv_text = num_link(fmt_number(c["cv"], 3), "cv.csv")
+                mean = num_link(fmt_number(c["weighted_mean"], digits), "cv")
+                cv_text = num_link(fmt_number(c["cv"], 3), "cv")
                 limit = f"{COMPARATOR_ZH.get(str(c.get('comparator', comp)), '≤')} {fmt_number(c['limit'], 2)}"
                 cv_light = light(normalise_status(c["passed"]))
                 bad = normalise_status(c["passed"]) == "fail"
@@ -589,25 +579,25 @@ def failing_schools(school_indicators: pd.DataFrame, profile: Mapping) -> pd.Dat
 def failing_schools_table(school_indicators: pd.DataFrame | None, profile: Mapping, max_rows: int = 40) -> str:
     """Failing schools (未达标学校) with the missed indicators (% of the standard) and departments."""
     if school_indicators is None:
-        return _missing("school_indicators.csv", "无法列出未达标学校。")
+        return _missing("school_indicators", "无法列出未达标学校。")
     fails = failing_schools(school_indicators, profile)
     total = len(school_indicators)
     if fails.empty:
-        return _wrap(f"<p>{light('pass', '')}全部 {num_link(str(total), 'school_indicators.csv')} "
+        return _wrap(f"<p>{light('pass', '')}全部 {num_link(str(total), 'school_indicators')} "
                      "个参评学校（学段）均达到校校达标要求。</p>")
     rows = []
     for r in fails.head(max_rows).itertuples(index=False):
         rows.append(f"<tr><td>{esc(r.school_name)}<br><span class=\"note\">{esc(r.school_code)}</span></td>"
                     f"<td class=\"s\">{esc(_section_zh(r.section))}</td><td class=\"n\">{fmt_number(r.students, 0)}</td>"
-                    f"<td class=\"n\">{num_link(esc(r.n_met), 'school_indicators.csv')}</td>"
+                    f"<td class=\"n\">{num_link(esc(r.n_met), 'school_indicators')}</td>"
                     f"<td>{esc(r.missed_detail)}</td><td>{esc(r.lead) or '—'}</td>"
                     f"<td>{esc(r.cooperating) or '—'}</td></tr>")
-    more = (f'<p class="note">另有 {len(fails) - max_rows} 个未达标学校（学段）见 results.xlsx“学校指标”表。</p>'
+    more = (f'<p class="note">另有 {len(fails) - max_rows} 个未达标学校（学段）见 {RESULTS_XLSX}“学校指标”表。</p>'
             if len(fails) > max_rows else "")
     head = ("<tr><th>学校</th><th>学段</th><th>学生数</th><th>达标项数</th><th>未达标指标（为标准的%，差距）</th>"
             "<th>牵头部门</th><th>配合部门</th></tr>")
-    intro = (f"<p>{light('fail', '')}参评 {num_link(str(total), 'school_indicators.csv')} 个学校（学段）中，"
-             f"<b>{num_link(str(len(fails)), 'school_indicators.csv')}</b> 个未达到“7项中至少"
+    intro = (f"<p>{light('fail', '')}参评 {num_link(str(total), 'school_indicators')} 个学校（学段）中，"
+             f"<b>{num_link(str(len(fails)), 'school_indicators')}</b> 个未达到“7项中至少"
              f"{esc(profile.get('school_rule', {}).get('min_met', ''))}项达标、其余不低于标准"
              f"{fmt_number(profile.get('school_rule', {}).get('floor_ratio'), 0, percent=True)}”的要求。</p>")
     return _wrap(f'{intro}<table class="rpt-table"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>{more}')
@@ -682,13 +672,13 @@ def item_standard_text(row: Mapping) -> str:
 def failing_items_table(items: pd.DataFrame | None) -> str:
     """Government-guarantee, quality, recognition and veto items not met (未达标事项) with departments."""
     if items is None:
-        return _missing("items.csv", "政府保障、教育质量、社会认可度尚未判定。")
+        return _missing("items", "政府保障、教育质量、社会认可度尚未判定。")
     judged = county_items(items)
     judged = judged[item_status(judged) != "n/a"]
     bad = failing_items(items)
     if bad.empty:
         return _wrap(f"<p>{light('pass', '')}政府保障、教育质量、社会认可度及不予认定情形共 "
-                     f"{num_link(str(len(judged)), 'items.csv')} 项，全部达到要求。</p>")
+                     f"{num_link(str(len(judged)), 'items')} 项，全部达到要求。</p>")
     rows = []
     current = None
     for _, r in bad.iterrows():
@@ -700,14 +690,14 @@ def failing_items_table(items: pd.DataFrame | None) -> str:
         label = str(r["status"]) if "status" in r and isinstance(r["status"], str) and r["status"] else None
         cls = "bad" if r["light"] == "fail" else "warn"
         rows.append(f'<tr class="{cls}"><td>{esc(item_label(r))}</td>'
-                    f'<td class="n">{num_link(item_value_text(r), "items.csv")}</td>'
+                    f'<td class="n">{num_link(item_value_text(r), "items")}</td>'
                     f'<td class="n">{item_standard_text(r)}</td><td>{light(r["light"], label)}</td>'
                     f'<td>{esc(r.get("lead_department")) or "—"}</td>'
                     f'<td>{esc(r.get("cooperating_departments")) or "—"}</td></tr>')
     head = "<tr><th>事项</th><th>现状</th><th>要求</th><th>判定</th><th>牵头部门</th><th>配合部门</th></tr>"
     n_fail = int((bad["light"] == "fail").sum())
-    intro = (f"<p>政府保障、教育质量、社会认可度及不予认定情形共 {num_link(str(len(judged)), 'items.csv')} 项中，"
-             f"未达标或否决 <b>{num_link(str(n_fail), 'items.csv')}</b> 项，缺少数据 {len(bad) - n_fail} 项"
+    intro = (f"<p>政府保障、教育质量、社会认可度及不予认定情形共 {num_link(str(len(judged)), 'items')} 项中，"
+             f"未达标或否决 <b>{num_link(str(n_fail), 'items')}</b> 项，缺少数据 {len(bad) - n_fail} 项"
              "（缺少数据的事项同样不能认定）。</p>")
     return _wrap(f'{intro}<table class="rpt-table"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>')
 
@@ -715,7 +705,7 @@ def failing_items_table(items: pd.DataFrame | None) -> str:
 def projection_table(projection: pd.DataFrame | None, profile: Mapping, items: pd.DataFrame | None = None) -> str:
     """Milestones 2026/2027/2028 (时间节点) with the projected status and what is projected to fail."""
     if projection is None:
-        return _missing("projection.csv", "预测尚未生成，无法判断各时间节点。")
+        return _missing("projection", "预测尚未生成，无法判断各时间节点。")
     ms = milestone_status(projection, profile, item_names(items))
     if not ms["has_data"].any():
         return _wrap('<p class="missing">历史数据年份不足，本年度未做预测（projection.csv 只有实际值）；'
@@ -732,8 +722,8 @@ def projection_table(projection: pd.DataFrame | None, profile: Mapping, items: p
             county.append(f"预计不达标：{esc(m.failing)}")
         if m.at_risk:
             county.append(f"存在风险：{esc(m.at_risk)}")
-        schools = (f"预计不达标 {num_link(str(m.schools_fail), 'projection.csv')} 所；存在风险 "
-                   f"{num_link(str(m.schools_at_risk), 'projection.csv')} 所")
+        schools = (f"预计不达标 {num_link(str(m.schools_fail), 'projection')} 所；存在风险 "
+                   f"{num_link(str(m.schools_at_risk), 'projection')} 所")
         rows.append(f'<tr{cls}><td class="s">{int(m.year)}</td><td>{esc(m.zh)}</td><td>{light(m.status)}</td>'
                     f'<td>{"<br>".join(county) or "全部预计达标"}</td><td>{schools}</td></tr>')
     head = ("<tr><th>年份</th><th>时间节点</th><th>预计状态</th><th>县域指标</th><th>学校（7项指标“6+1”规则）</th></tr>")
@@ -755,7 +745,7 @@ def projection_chart(projection: pd.DataFrame | None, profile: Mapping) -> str:
     share = county[county["indicator"] == "school_pass_share"]
     if cv.empty and share.empty:
         return ""
-    from analysis.plotting import chart_context
+    from analysis.report.plotting import chart_context
 
     with chart_context():
         return _projection_figure(cv, share, profile)
@@ -764,7 +754,7 @@ def projection_chart(projection: pd.DataFrame | None, profile: Mapping) -> str:
 def _projection_figure(cv: pd.DataFrame, share: pd.DataFrame, profile: Mapping) -> str:
     from matplotlib.figure import Figure
 
-    from analysis.plotting import COLOURS, figure_html
+    from analysis.report.plotting import COLOURS, figure_html
 
     sections = [s for s in ("primary", "junior") if (cv["section"] == s).any()]
     panels = len(sections) + (1 if len(share) else 0)
@@ -894,11 +884,11 @@ def priority_actions(results: Results, profile: Mapping, per_part: int = 5) -> p
                     f"须 {html.unescape(item_standard_text(r))}")
             rows.append({"rank": 0 if veto else 1, "action": what, "lead": esc_text(r.get("lead_department")),
                          "cooperating": esc_text(r.get("cooperating_departments")),
-                         "deadline": "立即" if veto else deadline, "source": "items.csv", "weight": 0.0})
+                         "deadline": "立即" if veto else deadline, "source": "items", "weight": 0.0})
     if results.planning is not None and len(results.planning):
         for r in planned_actions(results.planning, profile).itertuples(index=False):
             rows.append({"rank": 1 + r.priority, "action": r.action, "lead": r.lead, "cooperating": r.cooperating,
-                         "deadline": r.deadline, "source": "planning.csv", "weight": float(r.n_schools)})
+                         "deadline": r.deadline, "source": "planning", "weight": float(r.n_schools)})
     else:
         if results.cv is not None:
             for _, r in results.cv[results.cv["passed"].map(normalise_status) == "fail"].iterrows():
@@ -909,7 +899,7 @@ def priority_actions(results: Results, profile: Mapping, per_part: int = 5) -> p
                         f"{fmt_number(r['cv'], 3)}，须 {COMPARATOR_ZH.get(str(r.get('comparator', '<=')), '≤')} "
                         f"{fmt_number(r['limit'], 2)}" + (f"；优先补齐 {schools}" if schools else ""))
                 rows.append({"rank": 3, "action": what, "lead": _join(lead), "cooperating": _join(coop),
-                             "deadline": deadline, "source": "cv.csv", "weight": float(r["cv"] - r["limit"])})
+                             "deadline": deadline, "source": "cv", "weight": float(r["cv"] - r["limit"])})
         if results.school_indicators is not None:
             fails = failing_schools(results.school_indicators, profile)
             counts: dict[str, list[str]] = {}
@@ -922,7 +912,7 @@ def priority_actions(results: Results, profile: Mapping, per_part: int = 5) -> p
                 shown = "、".join(unique[:4]) + (f" 等 {len(unique)} 所" if len(unique) > 4 else "")
                 rows.append({"rank": 2, "action": f"补齐 {ind} {_indicator_spec(profile, ind).get('short', '')}："
                              f"{len(unique)} 所学校未达标——{shown}", "lead": _join(lead), "cooperating": _join(coop),
-                             "deadline": deadline, "source": "school_indicators.csv", "weight": float(len(unique))})
+                             "deadline": deadline, "source": "school_indicators", "weight": float(len(unique))})
     cols = ["rank", "action", "lead", "cooperating", "deadline", "source", "weight"]
     out = pd.DataFrame(rows, columns=cols)
     if out.empty:
@@ -969,8 +959,8 @@ def priorities_html(actions: pd.DataFrame, planning: pd.DataFrame | None = None)
         more.append(f"另有 {omitted['schools']} 类学校整改任务")
     note = f'<p class="note">{"；".join(more)}。</p>' if more else ""
     if planning is not None and len(planning):
-        note += (f'<p class="note">逐校整改清单（{num_link(str(len(planning)), "planning.csv")} 条，含各时间节点）'
-                 "见 results.xlsx“整改计划”表。</p>")
+        note += (f'<p class="note">逐校整改清单（{num_link(str(len(planning)), "planning")} 条，含各时间节点）'
+                 f"见 {RESULTS_XLSX}“整改计划”表。</p>")
     return _wrap(f'<ol class="actions">{"".join(items)}</ol>{note}')
 
 
@@ -982,7 +972,7 @@ def data_notes(excluded: pd.DataFrame | None, validation: pd.DataFrame | None, m
         more = f" 等 {len(excluded)} 所" if len(excluded) > max_names else ""
         reasons = excluded["reason"].astype(str).value_counts()
         why = "；".join(f"{esc(k)}（{v} 所）" for k, v in reasons.items())
-        parts.append(f"<p>不参加7项指标评估的学校 {num_link(str(len(excluded)), 'excluded_schools.csv')} 所："
+        parts.append(f"<p>不参加7项指标评估的学校 {num_link(str(len(excluded)), 'excluded_schools')} 所："
                      f"{names}{more}。原因：{why}。</p>")
     elif excluded is not None:
         parts.append("<p>所有学校均参加7项指标评估。</p>")
@@ -992,8 +982,8 @@ def data_notes(excluded: pd.DataFrame | None, validation: pd.DataFrame | None, m
         if len(validation) == 0:
             parts.append("<p>数据校验未发现问题。</p>")
         else:
-            parts.append(f"<p>数据校验：错误 {num_link(str(n_err), 'validation.csv')} 项，提示 "
-                         f"{num_link(str(n_warn), 'validation.csv')} 项（逐条见 results.xlsx“数据问题”表）。</p>")
+            parts.append(f"<p>数据校验：错误 {num_link(str(n_err), 'validation')} 项，提示 "
+                         f"{num_link(str(n_warn), 'validation')} 项（逐条见 {RESULTS_XLSX}“数据问题”表）。</p>")
     else:
         parts.append('<p class="missing">未找到 validation.csv。</p>')
     parts.append(f'<p class="note">全部计算过程、输入文件及其 SHA-256 校验值见 <a href="{AUDIT_FILE}">审计报告</a>。</p>')
@@ -1050,7 +1040,7 @@ def math_svg(tex: str, display: bool = False) -> str:
     import matplotlib
     from matplotlib.figure import Figure
 
-    from analysis.plotting import MISSING_GLYPH, cjk_font_name
+    from analysis.report.plotting import MISSING_GLYPH, cjk_font_name
 
     rc: dict[str, Any] = {"svg.hashsalt": "county-eval", "svg.fonttype": "path"}
     body = tex.strip()
@@ -1101,25 +1091,29 @@ def _plain_heading(text: str) -> str:
     return re.sub(r"\$([^$]*)\$", r"\1", text).strip()
 
 
-def _step_of(stem: str) -> str:
-    return stem[:2]
+def saved_datasets(cell: Any) -> list[str]:
+    """Catalog datasets a code cell saved: the markers ``ctx.save`` leaves in the cell's outputs."""
+    from analysis.context import SAVED_MIME
+
+    return [out["data"][SAVED_MIME]["dataset"] for out in cell.get("outputs", [])
+            if "data" in out and SAVED_MIME in out["data"]]
 
 
 def merge_notebooks(executed: Mapping[str, Any]) -> tuple[Any, list[dict]]:
-    """One notebook of all executed ones in order, with stable cell ids, notebook heads and file anchors.
+    """One notebook of all executed ones in order, with stable cell ids, notebook heads and dataset anchors.
 
-    Returns ``(notebook, toc)``; ``toc`` lists each notebook's anchor, title and its ## headings. A code cell
-    whose source names an output file literally (``"cv.csv"``) or calls its writer (:data:`FILE_WRITERS`) gets
-    the anchor ``out-cv.csv``; files no cell names are anchored at the start of the notebook of the step that
-    writes them (:data:`STEP_OF_FILE`).
+    Returns ``(notebook, toc)``; ``toc`` lists each notebook's anchor, title and its ## headings. The code cell
+    that saved a dataset (its ``ctx.save`` marker) gets the anchor ``out-<dataset>``; a dataset the report links
+    to but no executed cell saved points at the start of the notebook of the step that writes it (catalog).
     """
     import nbformat
+
+    from analysis.context import SAVED_MIME
 
     merged = nbformat.v4.new_notebook()
     merged.metadata = {"language_info": {"name": "python"}}
     toc: list[dict] = []
     placed: set[str] = set()
-    files = sorted(set(STEP_OF_FILE) | set(RESULT_FILES.values()), key=lambda f: (-len(f), f))
     starts: dict[str, Any] = {}
     for stem in sorted(executed):
         nb = executed[stem]
@@ -1131,7 +1125,7 @@ def merge_notebooks(executed: Mapping[str, Any]) -> tuple[Any, list[dict]]:
             if i == 0:
                 marks["notebook_head"] = f"<b>{esc(stem)}.ipynb</b>"
                 marks["notebook_anchor"] = entry["anchor"]
-                starts[_step_of(stem)] = cell
+                starts[stem] = cell
             if cell.cell_type == "markdown":
                 for level, text in _HEADING.findall(cell.source):
                     if len(level) == 1 and entry["title"] == stem:
@@ -1140,26 +1134,26 @@ def merge_notebooks(executed: Mapping[str, Any]) -> tuple[Any, list[dict]]:
                         entry["sections"].append({"anchor": cell.id, "title": _plain_heading(text)})
                 cell.source = render_math(cell.source)
             elif cell.cell_type == "code":
-                for f in files:
-                    named = re.search(rf"[\"'/]{re.escape(f)}[\"']", cell.source)
-                    if f not in placed and (named or (f in FILE_WRITERS and FILE_WRITERS[f] in cell.source)):
-                        marks.setdefault("anchors", []).append(audit_anchor(f))
-                        placed.add(f)
+                for name in saved_datasets(cell):
+                    if name not in placed:
+                        marks.setdefault("anchors", []).append(audit_anchor(name))
+                        placed.add(name)
                 for out in cell.get("outputs", []):
-                    if "data" in out and "text/markdown" in out["data"]:
-                        out["data"]["text/markdown"] = render_math(out["data"]["text/markdown"])
+                    data = out.get("data", {})
+                    data.pop(SAVED_MIME, None)
+                    if "text/markdown" in data:
+                        data["text/markdown"] = render_math(data["text/markdown"])
             if marks:
                 cell.metadata["report"] = marks
             merged.cells.append(cell)
         toc.append(entry)
-    for f in files:
-        if f not in placed and STEP_OF_FILE.get(f) in starts:
-            starts[STEP_OF_FILE[f]].metadata.setdefault("report", {}).setdefault("anchors", []).append(
-                audit_anchor(f))
-            placed.add(f)
+    for name, ds in catalog.DATASETS.items():
+        if name not in placed and ds.step in starts:
+            starts[ds.step].metadata.setdefault("report", {}).setdefault("anchors", []).append(audit_anchor(name))
+            placed.add(name)
     if merged.cells:  # anything still unplaced points at the top of the first notebook
         first = merged.cells[0].metadata.setdefault("report", {}).setdefault("anchors", [])
-        first.extend(audit_anchor(f) for f in files if f not in placed)
+        first.extend(audit_anchor(n) for n in catalog.DATASETS if n not in placed)
     return merged, toc
 
 
@@ -1217,7 +1211,7 @@ def summary_footer(manifest: Mapping) -> str:
     profile = (manifest.get("parameters") or {}).get("standards_profile", "")
     return (f'<footer class="report-foot">生成时间（UTC）：{esc(stamp)}　评估口径：{esc(profile)}　'
             f"代码版本：{esc(str(manifest.get('git_commit', ''))[:12])}　"
-            f'计算过程与输入文件校验值见 <a href="{AUDIT_FILE}">审计报告</a>；明细数据见 {RESULTS_FILE}。</footer>')
+            f'计算过程与输入文件校验值见 <a href="{AUDIT_FILE}">审计报告</a>；明细数据见 {RESULTS_XLSX}。</footer>')
 
 
 def _path_aliases(executed: Mapping[str, Any], out_dir: Path | None) -> list[tuple[str, str]]:
@@ -1246,7 +1240,7 @@ def font_face_css(text: str) -> str:
     """``@font-face`` with the CJK font subset to the characters of ``text`` (base64 WOFF, deterministic)."""
     from fontTools import subset
 
-    from analysis.plotting import cjk_font_path
+    from analysis.report.plotting import cjk_font_path
 
     # all printable ASCII always: a path or number differing between machines must not change the font bytes
     chars = "".join(sorted({c for c in text if ord(c) >= 0x20} | {chr(c) for c in range(0x20, 0x7F)}))
@@ -1382,9 +1376,9 @@ def output_errors(executed: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def render_reports(executed: dict[str, Any], manifest: dict, out_dir: Path, notebook_pages: bool = True
+def render_reports(executed: dict[str, Any], manifest: dict, out_dir: Path, notebook_pages: bool = False
                    ) -> list[Path]:
-    """Write ``NN_name.html`` per notebook (``notebook_pages``), ``summary.html`` (if the 06 report notebook ran)
+    """Write ``summary.html`` (if the 06 report notebook ran)
     and ``audit.html`` into ``out_dir``.
 
     Called by :func:`analysis.pipeline.run_year` with the executed notebooks (stem → NotebookNode) and the
@@ -1426,10 +1420,10 @@ def index_entries(reports_root: Path, processed_root: Path | None = None) -> lis
     for county_dir in sorted(p for p in Path(reports_root).iterdir() if p.is_dir() and not p.name.startswith(".")):
         years = sorted((p for p in county_dir.iterdir() if p.is_dir() and p.name.isdigit()), key=lambda p: int(p.name))
         for year_dir in years:
-            files = {name: (year_dir / name).exists() for name in (SUMMARY_FILE, AUDIT_FILE, RESULTS_FILE)}
+            files = {name: (year_dir / name).exists() for name in (SUMMARY_FILE, AUDIT_FILE, RESULTS_XLSX)}
             if not any(files.values()):
                 continue
-            verdict_path = processed_root / county_dir.name / year_dir.name / VERDICT_FILE
+            verdict_path = processed_root / county_dir.name / year_dir.name / catalog.dataset("verdict").file
             verdict = aio.read_json(verdict_path) if verdict_path.exists() else None
             manifest_path = year_dir / MANIFEST_FILE
             manifest = aio.read_json(manifest_path) if manifest_path.exists() else {}
@@ -1446,7 +1440,7 @@ def index_html(entries: list[dict]) -> str:
     for e in entries:
         base = f"{e['county']}/{e['year']}/"
         links = "<br>".join(f'<a href="{esc(base + f)}">{label}</a>' for f, label in (
-            (SUMMARY_FILE, "领导摘要"), (AUDIT_FILE, "审计报告"), (RESULTS_FILE, "Excel 结果")) if e["files"].get(f))
+            (SUMMARY_FILE, "领导摘要"), (AUDIT_FILE, "审计报告"), (RESULTS_XLSX, "Excel 结果")) if e["files"].get(f))
         headline = e["headline"] if isinstance(e["headline"], str) else ""
         rows.append(f"<tr><td>{esc(e['county_name'])}<br><span class=\"note\">{esc(e['county'])}</span></td>"
                     f"<td>{int(e['year'])}</td><td>{light(e['status'], VERDICT_ZH[e['status']])}"

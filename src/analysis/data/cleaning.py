@@ -15,10 +15,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import io
-from analysis.columns import TABLES, YES_NO, Column
-from analysis.reading import InputFileError, RawSheet, find_input_files, normalize_text, read_table, sha256
-from analysis.validation import Issue, issues_frame, validate_tables
+from analysis.data.columns import TABLES, YES_NO, Column
+from analysis.data.reading import (
+    InputFileError,
+    RawSheet,
+    find_input_files,
+    normalize_text,
+    read_table,
+    sha256,
+)
+from analysis.data.validation import Issue, issues_frame, validate_tables
 
 WAN = 10_000  # 1 万元 = 10,000 元 (a unit definition, not a threshold)
 TOTAL_BASIS_WORDS = ("合计", "总", "总面积")
@@ -214,19 +220,12 @@ def clean_folder(folder: Path) -> CleanResult:
                        pd.DataFrame(dropped, columns=["file", "sheet", "row", "reason"]), sources)
 
 
-def write_clean(result: CleanResult, out_dir: Path) -> list[Path]:
-    """Write the tidy tables, ``validation.csv``, ``inputs.csv`` and ``dropped_rows.csv`` to ``out_dir``."""
-    written = [io.write_csv(frame, out_dir / f"{table_id}.csv") for table_id, frame in sorted(result.tables.items())]
-    written.append(io.write_csv(result.issues, out_dir / "validation.csv"))
-    written.append(io.write_csv(result.inputs, out_dir / "inputs.csv"))
-    written.append(io.write_csv(result.dropped, out_dir / "dropped_rows.csv"))
-    return written
-
-
-def load_clean(folder: Path, table_id: str) -> pd.DataFrame | None:
-    """A cleaned table written by :func:`write_clean`, or None when the (optional) table was not supplied."""
-    path = folder / f"{table_id}.csv"
-    return io.read_csv(path) if path.exists() else None
+def outputs(result: CleanResult) -> dict[str, pd.DataFrame]:
+    """The datasets step 01 saves (catalog names): every tidy table supplied, then ``validation`` (all problems),
+    ``inputs`` (files with SHA-256) and ``dropped_rows`` (合计 rows)."""
+    out = dict(sorted(result.tables.items()))
+    out.update(validation=result.issues, inputs=result.inputs, dropped_rows=result.dropped)
+    return out
 
 
 def stop_on_errors(result: CleanResult) -> None:

@@ -11,8 +11,8 @@ from dataclasses import astuple, dataclass
 import pandas as pd
 import pandera.pandas as pa
 
-from analysis.columns import PLANNED_TEACHER_STOCKS, SECTIONS_BY_TYPE, TABLES, Table
 from analysis.config import SECTION_ZH
+from analysis.data.columns import PLANNED_TEACHER_STOCKS, SECTIONS_BY_TYPE, TABLES, Table
 
 ISSUE_COLUMNS = ["file", "sheet", "row", "column", "value", "expected", "severity", "rule"]
 OUTLIER_FACTOR = 10  # a data-quality heuristic (not an evaluation threshold): >10× the county median is suspicious

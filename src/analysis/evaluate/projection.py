@@ -80,18 +80,17 @@ from __future__ import annotations
 
 import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from analysis import io
-from analysis.columns import PLANNED_TEACHER_STOCKS
 from analysis.config import SECTION_ZH
-from analysis.indicators import REL_TOL, STUDENT_COLUMNS, evaluate, indicator_ids, indicator_spec
+from analysis.data.columns import PLANNED_TEACHER_STOCKS
+from analysis.evaluate.indicators import REL_TOL, STUDENT_COLUMNS, evaluate, indicator_ids, indicator_spec
+from analysis.evaluate.variation import cv_table
 from analysis.standards import COMPARATORS
-from analysis.variation import cv_table
 
 PROJECTION_COLUMNS = ["level", "school_code", "section", "indicator", "year", "value", "low", "high", "threshold",
                       "status"]
@@ -152,28 +151,26 @@ class History:
         return self.years[-1]
 
 
-def read_history(folders: dict[int, Path]) -> History:
-    """Read ``schools``, ``teachers``, ``school_indicators`` (required) and ``classes``, ``items`` (optional) of every
-    year, and ``targets.csv`` from the latest year that has it. ``folders`` maps year → processed folder."""
-    years = sorted(int(y) for y in folders)
+def read_history(load_history: Callable[[str], dict[int, pd.DataFrame]]) -> History:
+    """The observed years: ``schools``, ``teachers``, ``school_indicators`` (required in every year that has
+    school indicators), ``classes`` and ``items`` (optional), and the latest year's ``targets``.
+
+    ``load_history(name)`` gives ``{year: frame}`` of every year up to the evaluation year (``ctx.load_history``)."""
+    frames = {name: load_history(name) for name in ("schools", "teachers", "school_indicators", "classes", "items",
+                                                     "targets")}
+    years = sorted(frames["school_indicators"])
     if not years:
-        raise ValueError("no processed years given")
-    hist = History(years=years, schools={}, teachers={}, school_indicators={})
-    for y in years:
-        folder = Path(folders[y])
-        for name in ("schools", "teachers", "school_indicators"):
-            path = folder / f"{name}.csv"
-            if not path.exists():
-                raise FileNotFoundError(f"{path}: missing; run steps 01–02 for {y} first (趋势分析需要各年处理结果)")
-            getattr(hist, name)[y] = io.read_csv(path)
-        for name in ("classes", "items"):
-            path = folder / f"{name}.csv"
-            if path.exists():
-                getattr(hist, name)[y] = io.read_csv(path)
+        raise ValueError("没有任何年份的逐校指标（school_indicators）；请先运行步骤 01–02")
+    for name in ("schools", "teachers"):
+        absent = [y for y in years if y not in frames[name]]
+        if absent:
+            raise FileNotFoundError(f"{'、'.join(map(str, absent))} 年缺少 {name}；请先运行步骤 01（趋势分析需要各年处理结果）")
+    pick = lambda name: {y: frames[name][y] for y in years if y in frames[name]}  # noqa: E731
+    hist = History(years=years, schools=pick("schools"), teachers=pick("teachers"),
+                   school_indicators=pick("school_indicators"), classes=pick("classes"), items=pick("items"))
     for y in reversed(years):
-        path = Path(folders[y]) / "targets.csv"
-        if path.exists():
-            hist.targets, hist.targets_year = io.read_csv(path), y
+        if y in frames["targets"]:
+            hist.targets, hist.targets_year = frames["targets"][y], y
             break
     return hist
 
@@ -342,7 +339,7 @@ def item_panel(items_by_year: dict[int, pd.DataFrame]) -> pd.DataFrame:
     schools (``R1_cv``…, ``school_pass_share``, ``G3_share``, ``G4_share``); extrapolating them would extrapolate
     the CV itself.
     """
-    from analysis.cleaning import parse_number
+    from analysis.data.cleaning import parse_number
 
     def num(v):
         try:
@@ -383,7 +380,7 @@ def school_rule_flags(schools: pd.DataFrame, classes: pd.DataFrame | None, profi
     the minimum left out, as in 003's "50人以上教学点"); NaN where the data (or the profile's ``guarantee``
     section) do not allow the check.
     """
-    from analysis import guarantee
+    from analysis.evaluate import guarantee
 
     scope = guarantee.rule_scope(schools, profile, small_points=False) if "guarantee" in profile else (
         _compulsory_students(schools) > 0)

@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis.columns import YES_NO
 from analysis.config import SECTION_ZH
-from analysis.indicators import REL_TOL
+from analysis.data.columns import YES_NO
+from analysis.evaluate.indicators import REL_TOL
 from analysis.standards import COMPARATORS
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -165,7 +165,7 @@ def _where(entry: dict, item_id: str) -> str:
 
 def item_number(items: dict[str, dict], item_id: str, *, rate: bool = False) -> float | None:
     """A numeric county item (None when absent or empty). ``rate``: 0–1 decimal or "98%"; 98 alone is an error."""
-    from analysis.cleaning import parse_number  # lazy: cleaning imports the reader stack
+    from analysis.data.cleaning import parse_number  # lazy: cleaning imports the reader stack
 
     entry = items.get(item_id)
     if entry is None or _text(entry["value"]) == "":
@@ -507,7 +507,7 @@ def g5_rows(sizes: pd.DataFrame | None, profile: dict) -> list[dict]:
 
 def class_size_chart(sizes: pd.DataFrame, profile: dict) -> Figure:
     """Histogram of class sizes per section with the cap (班额分布); oversized classes in red."""
-    from analysis.plotting import COLOURS
+    from analysis.report.plotting import COLOURS
 
     caps = profile["guarantee"]["G5"]["max_class"]
     sections = [s for s in caps if (sizes["section"] == s).any()]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.columns import TABLES, Column, Table
+from analysis.data.columns import TABLES, Column, Table
 
 EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".csv")
 HEADER_SCAN_ROWS = 20

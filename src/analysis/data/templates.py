@@ -7,8 +7,8 @@ from pathlib import Path
 import openpyxl
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from analysis.columns import TABLES, Table
-from analysis.io import save_workbook
+from analysis.data.columns import TABLES, Table
+from analysis.data.files import save_workbook
 
 REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
 KIND_ZH = {"code": "文本（保留前导0）", "str": "文本", "int": "整数", "float": "数值", "enum": "选项", "bool": "是/否"}

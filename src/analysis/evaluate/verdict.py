@@ -22,12 +22,10 @@ Departments come from the ``departments:`` section of the profile (000 附件2, 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
-from analysis import config, io
-from analysis.guarantee import (
+from analysis import config
+from analysis.evaluate.guarantee import (
     FAIL,
     MISSING,
     NOT_APPLICABLE,
@@ -54,13 +52,6 @@ class MissingStepOutput(FileNotFoundError):
 # Inputs from steps 02 and 03 (edge I/O).
 
 
-def load_resource_outputs(processed: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(school_indicators, cv)`` from the processed folder; a clear error when step 02 or 03 has not run."""
-    needed = {"school_indicators.csv": "02_indicators（资源配置七项指标）", "cv.csv": "03_variation（校际差异系数）"}
-    absent = [f"{name}（由 {step} 生成）" for name, step in needed.items() if not (processed / name).exists()]
-    if absent:
-        raise MissingStepOutput(f"{processed}: 缺少 {'、'.join(absent)}；请先运行前面的步骤（notebooks 02、03）")
-    return io.read_csv(processed / "school_indicators.csv"), io.read_csv(processed / "cv.csv")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -297,6 +288,3 @@ def display_table(items: pd.DataFrame, profile: dict | None = None) -> pd.DataFr
     return out
 
 
-def write_verdict(items: pd.DataFrame, verdict: dict, folder: Path) -> list[Path]:
-    """Edge I/O: ``items.csv`` and ``verdict.json`` in the processed folder (byte-reproducible writers)."""
-    return [io.write_csv(items, folder / "items.csv"), io.write_json(verdict, folder / "verdict.json")]

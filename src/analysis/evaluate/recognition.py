@@ -27,7 +27,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy.stats import norm
 
-from analysis.guarantee import MISSING, item_row, meets, status_of
+from analysis.evaluate.guarantee import MISSING, item_row, meets, status_of
 
 ALL = "全部"
 
@@ -129,7 +129,7 @@ def s1_row(table: pd.DataFrame | None, profile: dict) -> dict:
 
 def recognition_chart(table: pd.DataFrame, profile: dict) -> Figure:
     """Recognition rate per respondent group with its Wilson interval and the threshold (认可度与置信区间)."""
-    from analysis.plotting import COLOURS
+    from analysis.report.plotting import COLOURS
 
     cfg = profile["recognition"]
     part = table[table["answers"] > 0].iloc[::-1]

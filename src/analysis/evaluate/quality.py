@@ -25,13 +25,10 @@ detectable between-school variance); it is stored as computed.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from analysis import io
-from analysis.guarantee import (
+from analysis.evaluate.guarantee import (
     FAIL,
     MISSING,
     PASS,
@@ -335,23 +332,18 @@ def _roman(level: int) -> str:
     return {1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ"}.get(level, str(level))
 
 
-def load_monitoring(folders: dict[int, Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Edge I/O: ``monitoring_results.csv`` of every year folder (deduplicated) and the latest year's scores.
+def monitoring_inputs(results_by_year: dict[int, pd.DataFrame],
+                      scores_by_year: dict[int, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Published monitoring results of every year up to this one (deduplicated) and the latest year's scores.
 
-    ``folders`` maps statistical year → processed folder (``{y: ctx.processed_year(y) for y in history}``).
     Monitoring rounds come every few years, so the latest published round up to the evaluation year counts.
-    Returns ``(results, scores)``; ``scores`` has a ``year`` column (the folder's year).
+    Returns ``(results, scores)``; ``scores`` has a ``year`` column (the statistical year it was handed in).
     """
-    results, scores = [], None
-    for y in sorted(folders):
-        res = folders[y] / "monitoring_results.csv"
-        if res.exists():
-            results.append(io.read_csv(res))
-        sc = folders[y] / "monitoring.csv"
-        if sc.exists():
-            frame = io.read_csv(sc)
-            if len(frame):
-                scores = frame.assign(year=y)
+    results = [results_by_year[y] for y in sorted(results_by_year)]
+    scores = None
+    for y in sorted(scores_by_year):
+        if len(scores_by_year[y]):
+            scores = scores_by_year[y].assign(year=y)
     cols = ["source", "year", "grade", "subject", "achievement_level", "between_school_diff_rate"]
     res_frame = pd.concat(results, ignore_index=True) if results else pd.DataFrame(columns=cols)
     res_frame = res_frame[cols].drop_duplicates(["source", "year", "grade", "subject"], keep="last")

@@ -26,9 +26,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.indicators import REL_TOL, indicator_ids, indicator_spec
+from analysis.evaluate.indicators import REL_TOL, indicator_ids, indicator_spec
+from analysis.evaluate.variation import weighted_cv
 from analysis.standards import COMPARATORS
-from analysis.variation import weighted_cv
 
 # Natural unit of each stock, whether it is counted in whole units, and the action in words.
 STOCKS = {
@@ -241,7 +241,7 @@ def school_summary(actions: pd.DataFrame) -> pd.DataFrame:
 def milestone_actions(result, history, profile: dict) -> pd.DataFrame:
     """Action lists for every milestone of a :class:`analysis.projection.Projection` (central projection and
     projected CV status); without a projection, one list for the base year from the observed values."""
-    from analysis.projection import county_measures, passes
+    from analysis.evaluate.projection import county_measures, passes
 
     frames = []
     if result.central is not None:

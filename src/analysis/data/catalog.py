@@ -1,0 +1,159 @@
+"""The data catalog (数据目录): every dataset a step reads or writes, by name.
+
+This is the only place in the package and the notebooks where a file name is written. A notebook says
+``ctx.load("school_indicators")`` / ``ctx.save("cv", cv)``; the runner builds its graph of steps from
+:data:`STEPS` (which datasets each step reads, from this year or from earlier years, and which it writes).
+
+Location of a dataset of one county-year:
+- ``processed``: ``data/processed/<county>/<year>/<file>`` (CSV in UTF-8 with BOM, JSON sorted);
+- ``reports``: ``reports/<county>/<year>/<file>`` (Excel, HTML, executed notebooks, the run manifest).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from analysis.data.columns import TABLES
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One named dataset: its file, where it lives, which step writes it and what it holds (schema in words)."""
+
+    name: str
+    file: str
+    step: str
+    title_zh: str
+    where: str = "processed"
+    optional: bool = False
+
+    @property
+    def kind(self) -> str:
+        return self.file.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Step:
+    """A numbered notebook: the datasets it reads this year (``inputs``), from every earlier year as well
+    (``history``), and writes (``outputs``). ``raw`` marks the step that reads the county's raw folder."""
+
+    name: str
+    notebook: str
+    title_zh: str
+    inputs: tuple[str, ...] = ()
+    history: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    raw: bool = False
+
+
+CLEAN = "01_clean"
+INDICATORS = "02_indicators"
+VARIATION = "03_variation"
+GUARANTEE = "04_guarantee_quality"
+PROJECTION = "05_projection"
+REPORT = "06_report"
+
+# Cleaned input tables: one CSV per table of the input contract (analysis.data.columns.TABLES).
+_CLEANED = [Dataset(t.id, f"{t.id}.csv", CLEAN, f"清洗后的{t.zh}", optional=not t.required) for t in TABLES.values()]
+
+DATASETS: dict[str, Dataset] = {d.name: d for d in [
+    *_CLEANED,
+    Dataset("validation", "validation.csv", CLEAN, "数据校验问题（文件、工作表、行、列、值、期望）"),
+    Dataset("inputs", "inputs.csv", CLEAN, "读取的原始文件清单与 SHA-256"),
+    Dataset("dropped_rows", "dropped_rows.csv", CLEAN, "读取时忽略的合计、小计行"),
+    Dataset("school_indicators", "school_indicators.csv", INDICATORS, "逐校分学段七项指标、达标率、差距与判定"),
+    Dataset("excluded_schools", "excluded_schools.csv", INDICATORS, "不参评学校及原因"),
+    Dataset("compliance_summary", "compliance_summary.csv", INDICATORS, "各指标达标学校比例"),
+    Dataset("cv", "cv.csv", VARIATION, "分学段各指标校际差异系数"),
+    Dataset("cv_contributions", "cv_contributions.csv", VARIATION, "各指标对差异贡献最大的学校"),
+    Dataset("items", "items.csv", GUARANTEE, "全部评估事项（政府保障、教育质量、社会认可、否决、资源配置）"),
+    Dataset("verdict", "verdict.json", GUARANTEE, "县域评估结论"),
+    Dataset("projection", "projection.csv", PROJECTION, "历年值与各时间节点预测"),
+    Dataset("milestones", "milestones.csv", PROJECTION, "各时间节点达标状态"),
+    Dataset("targets_comparison", "targets_comparison.csv", PROJECTION, "县定年度目标的完成与预测"),
+    Dataset("school_changes", "school_changes.csv", PROJECTION, "学校跨年变化（新开办、停办、并入）"),
+    Dataset("enrollment_projection", "enrollment_projection.csv", PROJECTION, "逐校在校生预测"),
+    Dataset("falling_out", "falling_out.csv", PROJECTION, "因在校生变化将失去达标的学校"),
+    Dataset("planning", "planning.csv", PROJECTION, "整改清单（差距与责任单位）"),
+    Dataset("results", "results.xlsx", REPORT, "Excel 结果汇总", where="reports"),
+]}
+
+# Files of the run itself (not produced by a notebook cell): the runner and the renderer write them.
+MANIFEST_FILE = "run_manifest.json"
+SUMMARY_FILE = "summary.html"
+AUDIT_FILE = "audit.html"
+INDEX_FILE = "index.html"
+COUNTY_META_FILE = "county.yaml"
+STATE_FILE = "step_state.json"
+
+_TABLE_IDS = tuple(TABLES)
+
+STEPS: dict[str, Step] = {s.name: s for s in [
+    Step(CLEAN, f"{CLEAN}.ipynb", "原始数据清洗与校验", raw=True,
+         outputs=(*_TABLE_IDS, "validation", "inputs", "dropped_rows")),
+    Step(INDICATORS, f"{INDICATORS}.ipynb", "资源配置七项指标与校校达标", inputs=("schools", "teachers"),
+         outputs=("school_indicators", "excluded_schools", "compliance_summary")),
+    Step(VARIATION, f"{VARIATION}.ipynb", "校际差异系数", inputs=("school_indicators",),
+         outputs=("cv", "cv_contributions")),
+    Step(GUARANTEE, f"{GUARANTEE}.ipynb", "政府保障、教育质量、社会认可与结论",
+         inputs=("schools", "teachers", "classes", "county_items", "survey", "school_indicators", "cv"),
+         history=("monitoring", "monitoring_results"), outputs=("items", "verdict")),
+    Step(PROJECTION, f"{PROJECTION}.ipynb", "趋势分析与达标预测",
+         inputs=("planned_investment", "intake"),
+         history=("schools", "teachers", "classes", "school_indicators", "items", "targets"),
+         outputs=("projection", "milestones", "targets_comparison", "school_changes", "enrollment_projection",
+                  "falling_out", "planning")),
+    Step(REPORT, f"{REPORT}.ipynb", "评估结果摘要",
+         inputs=("school_indicators", "excluded_schools", "cv", "cv_contributions", "items", "verdict",
+                 "projection", "planning", "validation"),
+         outputs=("results",)),
+]}
+
+
+class UnknownDataset(KeyError):
+    """A name that is not in the catalog."""
+
+    def __str__(self) -> str:
+        return f"数据目录中没有名为 {self.args[0]!r} 的数据集；可用：{'、'.join(DATASETS)}"
+
+
+def dataset(name: str) -> Dataset:
+    try:
+        return DATASETS[name]
+    except KeyError:
+        raise UnknownDataset(name) from None
+
+
+def producer(name: str) -> str:
+    """The step that writes dataset ``name``."""
+    return dataset(name).step
+
+
+def step_of_file(file: str) -> str | None:
+    """The step that writes a file (by file name), for the audit's links."""
+    for d in DATASETS.values():
+        if d.file == file:
+            return d.step
+    return None
+
+
+def step_names() -> list[str]:
+    return list(STEPS)
+
+
+def step_reads(step: str) -> set[str]:
+    s = STEPS[step]
+    return set(s.inputs) | set(s.history)
+
+
+def check_catalog() -> None:
+    """Every dataset a step reads is written by an earlier step, and each dataset by exactly one step."""
+    order = list(STEPS)
+    for s in STEPS.values():
+        for name in step_reads(s.name):
+            src = producer(name)
+            if order.index(src) > order.index(s.name) or (src == s.name and name not in s.history):
+                raise ValueError(f"step {s.name} reads {name!r}, written by the later step {src}")
+        for name in s.outputs:
+            if producer(name) != s.name:
+                raise ValueError(f"step {s.name} declares {name!r}, which the catalog gives to {producer(name)}")
