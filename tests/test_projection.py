@@ -561,7 +561,10 @@ def test_read_history_and_contract_columns(tmp_path):
         files.write_csv(hist.school_indicators[y], folders[y] / "school_indicators.csv")
     files.write_csv(pd.DataFrame({"indicator": ["R4"], "scope": ["全部"], "year": [2026], "target_share": [1.0]}),
                  folders[2024] / "targets.csv")
-    read = proj.read_history(folders)
+    def load_history(name):  # ctx.load_history over these folders
+        return {y: files.read_csv(f / f"{name}.csv") for y, f in folders.items() if (f / f"{name}.csv").exists()}
+
+    read = proj.read_history(load_history)
     assert read.years == [2023, 2024, 2025] and read.targets_year == 2024
     assert read.schools[2025]["school_code"].tolist() == ["1001", "1002", "2001", "3001"]
     frame = proj.project(read, PROFILE).frame()
@@ -569,8 +572,8 @@ def test_read_history_and_contract_columns(tmp_path):
     assert set(frame["level"]) == {"county", "school"}
     assert set(frame.loc[frame["year"] > 2025, "status"]) <= {"on_track", "at_risk", "off_track", ""}
     (folders[2023] / "teachers.csv").unlink()
-    with pytest.raises(FileNotFoundError, match="teachers.csv"):
-        proj.read_history(folders)
+    with pytest.raises(FileNotFoundError, match="2023 年缺少 teachers"):
+        proj.read_history(load_history)
 
 
 def test_county_items_are_projected_and_school_value_copies_are_not():

@@ -6,7 +6,6 @@ import pytest
 from scipy.stats import f_oneway
 from test_guarantee import frame, items, school
 
-from analysis.data import files
 from analysis.evaluate import guarantee as g
 from analysis.evaluate import quality
 from analysis.standards import load_profile
@@ -187,12 +186,10 @@ def test_q9_estimate_is_labelled_and_never_gives_a_level():
     assert [r["status"] for r in both_missing] == [g.MISSING, g.MISSING]
 
 
-def test_load_monitoring_reads_every_year_and_the_latest_scores(tmp_path):
-    y1, y2 = tmp_path / "2021", tmp_path / "2024"
-    files.write_csv(_results([("国家", 2021, 8, "数学", 3, 0.2)]), y1 / "monitoring_results.csv")
-    files.write_csv(_results([("国家", 2024, 8, "数学", 3, 0.12)]), y2 / "monitoring_results.csv")
-    files.write_csv(_scores({"A": [1, 2], "B": [3, 4]}), y2 / "monitoring.csv")
-    results, scores = quality.load_monitoring({2021: y1, 2024: y2, 2025: tmp_path / "2025"})
+def test_monitoring_inputs_take_every_year_and_the_latest_scores():
+    results, scores = quality.monitoring_inputs(
+        {2021: _results([("国家", 2021, 8, "数学", 3, 0.2)]), 2024: _results([("国家", 2024, 8, "数学", 3, 0.12)])},
+        {2024: _scores({"A": [1, 2], "B": [3, 4]})})
     assert results["year"].tolist() == [2021, 2024]
     assert scores["year"].unique().tolist() == [2024] and len(scores) == 4
     est = quality.between_school_rates(quality.school_score_summary(scores))

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from analysis.data import files
+from analysis.context import SAVED_MIME
+from analysis.data import catalog, files
 from analysis.report import excel, reporting
 from analysis.standards import load_profile
 
@@ -147,7 +148,13 @@ def processed(tmp_path) -> Path:
 
 @pytest.fixture
 def results(processed) -> reporting.Results:
-    return reporting.load_results(processed)
+    return reporting.load_results(catalog.loader(processed))
+
+
+def write_results(folder: Path, path: Path) -> Path:
+    """results.xlsx of a processed folder, as notebook 06 saves it."""
+    workbook = excel.build_workbook(reporting.load_results(catalog.loader(folder)), PROFILE)
+    return files.save_workbook(workbook, path)
 
 
 def profile_with_departments() -> dict:
@@ -228,8 +235,8 @@ def test_school_names_with_html_characters_are_escaped(results):
 def test_indicator_table_lights_and_numbers(results):
     out = reporting.indicator_table(results.cv, results.school_indicators, PROFILE)
     # CVs as in cv.csv, three decimals, each linked to where cv.csv is written in the audit report
-    assert '<a class="num" href="audit.html#out-cv.csv">0.568</a>' in out
-    assert '<a class="num" href="audit.html#out-cv.csv">0.123</a>' in out
+    assert '<a class="num" href="audit.html#out-cv">0.568</a>' in out
+    assert '<a class="num" href="audit.html#out-cv">0.123</a>' in out
     rows = re.findall(r"<tr[^>]*>.*?</tr>", out)
     r6_primary = next(r for r in rows if "R6 生均教学仪器设备值" in r)
     assert 'class="bad"' in r6_primary and "light fail" in r6_primary and "≥ 2,000 元/生" in r6_primary
@@ -301,7 +308,7 @@ def test_failing_items_veto_first_and_missing_is_amber(results):
 
 def test_priority_actions_order_and_amounts(results):
     actions = reporting.priority_actions(results, profile_with_departments())
-    assert actions["source"].tolist() == ["items.csv", "items.csv", "planning.csv", "planning.csv"]
+    assert actions["source"].tolist() == ["items", "items", "planning", "planning"]
     assert actions["action"].iloc[0] == "G7 特殊教育学校生均公用经费：现为 5,200 元，须 ≥ 6,000 元"
     assert actions["action"].iloc[1] == "Q1 初中三年巩固率：现为 93.00%，须 ≥ 95%"
     # only the first milestone's plan (2026), grouped by action: 240000 yuan → 24.0 万元, 2 teachers
@@ -314,33 +321,33 @@ def test_priority_actions_without_planning_use_cv_and_schools(results):
     results.planning = None
     results.items = None
     actions = reporting.priority_actions(results, profile_with_departments())
-    assert actions["source"].tolist()[0] == "school_indicators.csv"
-    assert "cv.csv" in actions["source"].tolist()
+    assert actions["source"].tolist()[0] == "school_indicators"
+    assert "cv" in actions["source"].tolist()
     r6 = actions[actions["action"].str.startswith("补齐 R6")].iloc[0]
     assert "2 所学校未达标" in r6["action"] and r6["lead"] == "县教育局"
-    cv_row = actions[actions["source"] == "cv.csv"].iloc[0]
+    cv_row = actions[actions["source"] == "cv"].iloc[0]
     assert "差异系数 0.568，须 ≤ 0.50" in cv_row["action"] and NASTY in cv_row["action"]
 
 
 def test_missing_inputs_never_crash(tmp_path):
-    res = reporting.load_results(tmp_path)
-    assert set(res.missing()) >= {"cv.csv", "projection.csv", "verdict.json"}
+    res = reporting.load_results(catalog.loader(tmp_path))
+    assert set(res.missing()) >= {"cv", "projection", "verdict"}
     assert "暂无结论" in reporting.verdict_banner(None, "县", 2025, reporting.milestone_status(None, PROFILE))
-    assert "未找到 cv.csv" in reporting.indicator_table(None, None, PROFILE)
-    assert "未找到 school_indicators.csv" in reporting.failing_schools_table(None, PROFILE)
-    assert "未找到 items.csv" in reporting.failing_items_table(None)
-    assert "未找到 projection.csv" in reporting.projection_table(None, PROFILE)
+    assert "未找到分学段各指标校际差异系数" in reporting.indicator_table(None, None, PROFILE)
+    assert "未找到逐校分学段七项指标" in reporting.failing_schools_table(None, PROFILE)
+    assert "未找到全部评估事项" in reporting.failing_items_table(None)
+    assert "未找到历年值与各时间节点预测" in reporting.projection_table(None, PROFILE)
     assert reporting.projection_chart(None, PROFILE) == ""
     assert "未发现需要整改的事项" in reporting.priorities_html(reporting.priority_actions(res, PROFILE))
     assert "未找到 validation.csv" in reporting.data_notes(None, None)
-    wb = load_workbook(excel.write_results(tmp_path, tmp_path / "results.xlsx", PROFILE))
-    assert wb["预测"]["A2"].value.startswith("缺少 projection.csv")
+    wb = load_workbook(write_results(tmp_path, tmp_path / "results.xlsx"))
+    assert wb["预测"]["A2"].value.startswith("缺少")
 
 
 # ------------------------------------------------------------------------------------------------------- Excel
 def test_results_workbook(processed, tmp_path):
-    path = excel.write_results(processed, tmp_path / "a.xlsx", PROFILE)
-    again = excel.write_results(processed, tmp_path / "b.xlsx", PROFILE)
+    path = write_results(processed, tmp_path / "a.xlsx")
+    again = write_results(processed, tmp_path / "b.xlsx")
     assert path.read_bytes() == again.read_bytes()
     wb = load_workbook(path)
     required = ["学校指标", "差异系数", "政府保障", "教育质量", "社会认可", "预测", "数据问题"]
@@ -396,6 +403,14 @@ def _styled_table() -> str:
     return pd.DataFrame({"指标": ["R1"], "值": [4.56789]}).style.format({"值": "{:.2f}"}).to_html()
 
 
+def saved(name: str):
+    """The output ``ctx.save`` leaves in its cell."""
+    from nbformat.v4 import new_output
+
+    return new_output("display_data", data={SAVED_MIME: {"dataset": name, "file": catalog.dataset(name).file},
+                                            "text/markdown": f"已保存：{name}"})
+
+
 def fake_executed(tmp_path: Path, results: reporting.Results) -> dict:
     """Executed notebooks as the runner hands them over (new random cell ids and Styler ids on every call)."""
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
@@ -412,8 +427,9 @@ def fake_executed(tmp_path: Path, results: reporting.Results) -> dict:
                                new_output("execute_result", data={"text/html": _styled_table(), "text/plain": "s"},
                                           execution_count=1)]),
         new_markdown_cell("## 2. 保存结果"),
-        new_code_cell('files.write_csv(si, ctx.processed / "school_indicators.csv")'),
-        new_code_cell("written = verdict.write_verdict(items, result, ctx.processed)"),
+        new_code_cell('ctx.save("school_indicators", si)', outputs=[saved("school_indicators")]),
+        new_code_cell('ctx.save("items", items)\nctx.save("verdict", result)',
+                      outputs=[saved("items"), saved("verdict")]),
     ])
     nb2.metadata["papermill"] = {"parameters": params}
     nb6 = new_notebook(cells=[
@@ -459,19 +475,20 @@ def test_render_reports_summary_and_audit(tmp_path, results):
     assert 'href="#nb-02_indicators"' in audit and 'id="nb-02_indicators"' in audit
     assert audit.index('id="nb-02_indicators"') < audit.index('id="nb-06_report"')  # notebooks in order
     assert '<a href="#02_indicators-2">1. 计算七项指标</a>' in audit and 'id="02_indicators-2"' in audit
-    assert audit.count('id="out-school_indicators.csv"') == 1
-    # files written by a helper (verdict.write_verdict) are anchored at the cell calling it
-    assert re.search(r'id="out-verdict.json"></span>\s*<span class="anchor" id="out-items.csv"></span>'
+    assert audit.count('id="out-school_indicators"') == 1
+    # each dataset is anchored at the cell that saved it (its ctx.save marker), in the order saved
+    assert re.search(r'id="out-items"></span>\s*<span class="anchor" id="out-verdict"></span>'
                      r'<div class="jp-Cell[^"]*" id="02_indicators-6"', audit)
-    anchor = audit.index('id="out-school_indicators.csv"')
-    assert audit.index('"school_indicators.csv"</span>', anchor) - anchor < 3000  # at the cell that writes it
+    anchor = audit.index('id="out-school_indicators"')
+    assert audit.index('"school_indicators"</span>', anchor) - anchor < 3000  # at the cell that saves it
+    assert SAVED_MIME not in audit
     assert 'class="math display"' in audit and 'alt="n_i"' in audit and "$$" not in audit
     # the run's folders (staging, machine-specific roots) are shown at their standard place in the project
     assert ".staging-2025" not in audit and str(tmp_path) not in audit
     assert "data/processed/demo/2025\n" in audit  # what the notebook printed
     # every number in the summary links to an anchor that exists in the audit report
     targets = set(re.findall(r'href="audit\.html#([^"]+)"', summary))
-    assert {"out-cv.csv", "out-school_indicators.csv", "out-verdict.json"} <= targets
+    assert {"out-cv", "out-school_indicators", "out-verdict"} <= targets
     ids = set(re.findall(r'id="([^"]+)"', audit))
     assert targets <= ids
     for page in (summary, audit):  # self-contained: nothing fetched from a URL
@@ -551,7 +568,7 @@ def test_notebook_html_one_page_per_notebook(tmp_path, results):
     nb.metadata["papermill"]["input_path"] = "notebooks/02_indicators.ipynb"
     page = reporting.notebook_html(nb)
     assert "<title>02 资源配置七项指标</title>" in page
-    assert '<span class="n">write_csv</span>' in page and 'id="out-school_indicators.csv"' in page
+    assert '<span class="n">save</span>' in page and 'id="out-school_indicators"' in page
     assert ".staging-2025" not in page and 'class="math display"' in page
     assert not re.search(r'(src|href)\s*=\s*["\']?\s*(https?:)?//', page)
     again = fake_executed(tmp_path, results)["02_indicators"]  # new random cell and Styler ids
@@ -567,7 +584,7 @@ def test_priority_actions_keep_every_veto_and_cap_the_rest(results):
     results.items = extra
     actions = reporting.priority_actions(results, PROFILE, per_part=3)
     assert actions["action"].iloc[0] == "立即纠正：V3 存在重点学校或重点班" and actions["deadline"].iloc[0] == "立即"
-    assert (actions["source"] == "items.csv").sum() == 1 + 3
+    assert (actions["source"] == "items").sum() == 1 + 3
     assert actions.attrs["omitted"] == {"items": 5, "schools": 0}
     html_out = reporting.priorities_html(actions, results.planning)
     assert "另有 5 项县级未达标事项" in html_out
@@ -598,7 +615,7 @@ def test_error_outputs_fail_the_rendering(tmp_path, results):
 
 def test_render_reports_writes_notebook_pages_with_one_font_subset(tmp_path, results):
     executed = fake_executed(tmp_path, results)
-    paths = reporting.render_reports(executed, MANIFEST, tmp_path / "out")
+    paths = reporting.render_reports(executed, MANIFEST, tmp_path / "out", notebook_pages=True)
     assert [p.name for p in paths] == [f"{stem}.html" for stem in executed] + ["summary.html", "audit.html"]
     fonts = {re.search(r"@font-face \{[^}]*\}", p.read_text(encoding="utf-8")).group(0) for p in paths}
     assert len(fonts) == 1  # subset once for all pages of the run (the slow part), embedded in each

@@ -7,7 +7,7 @@ import pytest
 from test_guarantee import frame, items, school, teacher
 from test_recognition import survey
 
-from analysis.data import files
+from analysis.data import catalog, files
 from analysis.evaluate import guarantee as g
 from analysis.evaluate import quality, recognition, verdict
 from analysis.standards import load_profile
@@ -166,15 +166,15 @@ def test_departments_come_from_the_profile():
 
 
 def test_missing_step_outputs_raise_a_clear_error(tmp_path):
-    with pytest.raises(verdict.MissingStepOutput, match=r"school_indicators\.csv（由 02_indicators"):
-        verdict.load_resource_outputs(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"（school_indicators），由步骤 02_indicators"):
+        catalog.read(tmp_path, "school_indicators")
 
 
 def test_outputs_are_reproducible_and_complete(tmp_path):
     all_items = county(with_item("V1", "是"))
     result = verdict.county_verdict(all_items, NATIONAL, "demo", 2025, ["提示"], "示例")
-    paths = verdict.write_verdict(all_items, result, tmp_path / "a")
-    again = verdict.write_verdict(all_items, result, tmp_path / "b")
+    paths = [catalog.write(tmp_path / "a", "items", all_items), catalog.write(tmp_path / "a", "verdict", result)]
+    again = [catalog.write(tmp_path / "b", "items", all_items), catalog.write(tmp_path / "b", "verdict", result)]
     assert [p.read_bytes() for p in paths] == [p.read_bytes() for p in again]
     back = files.read_csv(tmp_path / "a" / "items.csv")
     for col in ("item_id", "area", "name_zh", "value", "threshold", "comparator", "passed", "evidence",

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from analysis import config
-from analysis.data import catalog, files
+from analysis.data import catalog
 from analysis.data.files import SafeYamlError, safe_yaml
 from analysis.standards import ProfileError, load_profile, profile_from_file
 
@@ -126,17 +126,9 @@ class StepContext:
         A required dataset that is absent raises and names the step that writes it."""
         ds = catalog.dataset(name)
         path = self.path(name, year)
-        if not path.exists():
-            if ds.optional:
-                return None
-            step = catalog.STEPS[ds.step]
-            raise FileNotFoundError(f"缺少 {ds.title_zh}（{name}，{year or self.year} 年），由步骤 {step.name}"
-                                    f"（{step.title_zh}）生成；请先运行该步骤")
-        if ds.kind == "csv":
-            return files.read_csv(path)
-        if ds.kind == "json":
-            return files.read_json(path)
-        raise ValueError(f"{name} 是 {ds.kind} 文件，不能作为表读取")
+        if ds.optional and not path.exists():
+            return None
+        return catalog.read(path.parent, name)
 
     def load_history(self, name: str) -> dict[int, pd.DataFrame]:
         """Dataset ``name`` of every year up to this one that has it: ``{year: frame}``, oldest first."""
@@ -150,18 +142,9 @@ class StepContext:
         """Write dataset ``name`` (a DataFrame, a dict for JSON, an openpyxl workbook for xlsx) to its catalog
         file and mark the cell, so that the audit report links the numbers of ``name`` to this cell."""
         ds = catalog.dataset(name)
-        path = self.path(name)
-        if ds.kind == "csv":
-            files.write_csv(data, path)
-            rows = f"{len(data)} 行"
-        elif ds.kind == "json":
-            files.write_json(data, path)
-            rows = "JSON"
-        elif ds.kind == "xlsx":
-            files.save_workbook(data, path)
-            rows = f"{len(data.sheetnames)} 个工作表"
-        else:
-            raise ValueError(f"{name}：不支持的文件类型 {ds.kind}")
+        path = catalog.write(self.path(name).parent, name, data)
+        rows = {"csv": lambda: f"{len(data)} 行", "json": lambda: "JSON",
+                "xlsx": lambda: f"{len(data.sheetnames)} 个工作表"}[ds.kind]()
         _mark_saved(name, ds, rows)
         return path
 

@@ -481,6 +481,9 @@ def _run_locked(county, years, profile_name, profile, meta, force, jobs, selecte
     token = f".staging-{os.getpid()}-{int(time.time() * 1000) % 10**8}"
     stage_p = processed_root / county / token
     stage_r = reports_root / county / token
+    for root in (processed_root / county, reports_root / county):  # left by a killed run (we hold the lock)
+        for old in root.glob(".staging-*") if root.is_dir() else []:
+            _remove_ours(old)
     code = code_fingerprint()
     profile_hash = _digest(profile)
     county_yaml = _file_hash(raw_root / county / catalog.COUNTY_META_FILE)
@@ -622,12 +625,9 @@ def _run_locked(county, years, profile_name, profile, meta, force, jobs, selecte
                 fp = fingerprint(node)
                 fingerprints[node] = fp
                 previous = (state[y].previous.get("steps") or {}).get(name) or {}
-                if name not in selected:
-                    if outputs_present(y, name):
-                        record[node] = previous
-                        finish(node, NodeResult(y, name, "skipped", message="本次未选择该步骤"))
-                    else:
-                        finish(node, NodeResult(y, name, "blocked", message="本次未选择该步骤，且没有此前的结果"))
+                if name not in selected:  # --notebooks: earlier results (if any) stay as they are
+                    record[node] = previous
+                    finish(node, NodeResult(y, name, "skipped", message="本次未选择该步骤"))
                     continue
                 if not force and previous.get("fingerprint") == fp and outputs_present(y, name):
                     record[node] = previous

@@ -12,7 +12,10 @@ Location of a dataset of one county-year:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+from analysis.data import files
 from analysis.data.columns import TABLES
 
 
@@ -157,3 +160,42 @@ def check_catalog() -> None:
         for name in s.outputs:
             if producer(name) != s.name:
                 raise ValueError(f"step {s.name} declares {name!r}, which the catalog gives to {producer(name)}")
+
+
+def read(folder: Path, name: str) -> Any:
+    """Dataset ``name`` from ``folder`` (a processed or reports folder of one county-year).
+
+    Raises ``FileNotFoundError`` naming the dataset and the step that writes it when the file is absent."""
+    ds = dataset(name)
+    path = Path(folder) / ds.file
+    if not path.exists():
+        step = STEPS[ds.step]
+        raise FileNotFoundError(f"缺少{ds.title_zh}（{name}），由步骤 {step.name}（{step.title_zh}）生成；请先运行该步骤")
+    if ds.kind == "csv":
+        return files.read_csv(path)
+    if ds.kind == "json":
+        return files.read_json(path)
+    raise ValueError(f"{name} 是 {ds.kind} 文件，不能作为表读取")
+
+
+def write(folder: Path, name: str, data: Any) -> Path:
+    """Write dataset ``name`` into ``folder`` with the byte-reproducible writer of its kind."""
+    ds = dataset(name)
+    path = Path(folder) / ds.file
+    if ds.kind == "csv":
+        return files.write_csv(data, path)
+    if ds.kind == "json":
+        return files.write_json(data, path)
+    if ds.kind == "xlsx":
+        return files.save_workbook(data, path)
+    raise ValueError(f"{name}：不支持的文件类型 {ds.kind}")
+
+
+def loader(folder: Path):
+    """``load(name)`` over one folder, ``None`` for an absent optional dataset (for tests and scripts)."""
+    def load(name: str) -> Any:
+        if dataset(name).optional and not (Path(folder) / dataset(name).file).exists():
+            return None
+        return read(folder, name)
+
+    return load

@@ -44,8 +44,6 @@ SECTION_ZH = {s: config.SECTION_ZH[s] for s in config.SECTIONS}  # compulsory se
 VERDICT_ZH = {"pass": "认定", "fail": "不予认定"}
 
 
-class MissingStepOutput(FileNotFoundError):
-    """An earlier step's output the verdict needs is absent."""
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from analysis.config import SECTION_ZH
 from analysis.data.columns import SCHOOL_TYPE_ZH, TABLES
+from analysis.data.files import neutralise_text
 from analysis.report.reporting import STATUS_ZH, URBAN_RURAL_ZH, Results, normalise_status
 
 SHEETS = ("学校指标", "差异系数", "政府保障", "教育质量", "社会认可", "不予认定", "预测", "整改计划", "不参评学校",

@@ -1427,7 +1427,11 @@ def index_entries(reports_root: Path, processed_root: Path | None = None) -> lis
             verdict = aio.read_json(verdict_path) if verdict_path.exists() else None
             manifest_path = year_dir / MANIFEST_FILE
             manifest = aio.read_json(manifest_path) if manifest_path.exists() else {}
-            entries.append({"county": county_dir.name, "county_name": county_meta(county_dir.name)["name"],
+            try:
+                county_name = county_meta(county_dir.name)["name"]
+            except ValueError:  # a folder no run created (not a valid county name): show it as it is
+                county_name = manifest.get("county_name") or county_dir.name
+            entries.append({"county": county_dir.name, "county_name": county_name,
                             "year": int(year_dir.name), "status": verdict_status(verdict),
                             "headline": verdict_line(verdict),
                             "generated": _run_stamp(manifest), "files": files})
