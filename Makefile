@@ -32,7 +32,7 @@ run: $(STAMP)
 
 ## test: run the test suite (sets up the environment first)
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/python -m pytest -q -n auto
 
 ## lint: ruff on the package, tests and benchmarks
 lint: $(STAMP)

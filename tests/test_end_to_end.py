@@ -53,15 +53,38 @@ def test_cv_csv_recomputes_from_school_values(sample_run):
 
 
 def test_html_numbers_equal_csv(sample_run):
-    html = (sample_run["reports_root"] / "sample" / str(YEAR) / "03_variation.html").read_text(encoding="utf-8")
+    audit = (sample_run["reports_root"] / "sample" / str(YEAR) / "audit.html").read_text(encoding="utf-8")
     cv = files.read_csv(_processed(sample_run) / "cv.csv")
     for value in cv["cv"]:
-        assert f"{value:.4f}" in html
-    html02 = (sample_run["reports_root"] / "sample" / str(YEAR) / "02_indicators.html").read_text(encoding="utf-8")
+        assert f"{value:.4f}" in audit
     si = files.read_csv(_processed(sample_run) / "school_indicators.csv")
     failing = si[~si["school_pass"]]
     for reason in failing["reason"]:
-        assert reason in html02
+        assert reason in audit
+
+
+@pytest.mark.parametrize("step", ["03_variation", "05_projection"])
+def test_a_notebook_alone_gives_the_outputs_of_the_full_run(sample_run, tmp_path, step):
+    """Run from its parameters alone, in a fresh kernel (papermill): nothing depends on state another notebook
+    left in the reused kernel of the full run."""
+    import papermill as pm
+
+    from analysis import config
+    from analysis.data import catalog
+
+    processed = tmp_path / "processed" / "sample" / str(YEAR)
+    shutil.copytree(_processed(sample_run), processed)
+    outputs = catalog.STEPS[step].outputs
+    for name in outputs:
+        (processed / catalog.dataset(name).file).unlink()
+    pm.execute_notebook(str(config.NOTEBOOKS / catalog.STEPS[step].notebook), str(tmp_path / "alone.ipynb"),
+                        parameters={"county": "sample", "year": YEAR, "processed_dir": str(processed),
+                                    "reports_dir": str(tmp_path / "reports"),
+                                    "processed_root": str(sample_run["processed_root"])},
+                        kernel_name=config.KERNEL_NAME, progress_bar=False, cwd=str(config.NOTEBOOKS))
+    for name in outputs:
+        file = catalog.dataset(name).file
+        assert (processed / file).read_bytes() == (_processed(sample_run) / file).read_bytes(), file
 
 
 def test_rerun_is_byte_identical(sample_run, tmp_path):

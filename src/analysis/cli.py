@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from analysis import config
+from analysis.data import catalog
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -43,7 +44,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"\n运行 {ran} 个步骤，跳过 {skipped} 个未变化的步骤（--force 全部重跑）。")
     for r in report:
         print(f"{r.county} {r.year}: {r.reports}" + ("" if r.published else "（未变化）"))
-    print(f"用时 {time.perf_counter() - start:.1f} s；索引：{config.REPORTS / 'index.html'}")
+    print(f"用时 {time.perf_counter() - start:.1f} s；索引：{config.REPORTS / catalog.INDEX_FILE}")
     return 0
 
 

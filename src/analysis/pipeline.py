@@ -685,7 +685,8 @@ def _run_locked(county, years, profile_name, profile, meta, force, jobs, selecte
             lines.append(f"{y} 年：{nb} failed in {first.message}" if first.status == "failed"
                          else f"{y} 年：{first.step} 未运行（{first.message}）")
             lines.append(f"  Earlier outputs in {state[y].final_processed} and {state[y].final_reports} are unchanged"
-                         + (f"; this run's partial outputs (validation.csv, the executed notebook) are in {kept}"
+                         + (f"; this run's partial outputs ({catalog.dataset('validation').file}, the executed "
+                            f"notebook) are in {kept}"
                             if kept.exists() else ""))
         published = [str(r.year) for r in report.years if r.published]
         if published:
