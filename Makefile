@@ -9,7 +9,7 @@ COUNTY ?= sample
 YEARS ?= 2021 2022 2023 2024 2025
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint lab bench clean templates sample
+.PHONY: help setup run test lint lab bench clean templates sample batch province
 
 ## help: list every target
 help:
@@ -45,6 +45,14 @@ lab: $(STAMP)
 ## bench: run the timing scripts in benchmarks/ (prints ratios; never asserted)
 bench: $(STAMP)
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+## batch: evaluate every county of a province folder (PROVINCE=data/raw/示例省 YEAR=2025)
+batch: $(STAMP)
+	$(VENV)/bin/analysis batch $(or $(PROVINCE),data/raw/示例省) --year $(or $(YEAR),2025)
+
+## province: write the synthetic 40-county province data/raw/示例省 (deterministic; for trying batch)
+province: $(STAMP)
+	$(PY) -m analysis.data.province --out data/raw/示例省
 
 ## sample: regenerate the fictional sample county data/raw/sample (deterministic)
 sample: $(STAMP)

@@ -269,6 +269,6 @@ def test_kernel_is_reused_over_private_unix_sockets_with_a_clean_namespace(tmp_p
         assert [c.execution_count for c in outs[1].cells if c.cell_type == "code"] == [1, 2, 3, 4]
         sockets = pipeline._KERNEL["sockets"]
     finally:
-        pipeline._shutdown_kernel()
+        pipeline.shutdown_kernel()
     assert "running over TCP" not in capfd.readouterr().err
     assert not Path(sockets).exists(), "sockets left behind"

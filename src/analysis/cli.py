@@ -48,6 +48,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from analysis.batch import batch, verdict_table
+    from analysis.pipeline import PipelineError
+
+    years = args.years or ([args.year] if args.year else None)
+    try:
+        report = batch(Path(args.province), years, jobs=args.jobs, scheduler=args.scheduler, profile=args.profile,
+                       force=args.force)
+    except PipelineError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print("\n" + verdict_table(report, config.PROCESSED / report.province, years[-1] if years else None))
+    print(f"\n{len(report.outcomes)} 个县，失败 {len(report.failed())} 个；用时 {report.seconds:.1f} s；"
+          f"全省汇总：{report.page}")
+    return 1 if report.failed() else 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from analysis.data.cleaning import InputError, clean_folder
 
@@ -92,6 +109,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=None,
                    help="worker processes for independent steps (default: all cores; 1 runs in this process)")
     p.set_defaults(func=_cmd_run)
+    p = sub.add_parser("batch", help="run every county of a province folder in parallel (or on a Dask cluster)",
+                       description="例：analysis batch data/raw/示例省 --year 2025 --jobs 2")
+    p.add_argument("province", help="province folder holding one folder per county, e.g. data/raw/示例省")
+    p.add_argument("--year", type=int, help="the statistical year to evaluate, e.g. 2025")
+    p.add_argument("--years", type=int, nargs="+", help="several years, earlier first, e.g. 2023 2024 2025")
+    p.add_argument("--jobs", type=int, default=None, help="counties at the same time (default: all cores)")
+    p.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--profile", default="", help="standards profile for every county (default: each county.yaml)")
+    p.add_argument("--force", action="store_true", help="rerun every step of every county")
+    p.set_defaults(func=_cmd_batch)
     p = sub.add_parser("validate", help="check a raw county-year folder and list every problem")
     p.add_argument("folder")
     p.set_defaults(func=_cmd_validate)

@@ -180,16 +180,18 @@ def step_context(
     processed_root: str = "",
 ) -> StepContext:
     """Build the context of one notebook run from its papermill parameters."""
-    meta = county_meta(county)
+    raw = Path(raw_dir) if raw_dir else config.raw_dir(county, year)
+    raw_root = raw.parent.parent  # <raw_root>/<county>/<year>: county.yaml sits beside the year folders
+    meta = county_meta(county, raw_root)
     profile_name = standards_profile or meta.get("standards_profile", "national")
     ctx = StepContext(
         county=county,
         year=int(year),
-        raw=Path(raw_dir) if raw_dir else config.raw_dir(county, year),
+        raw=raw,
         processed=Path(processed_dir) if processed_dir else config.processed_dir(county, year),
         reports=Path(reports_dir) if reports_dir else config.reports_dir(county, year),
         processed_root=Path(processed_root) if processed_root else config.PROCESSED,
-        profile=resolve_profile(profile_name, county),
+        profile=resolve_profile(profile_name, county, raw_root),
         meta=meta,
     )
     ctx.processed.mkdir(parents=True, exist_ok=True)

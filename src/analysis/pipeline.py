@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import errno
@@ -268,6 +269,7 @@ def _check_writable(folder: Path) -> None:
 # Executing one notebook in a reused kernel.
 
 _KERNEL: dict[str, Any] = {}
+KEEP_KERNEL = False  # a batch worker keeps its kernel from one county's run to the next
 
 
 def _kernel():
@@ -277,16 +279,19 @@ def _kernel():
     km = _KERNEL.get("km")
     if km is not None and km.is_alive():
         return km
-    _shutdown_kernel()
+    shutdown_kernel()
     sockets = tempfile.mkdtemp(prefix="county-eval-")
     kwargs = {} if os.name == "nt" else {"transport": "ipc", "ip": str(Path(sockets) / "kernel")}
     km = KernelManager(kernel_name=config.KERNEL_NAME, **kwargs)
     km.start_kernel(cwd=str(config.NOTEBOOKS))
-    _KERNEL.update(km=km, sockets=sockets)
+    if not _KERNEL.get("atexit"):
+        atexit.register(shutdown_kernel)  # e.g. a Dask worker that ends: its kernel and sockets go with it
+    _KERNEL.update(km=km, sockets=sockets, atexit=True)
     return km
 
 
-def _shutdown_kernel() -> None:
+def shutdown_kernel() -> None:
+    """Stop this process's kernel (if any) and remove its socket folder."""
     km = _KERNEL.pop("km", None)
     if km is not None:
         with contextlib.suppress(Exception):
@@ -354,7 +359,7 @@ def execute_notebook(nb_path: Path, out_path: Path, params: dict) -> tuple[bool,
         error = _failed_cell(nb)
     except DeadKernelError as exc:
         error = f"内核意外退出（{exc}）"
-        _shutdown_kernel()
+        shutdown_kernel()
     except Exception as exc:  # a timeout, a kernel that does not start: named, never a bare traceback
         error = f"{type(exc).__name__}: {exc}"
     _renumber(nb)
@@ -377,10 +382,10 @@ def render_year(reports_dir: Path, manifest: dict, notebooks: list[str]) -> tupl
     return True, round(time.perf_counter() - start, 3), ""
 
 
-def _worker_init() -> None:
+def worker_init() -> None:
     import multiprocessing.util
 
-    multiprocessing.util.Finalize(None, _shutdown_kernel, exitpriority=10)
+    multiprocessing.util.Finalize(None, shutdown_kernel, exitpriority=10)
 
 
 def _work(kind: str, *args) -> tuple[bool, float, str]:
@@ -399,7 +404,8 @@ class _Inline:
         return fut
 
     def shutdown(self, wait: bool = True) -> None:
-        _shutdown_kernel()
+        if not KEEP_KERNEL:
+            shutdown_kernel()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -449,10 +455,11 @@ def run(
     reports_root: Path | None = None,
     notebooks_dir: Path | None = None,
     progress: Callable[[str], None] = print,
+    index: bool = True,
 ) -> RunReport:
     """Run the steps of ``county`` for ``years``: skip what is unchanged, run the rest in parallel, publish each
-    year whose steps all succeeded. Raises :class:`PipelineError` (after publishing the years that succeeded)
-    when a step failed."""
+    year whose steps all succeeded (and, with ``index``, refresh ``reports/index.html``). Raises
+    :class:`PipelineError` (after publishing the years that succeeded) when a step failed."""
     started = time.perf_counter()
     check_county_name(county)
     raw_root = Path(raw_root or config.RAW)
@@ -473,11 +480,11 @@ def run(
     with county_lock(processed_root, county):
         return _run_locked(county, years, profile_name, profile, meta, force, jobs, selected,
                            raw_root, processed_root, reports_root, notebooks_dir or config.NOTEBOOKS, progress,
-                           started)
+                           started, index)
 
 
 def _run_locked(county, years, profile_name, profile, meta, force, jobs, selected, raw_root, processed_root,
-                reports_root, notebooks_dir, progress, started) -> RunReport:
+                reports_root, notebooks_dir, progress, started, index) -> RunReport:
     token = f".staging-{os.getpid()}-{int(time.time() * 1000) % 10**8}"
     stage_p = processed_root / county / token
     stage_r = reports_root / county / token
@@ -575,7 +582,7 @@ def _run_locked(county, years, profile_name, profile, meta, force, jobs, selecte
     record: dict[tuple[int, str], dict] = {}
     n_jobs = max(1, jobs or os.cpu_count() or 1)
     pool = _Inline() if n_jobs == 1 else ProcessPoolExecutor(
-        max_workers=n_jobs, mp_context=__import__("multiprocessing").get_context("spawn"), initializer=_worker_init)
+        max_workers=n_jobs, mp_context=__import__("multiprocessing").get_context("spawn"), initializer=worker_init)
     running: dict[Future, tuple[int, str]] = {}
     pending = list(nodes)
 
@@ -673,7 +680,7 @@ def _run_locked(county, years, profile_name, profile, meta, force, jobs, selecte
     with contextlib.suppress(OSError):
         _remove_ours(stage_p)
         _remove_ours(stage_r)
-    if any(r.published for r in report.years):
+    if index and any(r.published for r in report.years):
         _write_index(reports_root, processed_root)
     report.seconds = round(time.perf_counter() - started, 1)
     if failures:
