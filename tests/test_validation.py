@@ -114,7 +114,7 @@ def test_all_problems_reported_at_once_and_raise(tmp_path):
     with pytest.raises(InputError) as exc:
         raise InputError(result.issues)
     text = str(exc.value)
-    assert "3 error(s)" in text and "row 4" in text and "城乡分类" in text
+    assert "3 个错误" in text and "第4行" in text and "城乡分类" in text
 
 
 def test_defect_fixture_every_listed_problem_found_and_nothing_else():
