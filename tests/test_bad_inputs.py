@@ -8,6 +8,7 @@ formula in results.xlsx, and CSVs hold neutralised text.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import subprocess
@@ -165,6 +166,20 @@ def _hostile_sample(raw_root: Path) -> None:
     save_workbook(wb, path)
 
 
+def _html_documents(reports: Path) -> dict[str, str]:
+    """Every HTML a reader may open: the pages, and the text/html outputs of the executed notebooks (shown by
+    Jupyter or any notebook viewer)."""
+    docs = {f"{p.name} ({p.parent.name})": p.read_text(encoding="utf-8") for p in sorted(reports.rglob("*.html"))}
+    for nb in sorted(reports.rglob("*.ipynb")):
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        for k, cell in enumerate(cells):
+            for out in cell.get("outputs", []):
+                html = out.get("data", {}).get("text/html")
+                if html:
+                    docs[f"{nb.name} cell {k}"] = "".join(html) if isinstance(html, list) else html
+    return docs
+
+
 @pytest.mark.slow
 def test_injection_never_live(tmp_path):
     from analysis.pipeline import run
@@ -174,14 +189,15 @@ def test_injection_never_live(tmp_path):
     roots = {"raw_root": raw_root, "processed_root": tmp_path / "processed", "reports_root": tmp_path / "reports"}
     run("hostile", [2025], progress=lambda _: None, jobs=1, **roots)
 
-    pages = sorted(roots["reports_root"].rglob("*.html"))
-    assert len(pages) >= 8
-    for page in pages:
-        text = page.read_text(encoding="utf-8")
+    pages = _html_documents(roots["reports_root"])
+    assert {"summary.html", "audit.html", "index.html"} <= {name.split(" ")[0] for name in pages}
+    assert any(".ipynb" in name for name in pages)  # the executed notebooks' HTML outputs are checked too
+    for name, text in pages.items():
         parser = _LiveTags()
         parser.feed(text)
-        assert parser.live == [], f"{page}: {parser.live}"
-    assert any("&lt;script&gt;" in p.read_text(encoding="utf-8") for p in pages)  # the names were shown, escaped
+        assert parser.live == [], f"{name}: {parser.live}"
+    assert any("&lt;script&gt;" in text for text in pages.values())  # the names were shown, escaped
+    assert any("&lt;img src=x" in text for text in pages.values())
 
     books = sorted(roots["reports_root"].rglob("*.xlsx"))
     assert books

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rawfactory import make_county, school_row, teacher_row
+from rawfactory import base_schools, base_teachers, make_county
 
 from analysis.data.cleaning import MAX_MAGNITUDE, InputError, clean_folder, parse_number
 from analysis.evaluate.indicators import (
@@ -174,12 +174,8 @@ def test_parse_number_returns_a_bounded_number_or_raises_value_error(value):
 def test_validation_raises_only_its_own_error(tmp_path_factory, school_cells, teacher_cells, which):
     """Whatever a few cells hold, clean_folder returns its issue table (or raises InputError), nothing else."""
     folder = tmp_path_factory.mktemp("random")
-    schools = [school_row("5001000001", "城区一小", primary=800),
-               school_row("5001000002", "城关中学", "初级中学", primary=0, junior=900),
-               school_row("5001000003", "九年一贯制学校", "九年一贯制学校", primary=400, junior=300)]
+    schools, teachers = base_schools(), base_teachers()
     schools[which].update(school_cells)
-    teachers = [teacher_row("5001000001", n=800), teacher_row("5001000002", "初中", 900),
-                teacher_row("5001000003", "小学", 400), teacher_row("5001000003", "初中", 300)]
     teachers[which].update(teacher_cells)
     make_county(folder, schools=schools, teachers=teachers)
     try:

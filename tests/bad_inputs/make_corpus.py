@@ -22,7 +22,9 @@ import openpyxl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/ holds rawfactory
 
-from rawfactory import make_county, school_row, teacher_row, write_csv  # noqa: E402
+from rawfactory import base_schools as schools  # noqa: E402
+from rawfactory import base_teachers as teachers  # noqa: E402
+from rawfactory import make_county, teacher_row, write_csv  # noqa: E402
 
 from analysis.data.columns import CLASSES  # noqa: E402
 from analysis.data.files import save_workbook  # noqa: E402
@@ -48,26 +50,6 @@ def build(case_id: str, folder: Path) -> Path:
 
 
 # ---- a valid base county, and small ways of breaking it -------------------------------------------------------
-
-def schools(**over: dict) -> list[dict]:
-    """The three schools of the base county (Excel rows 4, 5, 6 under a title row); ``over={"1": {...}}``
-    changes cells of the second school."""
-    rows = [school_row("5001000001", "城区一小", primary=800),
-            school_row("5001000002", "城关中学", "初级中学", primary=0, junior=900),
-            school_row("5001000003", "镇九年一贯制学校", "九年一贯制学校", primary=400, junior=300, urban="镇区")]
-    for i, changes in over.items():
-        rows[int(i)].update(changes)
-    return rows
-
-
-def teachers(**over: dict) -> list[dict]:
-    """The four teacher rows of the base county (Excel rows 2–5)."""
-    rows = [teacher_row("5001000001", n=800), teacher_row("5001000002", "初中", 900),
-            teacher_row("5001000003", "小学", 400), teacher_row("5001000003", "初中", 300)]
-    for i, changes in over.items():
-        rows[int(i)].update(changes)
-    return rows
-
 
 def county(folder: Path, school_rows=None, teacher_rows=None, classes=None) -> Path:
     return make_county(folder, schools=school_rows or schools(), teachers=teacher_rows or teachers(),
