@@ -62,15 +62,32 @@ def write_csv(path: Path, headers: list[str], rows: list[dict], encoding="utf-8"
     return path
 
 
+def base_schools(**over: dict) -> list[dict]:
+    """The three schools of the minimal county (Excel rows 4, 5, 6 under a title row); ``**{"1": {...}}``
+    changes cells of the second school."""
+    rows = [school_row("5001000001", "城区一小", primary=800),
+            school_row("5001000002", "城关中学", "初级中学", primary=0, junior=900),
+            school_row("5001000003", "镇九年一贯制学校", "九年一贯制学校", primary=400, junior=300, urban="镇区")]
+    for i, changes in over.items():
+        rows[int(i)].update(changes)
+    return rows
+
+
+def base_teachers(**over: dict) -> list[dict]:
+    """The four teacher rows of the minimal county (Excel rows 2–5), changed as in :func:`base_schools`."""
+    rows = [teacher_row("5001000001", n=800), teacher_row("5001000002", "初中", 900),
+            teacher_row("5001000003", "小学", 400), teacher_row("5001000003", "初中", 300)]
+    for i, changes in over.items():
+        rows[int(i)].update(changes)
+    return rows
+
+
 def make_county(folder: Path, schools=None, teachers=None, classes=None, title="示例县学校基本情况表") -> Path:
     """A minimal valid county-year folder (schools + teachers [+ classes])."""
     folder.mkdir(parents=True, exist_ok=True)
-    schools = schools or [school_row("5001000001", "城区一小", primary=800),
-                          school_row("5001000002", "城关中学", "初级中学", primary=0, junior=900),
-                          school_row("5001000003", "镇九年一贯制学校", "九年一贯制学校", primary=400, junior=300, urban="镇区")]
+    schools = schools or base_schools()
     if teachers is None:
-        teachers = [teacher_row("5001000001", n=800), teacher_row("5001000002", "初中", 900),
-                    teacher_row("5001000003", "小学", 400), teacher_row("5001000003", "初中", 300)]
+        teachers = base_teachers()
     headers = list(dict.fromkeys(h for row in schools for h in row))
     write_xlsx(folder / "学校基本情况.xlsx", headers, schools, title=title)
     t_headers = list(dict.fromkeys(h for row in teachers for h in row))
@@ -80,4 +97,4 @@ def make_county(folder: Path, schools=None, teachers=None, classes=None, title="
     return folder
 
 
-__all__ = ["make_county", "school_row", "teacher_row", "write_xlsx", "write_csv", "SCHOOL_HEADERS", "TEACHERS"]
+__all__ = ["base_schools", "base_teachers", "make_county", "school_row", "teacher_row", "write_xlsx", "write_csv", "SCHOOL_HEADERS", "TEACHERS"]

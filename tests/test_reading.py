@@ -121,7 +121,7 @@ def test_file_discovery(tmp_path):
     assert found["monitoring_results"].name == "质量监测结果.csv"
     assert found["monitoring"].name == "质量监测.csv"
     (tmp_path / "专任教师情况.csv").write_text("x", encoding="utf-8")
-    with pytest.raises(InputFileError, match="two files"):
+    with pytest.raises(InputFileError, match="有两个文件"):
         find_input_files(tmp_path)
 
 

@@ -1,7 +1,7 @@
 """Each validation rule with a failing case; all problems of a folder are reported at once."""
 
 import pytest
-from rawfactory import make_county, school_row, teacher_row
+from rawfactory import base_schools, make_county, school_row, teacher_row
 
 from analysis.data.cleaning import InputError, clean_folder
 
@@ -11,13 +11,7 @@ def _errors(result, rule=None):
     return e if rule is None else e[e["rule"] == rule]
 
 
-def _schools(**over):
-    base = [school_row("5001000001", "城区一小", primary=800),
-            school_row("5001000002", "城关中学", "初级中学", primary=0, junior=900),
-            school_row("5001000003", "镇九年一贯制学校", "九年一贯制学校", primary=400, junior=300, urban="镇区")]
-    for i, changes in over.items():
-        base[int(i)].update(changes)
-    return base
+_schools = base_schools
 
 
 def test_valid_folder_has_no_errors(tmp_path):
@@ -75,7 +69,7 @@ def test_missing_teacher_row_for_taught_section(tmp_path):
     teachers = [teacher_row("5001000001", n=800), teacher_row("5001000002", "初中", 900),
                 teacher_row("5001000003", "小学", 400)]
     e = _errors(clean_folder(make_county(tmp_path, teachers=teachers)), "missing_teacher_row")
-    assert e.iloc[0]["value"] == "5001000003/junior"
+    assert e.iloc[0]["value"] == "5001000003/初中"
 
 
 def test_teacher_subcount_above_total(tmp_path):
@@ -114,7 +108,7 @@ def test_all_problems_reported_at_once_and_raise(tmp_path):
     with pytest.raises(InputError) as exc:
         raise InputError(result.issues)
     text = str(exc.value)
-    assert "3 error(s)" in text and "row 4" in text and "城乡分类" in text
+    assert "3 个错误" in text and "第4行" in text and "城乡分类" in text
 
 
 def test_defect_fixture_every_listed_problem_found_and_nothing_else():

@@ -19,6 +19,7 @@ from analysis.data.columns import TABLES, YES_NO, Column
 from analysis.data.reading import (
     InputFileError,
     RawSheet,
+    describe,
     find_input_files,
     normalize_text,
     read_table,
@@ -27,6 +28,9 @@ from analysis.data.reading import (
 from analysis.data.validation import Issue, issues_frame, validate_tables
 
 WAN = 10_000  # 1 万元 = 10,000 元 (a unit definition, not a threshold)
+# Largest magnitude a number cell may have: beyond 2**53 a float no longer holds every integer, and no count, area
+# or amount of a county return comes near it (1e308 万元 would overflow to infinity once converted to yuan).
+MAX_MAGNITUDE = 2**53
 TOTAL_BASIS_WORDS = ("合计", "总", "总面积")
 
 
@@ -36,32 +40,53 @@ class InputError(ValueError):
     def __init__(self, issues: pd.DataFrame):
         self.issues = issues
         errors = issues[issues["severity"] == "error"]
-        lines = [f"{len(errors)} error(s) in the raw data (all listed in validation.csv):"]
+        lines = [f"原始数据有 {len(errors)} 个错误（全部列在 validation.csv 中）："]
         for r in errors.head(20).itertuples():
-            where = f"{r.file}" + (f" [{r.sheet}]" if r.sheet else "") + (f" row {r.row}" if pd.notna(r.row) else "")
-            lines.append(f"  - {where}, column {r.column}: value {r.value!r} — expected {r.expected}")
+            row = int(r.row) if pd.notna(r.row) else None
+            lines.append("  - " + describe(r.file, r.sheet, row, r.column, r.value, r.expected))
         if len(errors) > 20:
-            lines.append(f"  ... and {len(errors) - 20} more")
+            lines.append(f"  …… 另有 {len(errors) - 20} 个")
         super().__init__("\n".join(lines))
 
 
-def parse_number(value: object) -> float | None:
-    """A number from a cell: ``'１２,３４５ '`` → 12345.0, ``'98%'`` → 0.98, empty → None; else ValueError."""
+class CellError(ValueError):
+    """A cell that is a number but not an acceptable one; ``expected`` says what it should be."""
+
+    def __init__(self, expected: str):
+        self.expected = expected
+        super().__init__(expected)
+
+
+def parse_number(value: object, percent_ok: bool = True) -> float | None:
+    """A number from a cell: ``'１２,３４５ '`` → 12345.0, ``'98%'`` → 0.98, empty → None; else ValueError.
+
+    With ``percent_ok=False`` (a quantity such as an area in ㎡) a trailing % is refused: 85% of a square metre
+    is not what anyone meant. Magnitudes beyond :data:`MAX_MAGNITUDE` are refused (:class:`CellError`)."""
     if value is None or isinstance(value, bool):
         if isinstance(value, bool):
             raise ValueError("boolean is not a number")
         return None
     if isinstance(value, int | float):
-        return None if isinstance(value, float) and math.isnan(value) else float(value)
+        if isinstance(value, float) and math.isnan(value):
+            return None
+        return _bounded(value)
     text = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "")
     text = text.replace(",", "").replace("，", "")
     if text in ("", "-", "—", "/"):
         return None
     percent = text.endswith("%")
     number = float(text.rstrip("%"))  # raises ValueError on text
-    if math.isnan(number) or math.isinf(number):
-        raise ValueError("not a finite number")
-    return number / 100 if percent else number
+    if math.isnan(number):
+        raise ValueError("not a number")
+    if percent and not percent_ok:
+        raise CellError("数值（不能用百分数：本列是数量，不是比例）")
+    return _bounded(number / 100 if percent else number)
+
+
+def _bounded(number: float) -> float:
+    if not abs(number) <= MAX_MAGNITUDE:  # also catches inf (and a Python int too large for a float)
+        raise CellError(f"数值（绝对值不超过 {MAX_MAGNITUDE}；请核对单位和数位）")
+    return float(number)
 
 
 def _parse_code(value: object) -> str | None:
@@ -103,7 +128,16 @@ def clean_sheet(raw: RawSheet) -> tuple[pd.DataFrame, list[Issue]]:
     for col in raw.table.columns:  # optional columns absent from the file
         if col.id not in out:
             out[col.id] = pd.Series([None] * len(out), index=out.index, dtype=object)
-    return _table_specific(out, raw), issues
+    out = _table_specific(out, raw)
+    if raw.table.id == "schools":  # 万元 × 10,000 must still be a number the evaluation can add up
+        too_big = out["equipment_value_yuan"].abs() > MAX_MAGNITUDE
+        header = raw.headers.get("equipment_value", "教学仪器设备资产值")
+        issues += [Issue(raw.file, raw.sheet, int(r.source_row), header, r.equipment_value,
+                         f"换算为元（×{WAN}）后绝对值不超过 {MAX_MAGNITUDE}；请核对单位（万元/元）和数位", "error", "type")
+                   for r in out[too_big].itertuples()]
+        if too_big.any():
+            out.loc[too_big, "equipment_value_yuan"] = None
+    return out, issues
 
 
 def _clean_column(series: pd.Series, col: Column) -> tuple[list, list[tuple[int, object, str]]]:
@@ -111,8 +145,8 @@ def _clean_column(series: pd.Series, col: Column) -> tuple[list, list[tuple[int,
     for row, value in series.items():
         try:
             values.append(_clean_value(value, col))
-        except (ValueError, KeyError):
-            expected = EXPECTED[col.kind]
+        except (ValueError, KeyError) as exc:
+            expected = exc.expected if isinstance(exc, CellError) else EXPECTED[col.kind]
             if col.kind == "enum":
                 expected = "取值之一：" + "/".join(dict.fromkeys(col.values))
             problems.append((int(row), value, expected))
@@ -143,7 +177,7 @@ def _clean_value(value: object, col: Column):
         if not text:
             return None
         return YES_NO[text.upper() if text.isascii() else text]
-    number = parse_number(value)
+    number = parse_number(value, percent_ok=col.max == 1)  # a % only in a share column (0–1)
     if number is None:
         return None
     if col.kind == "int":
@@ -198,26 +232,39 @@ def clean_folder(folder: Path) -> CleanResult:
     try:
         files = find_input_files(folder)
     except InputFileError as exc:
-        raise InputError(issues_frame([Issue(str(folder), "", None, "", "", str(exc), "error", "file")])) from exc
+        raise InputError(issues_frame([file_issue(exc)])) from exc
     for table_id, path in files.items():
         table = TABLES[table_id]
         try:
             raw = read_table(path, table)
         except InputFileError as exc:
-            issues.append(Issue(path.name, "", None, "", "", str(exc), "error", "file"))
+            issues.append(file_issue(exc))
             continue
         frame, found = clean_sheet(raw)
         issues += found
-        issues += [Issue(raw.file, raw.sheet, None, h, "", f"未识别的列（已忽略）：{h}", "warning", "unknown_column")
+        issues += [Issue(raw.file, raw.sheet, raw.header_row, h, "", f"未识别的列（已忽略）：{h}", "warning",
+                         "unknown_column")
                    for h in raw.unknown_columns]
-        tables[table_id], sources[table_id] = frame, raw
+        issues += [Issue(raw.file, raw.sheet, None, "", "", w, "warning", "file") for w in raw.warnings]
         inputs.append({"table": table_id, "table_zh": table.zh, "file": path.name, "sha256": sha256(path),
                        "sheet": raw.sheet, "header_row": raw.header_row, "rows": len(frame),
                        "units": ";".join(f"{k}={v}" for k, v in sorted(raw.units.items()))})
         dropped += [{"file": path.name, "sheet": raw.sheet, "row": r, "reason": why} for r, why in raw.dropped_rows]
+        if frame.empty:
+            issues.append(Issue(raw.file, raw.sheet, raw.header_row + 1, "", "",
+                                f"表头（第{raw.header_row}行）下没有数据行：{table.zh}应每行一条记录",
+                                "error" if table.required else "warning", "empty"))
+            if table.required:
+                continue  # not checked further: every rule would only repeat this error
+        tables[table_id], sources[table_id] = frame, raw
     issues += validate_tables(tables, sources)
     return CleanResult(tables, issues_frame(issues), pd.DataFrame(inputs),
                        pd.DataFrame(dropped, columns=["file", "sheet", "row", "reason"]), sources)
+
+
+def file_issue(exc: InputFileError) -> Issue:
+    """A file that cannot be read, as one error of the issue table."""
+    return Issue(exc.file, exc.sheet, exc.row, exc.column, exc.value, exc.expected, "error", "file")
 
 
 def outputs(result: CleanResult) -> dict[str, pd.DataFrame]:

@@ -27,8 +27,23 @@ TOTAL_ROW_MARKERS = ("合计", "总计", "小计", "全县合计")
 QUESTION_HEADER = re.compile(r"^(题|问题|Q|q)\s*\d+")
 
 
+def describe(file: str, sheet: str, row: int | None, column: str, value: object, expected: str) -> str:
+    """One problem in Chinese, naming where it is and what was expected:
+    ``学校基本情况.xlsx [Sheet1] 第5行 列「初中在校生数」：值 '约300'，应为 整数``."""
+    where = file + (f" [{sheet}]" if sheet else "") + (f" 第{row}行" if row is not None and row == row else "")
+    where += f" 列「{column}」" if column else ""
+    shown = "" if value is None or value == "" else f"值 {value!r}，"
+    return f"{where}：{shown}{'应为 ' if shown else ''}{expected}"
+
+
 class InputFileError(ValueError):
-    """A raw file that cannot be read at all (unknown format, no header, missing required columns)."""
+    """A raw file that cannot be read at all (empty, damaged, encrypted, not a spreadsheet, no header, missing
+    required columns): where it is (file, sheet, row, column, value) and what was expected, in Chinese."""
+
+    def __init__(self, file: str, expected: str, *, sheet: str = "", row: int | None = None, column: str = "",
+                 value: object = ""):
+        self.file, self.expected, self.sheet, self.row, self.column, self.value = file, expected, sheet, row, column, value
+        super().__init__(describe(file, sheet, row, column, value, expected))
 
 
 @dataclass
@@ -44,6 +59,7 @@ class RawSheet:
     units: dict[str, str] = field(default_factory=dict)  # id → unit or basis stated in the header
     unknown_columns: list[str] = field(default_factory=list)
     dropped_rows: list[tuple[int, str]] = field(default_factory=list)  # (row, why)
+    warnings: list[str] = field(default_factory=list)  # file-level notes for the user (e.g. wrong extension)
 
     @property
     def file(self) -> str:
@@ -69,6 +85,7 @@ def _header_key(text: str) -> str:
     return normalize_text(text).lstrip("*").replace("㎡", "m2")
 
 
+_HEADER_LOOKUP: dict[str, dict[str, Column]] = {}
 _UNIT_SUFFIX = re.compile(r"^(.*?)[(\[]([^()\[\]]*)[)\]]$")
 
 
@@ -77,10 +94,10 @@ def match_header(text: object, table: Table) -> tuple[Column | None, str]:
     key = _header_key(str(text) if text is not None else "")
     if not key:
         return None, ""
-    lookup = {}
-    for col in table.columns:
-        for name in (col.zh, *col.aliases, col.id):
-            lookup[_header_key(name)] = col
+    lookup = _HEADER_LOOKUP.get(table.id)
+    if lookup is None:  # built once per table: a header row may be thousands of cells wide
+        lookup = _HEADER_LOOKUP[table.id] = {_header_key(name): col for col in table.columns
+                                             for name in (col.zh, *col.aliases, col.id)}
     if key in lookup:
         return lookup[key], ""
     m = _UNIT_SUFFIX.match(key)
@@ -98,7 +115,7 @@ def find_input_files(folder: Path) -> dict[str, Path]:
     The longest matching name wins (质量监测结果 before 质量监测). Two files for the same table is an error.
     """
     if not folder.is_dir():
-        raise InputFileError(f"{folder}: raw data folder not found")
+        raise InputFileError(str(folder), "找不到原始数据文件夹")
     found: dict[str, Path] = {}
     for path in sorted(folder.iterdir()):
         if path.suffix.lower() not in EXTENSIONS or path.name.startswith(("~$", ".")):
@@ -110,59 +127,167 @@ def find_input_files(folder: Path) -> dict[str, Path]:
             continue
         table_id = best[1]
         if table_id in found:
-            raise InputFileError(f"{folder}: two files for table {TABLES[table_id].zh}: {found[table_id].name}, {path.name}")
+            raise InputFileError(str(folder), f"同一张表 {TABLES[table_id].zh} 有两个文件：{found[table_id].name}、"
+                                                 f"{path.name}（只保留一个）")
         found[table_id] = path
     missing = [t.zh for t in TABLES.values() if t.required and t.id not in found]
     if missing:
-        raise InputFileError(f"{folder}: required file(s) missing: {', '.join(missing)} (.xlsx/.xls/.csv)")
+        raise InputFileError(str(folder), f"缺少必需的文件：{'、'.join(missing)}（.xlsx/.xls/.csv）")
     return found
 
 
 def decode_text(data: bytes, path: Path) -> str:
     """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK/GB2312)."""
+    if b"\x00" in data:  # UTF-16 ("Unicode 文本") or a binary file renamed to .csv
+        raise InputFileError(path.name, "文件含有空字节（NUL），不是 UTF-8 或 GBK 编码的文本："
+                                        "可能是 UTF-16 文本或改了扩展名的二进制文件，请在 Excel 中另存为 CSV UTF-8")
+    errors = []
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputFileError(f"{path.name}: text encoding not recognised (expected UTF-8 or GBK/GB18030)")
+        except UnicodeDecodeError as exc:
+            errors.append(exc)
+    start = errors[0].start  # where UTF-8 failed: GB18030 pairs up bytes and fails somewhere less telling
+    line = data[:start].count(b"\n") + 1
+    column = start - data.rfind(b"\n", 0, start)
+    raise InputFileError(path.name, f"无法识别的文本编码：第{line}行第{column}个字节起 {data[start:start + 4]!r} "
+                                    "既不是 UTF-8 也不是 GBK/GB18030；请在 Excel 中另存为 CSV UTF-8", row=line)
 
 
-def read_grids(path: Path) -> list[tuple[str, list[list[object]]]]:
-    """Every sheet of a file as a grid of cell values; merged ranges are filled with their top-left value."""
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+FORMAT_OF_SUFFIX = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".csv": "csv"}
+
+
+def sniff_format(path: Path) -> str:
+    """The format a file really has, from its first bytes: ``xlsx`` (a zip), ``xls`` (an OLE container) or
+    ``csv`` (anything else, for a .csv); refuses empty, encrypted and non-spreadsheet files clearly."""
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        text = decode_text(path.read_bytes(), path)
-        return [("", [list(r) for r in csv.reader(io.StringIO(text))])]
-    if suffix in (".xlsx", ".xlsm"):
-        import openpyxl
+    if suffix not in FORMAT_OF_SUFFIX:
+        raise InputFileError(path.name, f"不支持的文件类型 {suffix}（请用 .xlsx、.xls 或 .csv）")
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    if not head:
+        raise InputFileError(path.name, "文件为空（0 字节）：请重新导出或复制该文件")
+    if head.startswith(ZIP_MAGIC):
+        return "xlsx"
+    if head.startswith(OLE_MAGIC):
+        # an .xlsx with an open password is stored as an OLE container with these streams (MS-OFFCRYPTO)
+        if "EncryptionInfo".encode("utf-16-le") in head or "EncryptedPackage".encode("utf-16-le") in head:
+            raise InputFileError(path.name, "文件设置了打开密码（已加密），无法读取：请在 Excel 中取消密码后另存为 .xlsx")
+        return "xls"
+    if suffix != ".csv":
+        kind = "网页（HTML）" if head.lstrip()[:1] == b"<" else "文本" if _is_text(head) else "未知格式的二进制"
+        raise InputFileError(path.name, f"扩展名是 {suffix}，但内容不是 Excel 工作簿（看起来是{kind}文件）："
+                                        "请在 Excel 中打开后另存为 .xlsx")
+    return "csv"
 
-        wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
+
+def _is_text(head: bytes) -> bool:
+    try:
+        decode_text(head[: head.rfind(b"\n") + 1] or head, Path("-"))
+        return True
+    except InputFileError:
+        return False
+
+
+Grid = list[list[object]]
+
+
+def _fill_merged(grid: Grid, ranges: list[tuple[int, int, int, int]]) -> None:
+    """Fill merged ranges ``(min_row, min_col, max_row, max_col)`` (1-based) with their top-left value, within the
+    rows and the widest row read (a merge over a whole sheet stays bounded)."""
+    width = max((len(r) for r in grid), default=0)
+    for r0, c0, r1, c1 in ranges:
+        if r0 > len(grid) or c0 > len(grid[r0 - 1]):
+            continue
+        top = grid[r0 - 1][c0 - 1]
+        for r in range(r0 - 1, min(r1, len(grid))):
+            row = grid[r]
+            last = min(c1, width)
+            if len(row) < last:
+                row.extend([None] * (last - len(row)))
+            for c in range(c0 - 1, last):
+                row[c] = top
+
+
+def _trim(grid: Grid) -> Grid:
+    while grid and not grid[-1]:
+        grid.pop()
+    return grid
+
+
+def _xlsx_merged_ranges(wb, ws) -> list[tuple[int, int, int, int]]:
+    """Merged ranges of a read-only sheet, streamed from its XML (read-only sheets do not expose them)."""
+    from openpyxl.utils import range_boundaries
+    from openpyxl.xml.functions import iterparse  # defusedxml when installed
+
+    ranges = []
+    with wb._archive.open(ws._worksheet_path) as src:
+        for _, element in iterparse(src):
+            if element.tag.endswith("}mergeCell"):
+                c0, r0, c1, r1 = range_boundaries(element.get("ref"))
+                ranges.append((r0, c0, r1, c1))
+            element.clear()  # keeps memory bounded on a large sheet
+    return ranges
+
+
+def _xlsx_grids(path: Path) -> list[tuple[str, Grid]]:
+    """Sheets streamed in read-only mode: the sheet's declared dimension (A1:XFD1048576 after one stray cell) is
+    ignored, each row is as wide as its last cell and missing rows cost nothing."""
+    import openpyxl
+
+    with open(path, "rb") as fh:  # a file object: openpyxl would refuse an xlsx named .xls by its extension
+        return _xlsx_grids_of(openpyxl.load_workbook(fh, read_only=True, data_only=True))
+
+
+def _xlsx_grids_of(wb) -> list[tuple[str, Grid]]:
+    try:
         grids = []
         for ws in wb.worksheets:
-            grid = [list(row) for row in ws.iter_rows(values_only=True)]
-            for rng in ws.merged_cells.ranges:
-                top = grid[rng.min_row - 1][rng.min_col - 1] if rng.min_row - 1 < len(grid) else None
-                for r in range(rng.min_row - 1, min(rng.max_row, len(grid))):
-                    for c in range(rng.min_col - 1, rng.max_col):
-                        if c < len(grid[r]):
-                            grid[r][c] = top
+            ws.reset_dimensions()
+            grid = [list(row) if any(v is not None for v in row) else [] for row in ws.iter_rows(values_only=True)]
+            _fill_merged(_trim(grid), _xlsx_merged_ranges(wb, ws))
             grids.append((ws.title, grid))
         return grids
-    if suffix == ".xls":
-        import xlrd
+    finally:
+        wb.close()
 
-        book = xlrd.open_workbook(str(path), formatting_info=False)
-        grids = []
-        for sh in book.sheets():
-            grid = [[sh.cell_value(r, c) for c in range(sh.ncols)] for r in range(sh.nrows)]
-            for r0, r1, c0, c1 in getattr(sh, "merged_cells", []):
-                for r in range(r0, r1):
-                    for c in range(c0, c1):
-                        grid[r][c] = grid[r0][c0]
-            grids.append((sh.name, grid))
-        return grids
-    raise InputFileError(f"{path.name}: unsupported file type {suffix} (use .xlsx, .xls or .csv)")
+
+def _xls_grids(path: Path) -> list[tuple[str, Grid]]:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), formatting_info=False, ragged_rows=True)
+    except xlrd.XLRDError as exc:
+        if "encrypted" in str(exc).lower():
+            raise InputFileError(path.name, "文件设置了打开密码（已加密），无法读取：请在 Excel 中取消密码后另存为 .xlsx") from exc
+        raise
+    grids = []
+    for sh in book.sheets():
+        grid = _trim([sh.row_values(r) if sh.row_len(r) else [] for r in range(sh.nrows)])
+        _fill_merged(grid, [(r0 + 1, c0 + 1, r1, c1) for r0, r1, c0, c1 in getattr(sh, "merged_cells", [])])
+        grids.append((sh.name, grid))
+    return grids
+
+
+def read_grids(path: Path, fmt: str | None = None) -> list[tuple[str, Grid]]:
+    """Every sheet of a file as a grid of cell values (row i is Excel row i + 1; an empty row is ``[]``); merged
+    ranges are filled with their top-left value. ``fmt`` is the format found by :func:`sniff_format`.
+
+    Any failure of the spreadsheet parsers (a truncated or corrupt file) becomes an :class:`InputFileError`.
+    """
+    fmt = fmt or sniff_format(path)
+    if fmt == "csv":
+        text = decode_text(path.read_bytes(), path)
+        return [("", _trim([row for row in csv.reader(io.StringIO(text))]))]
+    try:
+        return _xlsx_grids(path) if fmt == "xlsx" else _xls_grids(path)
+    except InputFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - zipfile, zlib, XML and xlrd raise many types on a damaged file
+        raise InputFileError(path.name, f"文件已损坏或不完整，无法作为 {fmt} 读取（{type(exc).__name__}：{exc}）："
+                                        "请重新导出或复制该文件") from exc
 
 
 def _is_empty(value: object) -> bool:
@@ -182,12 +307,17 @@ def locate_header(grid: list[list[object]], table: Table) -> tuple[int, int]:
 
 def read_table(path: Path, table: Table) -> RawSheet:
     """Read ``table`` from ``path``: the sheet whose header row names the most known columns."""
-    grids = read_grids(path)
+    fmt = sniff_format(path)
+    warnings = []
+    if fmt != FORMAT_OF_SUFFIX[path.suffix.lower()]:
+        warnings.append(f"扩展名 {path.suffix} 与文件内容（{fmt}）不符，已按 {fmt} 读取：请改正扩展名")
+    grids = read_grids(path, fmt)
     scored = [(locate_header(grid, table), name, grid) for name, grid in grids]
     (header_idx, score), sheet, grid = max(scored, key=lambda s: s[0][1])
     if score == 0:
-        raise InputFileError(f"{path.name}: no header row with the columns of {table.zh} found in the first "
-                             f"{HEADER_SCAN_ROWS} rows (expected headers such as {', '.join(c.zh for c in table.columns[:4])})")
+        empty = "工作表为空" if not any(grid for _, grid in grids) else "没有找到表头行"
+        raise InputFileError(path.name, f"{empty}：前{HEADER_SCAN_ROWS}行中应有{table.zh}的表头行"
+                                        f"（如 {'、'.join(c.zh for c in table.columns[:4])}）", sheet=sheet)
     header = grid[header_idx]
     positions: dict[str, int] = {}
     headers: dict[str, str] = {}
@@ -200,15 +330,16 @@ def read_table(path: Path, table: Table) -> RawSheet:
                 unknown.append(str(text).strip())
             continue
         if col.id in positions:
-            raise InputFileError(f"{path.name} [{sheet or 'csv'}] row {header_idx + 1}: column {col.zh} appears twice")
+            raise InputFileError(path.name, f"列 {col.zh} 出现了两次（第{positions[col.id] + 1}列和第{j + 1}列），"
+                                            "只能保留一列", sheet=sheet, row=header_idx + 1, column=str(text).strip())
         positions[col.id] = j
         headers[col.id] = str(text).strip()
         if unit:
             units[col.id] = unit
     missing = [c.zh for c in table.columns if c.required and c.id not in positions]
     if missing:
-        raise InputFileError(f"{path.name} [{sheet or 'csv'}] header row {header_idx + 1}: required column(s) "
-                             f"missing: {', '.join(missing)}")
+        raise InputFileError(path.name, f"表头行缺少必需的列：{'、'.join(missing)}（表头见 analysis templates 生成的模板）",
+                             sheet=sheet, row=header_idx + 1)
     extra_positions = {}
     if table.id == "survey":  # every question column is kept under its own header
         extra_positions = {normalize_text(h): j for j, h in enumerate(header)
@@ -218,6 +349,8 @@ def read_table(path: Path, table: Table) -> RawSheet:
     name_pos = positions.get("school_name")
     for i in range(header_idx + 1, len(grid)):
         row = grid[i]
+        if not row:  # an empty row (the gap before a stray cell far down the sheet) costs nothing
+            continue
         cells = {cid: (row[j] if j < len(row) else None) for cid, j in positions.items()}
         cells.update({q: (row[j] if j < len(row) else None) for q, j in extra_positions.items()})
         if all(_is_empty(v) for v in cells.values()):
@@ -231,4 +364,4 @@ def read_table(path: Path, table: Table) -> RawSheet:
         index.append(i + 1)
     frame = pd.DataFrame.from_records(records, columns=[*positions, *extra_positions])
     frame.index = pd.Index(index, name="row")
-    return RawSheet(table, path, sheet, frame, header_idx + 1, headers, units, unknown, dropped)
+    return RawSheet(table, path, sheet, frame, header_idx + 1, headers, units, unknown, dropped, warnings)

@@ -12,12 +12,15 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis.config import SECTION_ZH
-from analysis.data.columns import PLANNED_TEACHER_STOCKS, SECTIONS_BY_TYPE, TABLES, Table
+from analysis.data.columns import PLANNED_TEACHER_STOCKS, SCHOOL_TYPE_ZH, SECTIONS_BY_TYPE, TABLES, Table
 
 ISSUE_COLUMNS = ["file", "sheet", "row", "column", "value", "expected", "severity", "rule"]
 OUTLIER_FACTOR = 10  # a data-quality heuristic (not an evaluation threshold): >10× the county median is suspicious
 OUTLIER_FIELDS = {"teaching_rooms_m2": "教学及辅助用房面积", "sports_area_m2": "体育运动场（馆）面积",
                   "land_area_m2": "占地面积", "equipment_value_yuan": "教学仪器设备资产值"}
+SCHOOL_CODE_DIGITS = 10  # 学校标识码 is a 10-digit text code (a format, not a threshold)
+# Types that teach compulsory pupils but are not evaluated on R1–R7 (000_7663589297cde400.txt 附件2 备注)
+NOT_EVALUATED_TYPES = ("special_ed_school", "vocational_school")
 TEACHER_SUBSETS = {"teachers_above_degree": "高于规定学历教师数", "key_teachers": "县级及以上骨干教师数",
                    "certified_teachers": "持有教师资格证人数", "trained_360h": "五年周期内完成360学时培训人数"}
 
@@ -57,7 +60,8 @@ def table_schema(table: Table) -> pa.DataFrameSchema:
             if col.max is not None:
                 checks.append(pa.Check.le(col.max, error=f"<= {col.max:g}"))
         if col.kind == "code":
-            checks.append(pa.Check.str_matches(r"^\d+$", error="digits only"))
+            checks.append(pa.Check(lambda v: isinstance(v, str) and v.isdigit(), element_wise=True,
+                                   error="digits only"))
         columns[col.id] = pa.Column(None, checks=checks, nullable=not col.required, required=False, coerce=False)
     return pa.DataFrameSchema(columns, unique=list(table.key) or None, report_duplicates="all")
 
@@ -113,6 +117,10 @@ def validate_tables(tables: dict[str, pd.DataFrame], sources: dict) -> list[Issu
         issues += schema_issues(frame, TABLES[tid], src.file, src.sheet, src.headers)
     if "schools" in tables:
         issues += school_rules(tables["schools"], sources["schools"])
+        issues += section_rules(tables["schools"], sources["schools"])
+    for tid, frame in tables.items():
+        if "school_code" in frame:
+            issues += lost_zeros_rule(frame, sources[tid])
     if "schools" in tables and "teachers" in tables:
         issues += teacher_rules(tables["teachers"], tables["schools"], sources["teachers"])
     if "schools" in tables and "classes" in tables:
@@ -137,6 +145,7 @@ def _where(src, column_id: str) -> tuple[str, str, str]:
 def school_rules(schools: pd.DataFrame, src) -> list[Issue]:
     """Sections consistent with the school type; code length; outlier areas per student (warnings)."""
     issues = []
+    all_short = _all_codes_short(schools)  # then lost_zeros_rule reports the file once, not every row
     for r in schools.itertuples(index=False):
         allowed = SECTIONS_BY_TYPE.get(r.school_type)
         if allowed is None:
@@ -145,12 +154,14 @@ def school_rules(schools: pd.DataFrame, src) -> list[Issue]:
             n = getattr(r, f"students_{section}")
             if section not in allowed and pd.notna(n) and n > 0:
                 f, s, h = _where(src, f"students_{section}")
-                issues.append(Issue(f, s, r.source_row, h, int(n), f"0（办学类型为{r.school_type}，无此学段）",
+                issues.append(Issue(f, s, r.source_row, h, int(n),
+                                    f"0（办学类型为{SCHOOL_TYPE_ZH[r.school_type]}，无此学段）",
                                     "error", "section_type"))
         code = r.school_code
-        if isinstance(code, str) and code.isdigit() and len(code) != 10:
+        if isinstance(code, str) and code.isdigit() and len(code) != SCHOOL_CODE_DIGITS and not all_short:
             f, s, h = _where(src, "school_code")
-            issues.append(Issue(f, s, r.source_row, h, code, "10位学校标识码", "warning", "code_length"))
+            issues.append(Issue(f, s, r.source_row, h, code, f"{SCHOOL_CODE_DIGITS}位学校标识码", "warning",
+                                "code_length"))
     students = schools[["students_primary", "students_junior"]].apply(pd.to_numeric, errors="coerce").sum(axis=1)
     for field in OUTLIER_FIELDS:
         if field not in schools:
@@ -167,6 +178,48 @@ def school_rules(schools: pd.DataFrame, src) -> list[Issue]:
     return issues
 
 
+def _all_codes_short(frame: pd.DataFrame) -> bool:
+    codes = frame["school_code"].dropna()
+    return bool(len(codes)) and all(isinstance(c, str) and c.isdigit() and len(c) < SCHOOL_CODE_DIGITS
+                                    for c in codes)
+
+
+def lost_zeros_rule(frame: pd.DataFrame, src) -> list[Issue]:
+    """Every school code of a file shorter than 10 digits: Excel stored the codes as numbers and dropped their
+    leading zeros. Codes still match across files that all lost them, so this is an error, with the fix."""
+    if not _all_codes_short(frame):
+        return []
+    first = frame.dropna(subset=["school_code"]).iloc[0]
+    code = first["school_code"]
+    f, s, h = _where(src, "school_code")
+    return [Issue(f, s, int(first["source_row"]), h, code,
+                  f"{SCHOOL_CODE_DIGITS}位学校标识码（文本）。本表所有学校标识码都少于{SCHOOL_CODE_DIGITS}位，"
+                  f"多半是 Excel 把代码存成了数字、去掉了开头的 0：请把该列设为“文本”格式后重新填入完整代码"
+                  f"（如 {code.zfill(SCHOOL_CODE_DIGITS)}），或按原始名册补齐", "error", "lost_zeros")]
+
+
+def section_rules(schools: pd.DataFrame, src) -> list[Issue]:
+    """Each compulsory section (学段) of the county: a section with no pupils at all cannot be evaluated (error);
+    a section with a single evaluated school has a coefficient of variation of 0 by construction (warning)."""
+    issues = []
+    evaluated = ~schools["school_type"].isin(NOT_EVALUATED_TYPES)
+    for section in ("primary", "junior"):
+        n = pd.to_numeric(schools[f"students_{section}"], errors="coerce")
+        f, s, h = _where(src, f"students_{section}")
+        zh = SECTION_ZH[section]
+        if n.notna().any() and n.fillna(0).sum() == 0:
+            issues.append(Issue(f, s, None, h, 0, f"全县{zh}在校生合计大于0（现为0：{zh}学段无法评估；"
+                                                  "请核对是否漏填或填错列）", "error", "empty_section"))
+            continue
+        with_pupils = schools[evaluated & (n > 0)]
+        if len(with_pupils) == 1:
+            r = with_pupils.iloc[0]
+            issues.append(Issue(f, s, int(r["source_row"]), h, int(n[with_pupils.index[0]]),
+                                f"至少2所参评学校：全县{zh}只有1所参评学校（{r['school_name']}），"
+                                "校际差异系数按定义为0，不能说明均衡", "warning", "one_school_section"))
+    return issues
+
+
 def teacher_rules(teachers: pd.DataFrame, schools: pd.DataFrame, src) -> list[Issue]:
     """Teacher rows match schools and their sections; sub-counts never exceed 专任教师数; every taught section has a row."""
     issues = []
@@ -177,8 +230,8 @@ def teacher_rules(teachers: pd.DataFrame, schools: pd.DataFrame, src) -> list[Is
             issues.append(Issue(f, s, r.source_row, h, r.school_code, "学校基本情况表中存在的学校标识码",
                                 "error", "unknown_school"))
             continue
-        allowed = SECTIONS_BY_TYPE.get(types[r.school_code], ())
-        if r.section and r.section not in allowed:
+        allowed = SECTIONS_BY_TYPE.get(types[r.school_code])
+        if r.section and allowed is not None and r.section not in allowed:  # an unknown type is reported already
             f, s, h = _where(src, "section")
             allowed_zh = "/".join(SECTION_ZH[a] for a in allowed)
             issues.append(Issue(f, s, r.source_row, h, SECTION_ZH.get(r.section, r.section),
@@ -195,13 +248,14 @@ def teacher_rules(teachers: pd.DataFrame, schools: pd.DataFrame, src) -> list[Is
                                 f"不大于本年交流轮岗教师数 {r.rotated_teachers:g}", "error", "subset"))
     have = set(zip(teachers["school_code"], teachers["section"], strict=False))
     for r in schools.itertuples(index=False):
-        if r.school_type in ("special_ed_school", "vocational_school"):
+        if r.school_type in NOT_EVALUATED_TYPES:
             continue
         for section in ("primary", "junior"):
             n = getattr(r, f"students_{section}")
             if pd.notna(n) and n > 0 and (r.school_code, section) not in have:
-                issues.append(Issue(src.file, src.sheet, None, "学校标识码/学段", f"{r.school_code}/{section}",
-                                    f"{r.school_name} 有{section}在校生，应有该学段的专任教师行", "error",
+                issues.append(Issue(src.file, src.sheet, None, "学校标识码/学段",
+                                    f"{r.school_code}/{SECTION_ZH[section]}",
+                                    f"{r.school_name} 有{SECTION_ZH[section]}在校生，应有该学段的专任教师行", "error",
                                     "missing_teacher_row"))
     return issues
 
@@ -224,10 +278,10 @@ def class_rules(classes: pd.DataFrame, schools: pd.DataFrame, src) -> list[Issue
             n, c = getattr(r, f"students_{section}"), getattr(r, f"classes_{section}")
             if pd.notna(n) and total != n:
                 issues.append(Issue(src.file, src.sheet, None, "学生数", int(total),
-                                    f"{r.school_name}（{r.school_code}）{section} 班级学生数合计应等于在校生数 {n:g}",
+                                    f"{r.school_name}（{r.school_code}）{SECTION_ZH[section]}班级学生数合计应等于在校生数 {n:g}",
                                     "warning", "class_total"))
             if pd.notna(c) and count != c:
                 issues.append(Issue(src.file, src.sheet, None, "班号", int(count),
-                                    f"{r.school_name}（{r.school_code}）{section} 班级行数应等于班数 {c:g}",
+                                    f"{r.school_name}（{r.school_code}）{SECTION_ZH[section]}班级行数应等于班数 {c:g}",
                                     "warning", "class_count"))
     return issues

@@ -39,6 +39,8 @@ def _weighted_moments(values, weights, indicator: str = "") -> tuple[float, floa
     mean = float((n * x).sum() / total)
     if not np.isfinite(mean) or mean == 0:
         raise ValueError(f"{label}weighted mean is {mean}: the coefficient of variation is undefined (均值为0)")
+    if (x == x[0]).all():  # one school, or no spread at all: exactly 0 (Σnx/N can be a hair off x)
+        return float(x[0]), 0.0, 0.0
     std = float(np.sqrt(((n / total) * (x - mean) ** 2).sum()))
     return mean, std, std / mean
 
@@ -109,6 +111,7 @@ def cv_table(school_indicators: pd.DataFrame, profile: dict, by: tuple[str, ...]
         np.multiply(scratch, scratch, out=scratch)
         std[:, k] = np.sqrt(np.bincount(code, weights=np.multiply(scratch, weight, out=scratch),
                                         minlength=len(groups)))
+    std[groups["n_schools"].to_numpy() < 2] = 0.0  # one school: no spread by construction, not rounding noise
     out = groups.iloc[np.repeat(np.arange(len(groups)), len(ids))].reset_index(drop=True)
     out["indicator"] = np.tile(np.array(ids, dtype=object), len(groups))
     out["name_zh"] = np.tile(np.array([indicator_spec(profile, i)["zh"] for i in ids], dtype=object), len(groups))
