@@ -339,7 +339,7 @@ def test_missing_inputs_never_crash(tmp_path):
     assert "未找到历年值与各时间节点预测" in reporting.projection_table(None, PROFILE)
     assert reporting.projection_chart(None, PROFILE) == ""
     assert "未发现需要整改的事项" in reporting.priorities_html(reporting.priority_actions(res, PROFILE))
-    assert "未找到 validation.csv" in reporting.data_notes(None, None)
+    assert "未找到数据校验问题" in reporting.data_notes(None, None)
     wb = load_workbook(write_results(tmp_path, tmp_path / "results.xlsx"))
     assert wb["预测"]["A2"].value.startswith("缺少")
 

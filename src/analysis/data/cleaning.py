@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.data import catalog
 from analysis.data.columns import TABLES, YES_NO, Column
 from analysis.data.reading import (
     InputFileError,
@@ -36,7 +37,7 @@ class InputError(ValueError):
     def __init__(self, issues: pd.DataFrame):
         self.issues = issues
         errors = issues[issues["severity"] == "error"]
-        lines = [f"{len(errors)} error(s) in the raw data (all listed in validation.csv):"]
+        lines = [f"{len(errors)} error(s) in the raw data (all listed in {catalog.dataset('validation').file}):"]
         for r in errors.head(20).itertuples():
             where = f"{r.file}" + (f" [{r.sheet}]" if r.sheet else "") + (f" row {r.row}" if pd.notna(r.row) else "")
             lines.append(f"  - {where}, column {r.column}: value {r.value!r} — expected {r.expected}")

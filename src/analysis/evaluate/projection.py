@@ -87,7 +87,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.config import SECTION_ZH
-from analysis.data.columns import PLANNED_TEACHER_STOCKS
+from analysis.data.columns import PLANNED_TEACHER_STOCKS, TABLES
 from analysis.evaluate.indicators import REL_TOL, STUDENT_COLUMNS, evaluate, indicator_ids, indicator_spec
 from analysis.evaluate.variation import cv_table
 from analysis.standards import COMPARATORS
@@ -1126,7 +1126,7 @@ def scope_mask(values: pd.DataFrame, scope: str) -> pd.Series:
         return values["urban_rural"] == "urban"
     if scope == "50人以上教学点":
         return tp  # teaching points below 50 pupils are excluded from evaluation already
-    raise ValueError(f"targets.csv: unknown scope {scope!r}; expected one of {list(SCOPES)}")
+    raise ValueError(f"{TABLES['targets'].title}: unknown scope {scope!r}; expected one of {list(SCOPES)}")
 
 
 def target_indicators(text: str) -> list[str]:

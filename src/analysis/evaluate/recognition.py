@@ -27,6 +27,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy.stats import norm
 
+from analysis.data.columns import TABLES
 from analysis.evaluate.guarantee import MISSING, item_row, meets, status_of
 
 ALL = "全部"
@@ -58,7 +59,7 @@ def scored_answers(survey: pd.DataFrame, profile: dict) -> pd.DataFrame:
     """Long survey (respondent_id, respondent_type, question, answer) with ``valid`` and ``favourable`` flags."""
     missing = [c for c in ("respondent_id", "respondent_type", "question", "answer") if c not in survey]
     if missing:
-        raise ValueError(f"survey.csv（社会认可度调查）: column(s) {missing} missing (expected the long form)")
+        raise ValueError(f"{TABLES['survey'].title}: column(s) {missing} missing (expected the long form)")
     favourable = {normalize_answer(v) for v in profile["recognition"]["favourable"]}
     out = survey[["respondent_id", "respondent_type", "question", "answer"]].copy()
     out["respondent_type"] = out["respondent_type"].map(normalize_answer)
@@ -124,7 +125,7 @@ def s1_row(table: pd.DataFrame | None, profile: dict) -> dict:
     value = float(overall["rate"])
     return item_row("S1", "recognition", name, value=value, unit="比例", threshold=cfg["threshold"],
                     comparator=cfg["comparator"], status=status_of(meets(value, cfg["threshold"], cfg["comparator"])),
-                    evidence="社会认可度调查（survey.csv）", kind="computed", note=note)
+                    evidence=TABLES["survey"].title, kind="computed", note=note)
 
 
 def recognition_chart(table: pd.DataFrame, profile: dict) -> Figure:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis import config
+from analysis.data import catalog
 from analysis.evaluate.guarantee import (
     FAIL,
     MISSING,
@@ -60,6 +61,12 @@ def _departments(profile: dict, item_id: str) -> list[str]:
     return list(profile.get("departments", {}).get(item_id, []))
 
 
+def _source(name: str) -> str:
+    """Evidence naming an earlier step's dataset by its Chinese title and step (never its file name)."""
+    ds = catalog.dataset(name)
+    return f"{ds.title_zh}（{ds.step}）"
+
+
 def resource_rows(school_indicators: pd.DataFrame, cv: pd.DataFrame, profile: dict) -> pd.DataFrame:
     """校校达标 per section and each core indicator's CV as item rows (values unrounded)."""
     rule = profile["school_rule"]
@@ -81,7 +88,7 @@ def resource_rows(school_indicators: pd.DataFrame, cv: pd.DataFrame, profile: di
         row = item_row(f"R_schools_{section}", "resource_schools", name, parent_id="R_schools",
                        value=len(failing), unit="所", threshold=0, comparator="<=",
                        status=PASS if failing.empty else FAIL, kind="computed",
-                       evidence="school_indicators.csv（02 资源配置七项指标）", note=note)
+                       evidence=_source("school_indicators"), note=note)
         missed = sorted({i for m in failing["missed"].dropna() for i in str(m).split(";") if i in core},
                         key=core.index)
         row["_departments"] = _merge_departments(profile, missed or core)
@@ -95,7 +102,7 @@ def resource_rows(school_indicators: pd.DataFrame, cv: pd.DataFrame, profile: di
         row = item_row(f"CV_{r.section}_{r.indicator}", "resource_cv", f"{zh}{r.indicator}差异系数（{r.name_zh}）",
                        parent_id=f"CV_{r.section}", value=float(r.cv), unit="", threshold=float(r.limit),
                        comparator=r.comparator, status=PASS if passed else FAIL, kind="computed",
-                       evidence="cv.csv（03 校际差异系数）", note=note, value_text=f"{r.cv:.4f}")
+                       evidence=_source("cv"), note=note, value_text=f"{r.cv:.4f}")
         row["_departments"] = _merge_departments(profile, [r.indicator])
         rows.append(row)
     frame = items_frame(rows)

@@ -450,7 +450,8 @@ def verdict_banner(verdict: Mapping | None, county_name: str, year: int,
     status = overall_status(verdict, milestones)
     head = f"{esc(county_name)} {int(year)} 年 · 义务教育优质均衡发展评估"
     if verdict is None:
-        body = '<div class="verdict">暂无结论</div><p>未找到 verdict.json：政府保障、教育质量与社会认可度的判定尚未生成。</p>'
+        body = ('<div class="verdict">暂无结论</div>'
+                f"<p>未找到{esc(catalog.dataset('verdict').title_zh)}：政府保障、教育质量与社会认可度的判定尚未生成。</p>")
         return _wrap(f'<div class="rpt-banner unknown"><div class="title">{head}</div>{body}</div>')
     parts = [f'<div class="title">{head}</div>',
              f'<div class="verdict">{num_link(VERDICT_ZH[status], "verdict")}</div>']
@@ -708,7 +709,7 @@ def projection_table(projection: pd.DataFrame | None, profile: Mapping, items: p
         return _missing("projection", "预测尚未生成，无法判断各时间节点。")
     ms = milestone_status(projection, profile, item_names(items))
     if not ms["has_data"].any():
-        return _wrap('<p class="missing">历史数据年份不足，本年度未做预测（projection.csv 只有实际值）；'
+        return _wrap(f'<p class="missing">历史数据年份不足，本年度未做预测（“{esc(catalog.dataset("projection").title_zh)}”只有实际值）；'
                      "积累更多年份的数据后再判断各时间节点。</p>")
     rows = []
     for m in ms.itertuples(index=False):
@@ -985,7 +986,7 @@ def data_notes(excluded: pd.DataFrame | None, validation: pd.DataFrame | None, m
             parts.append(f"<p>数据校验：错误 {num_link(str(n_err), 'validation')} 项，提示 "
                          f"{num_link(str(n_warn), 'validation')} 项（逐条见 {RESULTS_XLSX}“数据问题”表）。</p>")
     else:
-        parts.append('<p class="missing">未找到 validation.csv。</p>')
+        parts.append(f'<p class="missing">未找到{esc(catalog.dataset("validation").title_zh)}。</p>')
     parts.append(f'<p class="note">全部计算过程、输入文件及其 SHA-256 校验值见 <a href="{AUDIT_FILE}">审计报告</a>。</p>')
     return _wrap("".join(parts))
 
@@ -1200,7 +1201,7 @@ def audit_header(manifest: Mapping, toc: list[dict], county_name: str) -> str:
         f"<tbody>{input_rows}</tbody></table>"
         f'<p class="note">软件版本：{version_text}</p>'
         '<p class="note">运行所用的文件夹（含临时目录 .staging-年份）在本报告中按项目内的标准位置显示'
-        "（data/raw/县/年份、data/processed/县/年份、reports/县/年份）；各步骤耗时见 run_manifest.json。</p>"
+        f"（data/raw/县/年份、data/processed/县/年份、reports/县/年份）；各步骤耗时见 {MANIFEST_FILE}。</p>"
         f'<h2>目录</h2><nav class="toc"><ol>{"".join(toc_items)}</ol></nav>'
     )
 
