@@ -1,10 +1,12 @@
 """Government guarantee items G1–G15: every quantitative rule at and around its threshold, hand-made frames."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from analysis.evaluate import guarantee as g
 from analysis.standards import load_profile
+from analysis.standards.compare import falls_short, meets
 
 NATIONAL = load_profile("national")
 
@@ -58,14 +60,25 @@ def row_of(frame_: pd.DataFrame, item_id: str) -> pd.Series:
 
 
 def test_meets_applies_the_wording_literally_with_exact_ties():
-    assert g.meets(0.95, 0.95, ">=") and not g.meets(0.9499, 0.95, ">=")
-    assert g.meets(2000, 2000, "<=") and not g.meets(2001, 2000, "<=")
-    assert not g.meets(0.15, 0.15, "<") and g.meets(0.1499, 0.15, "<")
-    assert not g.meets(0.85, 0.85, ">") and g.meets(0.8501, 0.85, ">")
+    assert meets(0.95, 0.95, ">=") and not meets(0.9499, 0.95, ">=")
+    assert meets(2000, 2000, "<=") and not meets(2001, 2000, "<=")
+    assert not meets(0.15, 0.15, "<") and meets(0.1499, 0.15, "<")
+    assert not meets(0.85, 0.85, ">") and meets(0.8501, 0.85, ">")
     # a quotient that is mathematically 0.95 but a hair off in binary still meets ">="
-    assert g.meets(19 / 20, 0.95, ">=") and g.meets(0.1 * 3, 0.3, ">=")
-    with pytest.raises(ValueError, match="comparator"):
-        g.meets(1, 1, "=>")
+    assert meets(19 / 20, 0.95, ">=") and meets(0.1 * 3, 0.3, ">=")
+    assert meets(0.1 * 3, 0.3, "<=") and not meets(0.1 * 3, 0.3, "<=", rel_tol=0)  # 0.30000000000000004
+    with pytest.raises(ValueError, match="比较符"):
+        meets(1, 1, "=>")
+
+
+def test_meets_is_vectorised_and_missing_never_meets_nor_falls_short():
+    values = pd.Series([4.2, 21 * 100 / 500, float("nan"), 4.1], index=[7, 8, 9, 10])
+    out = meets(values, 4.2, ">=")
+    assert out.index.tolist() == [7, 8, 9, 10] and out.tolist() == [True, True, False, False]
+    assert meets(np.array([1.0, np.nan]), np.array([np.nan, 1.0]), "<=").tolist() == [False, False]
+    assert falls_short(values, 4.2, ">=").tolist() == [False, False, False, True]
+    assert falls_short(float("nan"), 1, ">=") is False and falls_short(0.5, 1, ">=") is True
+    assert meets(np.array([1.0, 1.0 + 1e-12]), 1.0, "<=", rel_tol=np.array([0.0, 1e-9])).tolist() == [True, True]
 
 
 # --- G3 music and art rooms --------------------------------------------------------------------------------------

@@ -29,16 +29,13 @@ from matplotlib.figure import Figure
 
 from analysis.config import SECTION_ZH
 from analysis.data.columns import TABLES, YES_NO
-from analysis.evaluate.indicators import REL_TOL
-from analysis.standards import COMPARATORS
+from analysis.standards.compare import meets
 
 # ---------------------------------------------------------------------------------------------------------------
 # Item rows (评估事项) shared by guarantee, quality, recognition and verdict.
 
 PASS, FAIL, MISSING, NOT_APPLICABLE, VETO = "达标", "未达标", "缺少数据", "不适用", "否决"
 COMPARATOR_ZH = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
-# REL_TOL (analysis.indicators) absorbs binary representation error (e.g. 95/100 vs 0.95), never rounding: for a
-# strict comparator the tie goes the other way, so an exact tie still fails "<" and ">".
 
 ITEM_COLUMNS = [
     "item_id", "parent_id", "area", "area_zh", "name_zh", "value", "value_text", "unit", "threshold", "comparator",
@@ -56,21 +53,6 @@ AREA_ZH = {
 
 class CountyItemError(ValueError):
     """A county-items value the evaluation cannot read (names file, row, item and column)."""
-
-
-def meets(value: float, threshold: float, comparator: str) -> bool:
-    """``value <comparator> threshold`` as the standards word it (以上 ≥, 不超过 ≤, 低于 <, 高于 >)."""
-    if comparator not in COMPARATORS:
-        raise ValueError(f"unknown comparator {comparator!r}; expected one of {list(COMPARATORS)}")
-    value, threshold = float(value), float(threshold)
-    slack = abs(threshold) * REL_TOL
-    if comparator == ">=":
-        return value >= threshold - slack
-    if comparator == "<=":
-        return value <= threshold + slack
-    if comparator == ">":
-        return value > threshold + slack
-    return value < threshold - slack
 
 
 def status_of(passed: bool | None) -> str:
@@ -347,7 +329,7 @@ def music_art_rooms(schools: pd.DataFrame, profile: dict, reasons: bool = True) 
         count_ok = count >= required
         needed = np.where(basis == "total", required * minimum, minimum)
         with np.errstate(invalid="ignore"):
-            area_ok = no_standard | ((count > 0) & (area >= needed - np.abs(needed) * REL_TOL))
+            area_ok = no_standard | ((count > 0) & meets(area, needed, ">="))
         out[f"{room}_rooms"], out[f"{room}_rooms_m2"], out[f"{room}_basis"] = count, area, basis
         out[f"{room}_min_m2"] = np.where(no_standard, np.nan, minimum)
         out[f"{room}_count_ok"] = pd.array(np.where(missing, None, count_ok), dtype="boolean")

@@ -26,9 +26,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.evaluate.indicators import REL_TOL, indicator_ids, indicator_spec
+from analysis.evaluate.indicators import indicator_ids, indicator_spec
 from analysis.evaluate.variation import weighted_cv
-from analysis.standards import COMPARATORS
+from analysis.standards.compare import REL_TOL, falls_short, meets
 
 # Natural unit of each stock, whether it is counted in whole units, and the action in words.
 STOCKS = {
@@ -76,7 +76,7 @@ def indicator_gaps(values: pd.DataFrame, profile: dict, targets: pd.DataFrame | 
         if targets is not None:
             t = targets[targets["indicator"] == ind][["school_code", "section", "target_value"]]
             part = part.drop(columns="target_value").merge(t, on=["school_code", "section"], how="inner")
-        part = part[part["value"] < part["target_value"] * (1 - REL_TOL)]
+        part = part[falls_short(part["value"], part["target_value"], ">=")]
         if part.empty:
             continue
         unit, countable, action = STOCKS.get(field, ("", False, f"增加{field}"))
@@ -104,8 +104,8 @@ def required_fixes(values: pd.DataFrame, profile: dict) -> pd.DataFrame:
     rows = []
     for r in values[~values["school_pass"].astype(bool)].itertuples(index=False):
         ratios = {i: getattr(r, f"{i}_ratio") for i in core}
-        missed = sorted((i for i in core if ratios[i] < 1 - REL_TOL), key=lambda i: -ratios[i])
-        keep = [i for i in missed[:allowed] if ratios[i] >= rule["floor_ratio"] * (1 - REL_TOL)]
+        missed = sorted((i for i in core if falls_short(ratios[i], 1, ">=")), key=lambda i: -ratios[i])
+        keep = [i for i in missed[:allowed] if meets(ratios[i], rule["floor_ratio"], ">=")]
         rows += [{"school_code": r.school_code, "section": r.section, "indicator": i}
                  for i in missed if i not in keep]
     return pd.DataFrame(rows, columns=["school_code", "section", "indicator"])
@@ -119,21 +119,20 @@ def cv_floor(values, weights, limit: float, comparator: str, iterations: int = 6
     """
     x = np.asarray(values, dtype=float)
     n = np.asarray(weights, dtype=float)
-    ok = COMPARATORS[comparator]
 
-    def meets(f: float) -> bool:
-        return bool(ok(weighted_cv(np.maximum(x, f), n), limit))
+    def floor_meets(f: float) -> bool:  # a CV is compared without tolerance (as in analysis.evaluate.variation)
+        return meets(weighted_cv(np.maximum(x, f), n), limit, comparator, rel_tol=0)
 
-    if meets(float(x.min())):
+    if floor_meets(float(x.min())):
         return None
     candidates = np.unique(x)
-    hi_i = next((i for i, f in enumerate(candidates) if meets(float(f))), None)
+    hi_i = next((i for i, f in enumerate(candidates) if floor_meets(float(f))), None)
     if hi_i is None:  # only reachable with a limit of 0 and a strict comparator
         return None
     lo, hi = float(candidates[hi_i - 1]), float(candidates[hi_i])
     for _ in range(iterations):
         mid = (lo + hi) / 2
-        lo, hi = (lo, mid) if meets(mid) else (mid, hi)
+        lo, hi = (lo, mid) if floor_meets(mid) else (mid, hi)
     return hi
 
 
@@ -241,7 +240,7 @@ def school_summary(actions: pd.DataFrame) -> pd.DataFrame:
 def milestone_actions(result, history, profile: dict) -> pd.DataFrame:
     """Action lists for every milestone of a :class:`analysis.projection.Projection` (central projection and
     projected CV status); without a projection, one list for the base year from the observed values."""
-    from analysis.evaluate.projection import county_measures, passes
+    from analysis.evaluate.projection import county_measures
 
     frames = []
     if result.central is not None:
@@ -255,7 +254,7 @@ def milestone_actions(result, history, profile: dict) -> pd.DataFrame:
         values = history.school_indicators[history.base_year]
         cv = county_measures(values, profile)
         cv = cv[cv["indicator"].str.endswith("_cv")]
-        cv = cv.assign(passed=[bool(passes(v, t, c)) for v, t, c in
+        cv = cv.assign(passed=[meets(v, t, c, rel_tol=0) for v, t, c in
                                zip(cv["value"], cv["threshold"], cv["comparator"], strict=True)])
         frames.append(action_list(values, profile, cv[["section", "indicator", "passed"]],
                                   milestone_year=history.base_year))

@@ -78,7 +78,6 @@ threshold; empty otherwise). Indicator names:
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -88,9 +87,9 @@ import pandas as pd
 
 from analysis.config import SECTION_ZH
 from analysis.data.columns import PLANNED_TEACHER_STOCKS, TABLES
-from analysis.evaluate.indicators import REL_TOL, STUDENT_COLUMNS, evaluate, indicator_ids, indicator_spec
+from analysis.evaluate.indicators import STUDENT_COLUMNS, evaluate, indicator_ids, indicator_spec
 from analysis.evaluate.variation import cv_table
-from analysis.standards import COMPARATORS
+from analysis.standards.compare import COMPARATORS, EQUALITY, REL_TOL, meets
 
 PROJECTION_COLUMNS = ["level", "school_code", "section", "indicator", "year", "value", "low", "high", "threshold",
                       "status"]
@@ -109,7 +108,6 @@ SECTIONS = ("primary", "junior")
 STATUS_ZH = {"on_track": "预计达标", "at_risk": "存在风险", "off_track": "预计不达标", "observed": "实际值", "": ""}
 CHANGE_ZH = {"continuing": "持续办学", "opened": "新开办", "closed": "停办/撤销", "merged": "并入他校",
              "opened_closed": "期间新开办后停办", "intermittent": "部分年份缺报"}
-COMPARE = {**COMPARATORS, "==": operator.eq, "=": operator.eq}  # item rows also compare yes/no answers
 SEP = "|"  # joins school code, year and scenario into a temporary key (codes are digits)
 
 
@@ -294,7 +292,7 @@ def school_panel(school_indicators_by_year: dict[int, pd.DataFrame], profile: di
             part["value"] = si[ind].astype(float)
             part["threshold"] = si[f"{ind}_std"].astype(float)
             part["ratio"] = part["value"] / part["threshold"]
-            part["met"] = part["value"] >= part["threshold"] * (1 - REL_TOL)
+            part["met"] = meets(part["value"], part["threshold"], ">=")
             frames.append(part)
     return pd.concat(frames, ignore_index=True)
 
@@ -314,7 +312,7 @@ def county_measures(values: pd.DataFrame, profile: dict, by: tuple[str, ...] = (
         frames.append(c[keys].assign(indicator=ind, value=c["weighted_mean"], threshold=std, comparator=""))
         frames.append(c[keys].assign(indicator=f"{ind}_cv", value=c["cv"], threshold=c["limit"],
                                      comparator=c["comparator"]))
-    g = values.assign(**{f"_{i}": values[i] >= values[f"{i}_std"] * (1 - REL_TOL) for i in indicator_ids(profile)},
+    g = values.assign(**{f"_{i}": meets(values[i], values[f"{i}_std"], ">=") for i in indicator_ids(profile)},
                       _pass=values["school_pass"].astype(float))
     grouped = g.groupby(keys, sort=False)
     for ind in indicator_ids(profile):
@@ -361,7 +359,7 @@ def item_panel(items_by_year: dict[int, pd.DataFrame]) -> pd.DataFrame:
                              "comparator": items["comparator"].fillna("").astype(str) if "comparator" in items
                              else ""})
         # only comparators this module can apply; anything else (e.g. yes/no wording) is shown without status
-        part["comparator"] = part["comparator"].str.strip().where(part["comparator"].str.strip().isin(COMPARE), "")
+        part["comparator"] = part["comparator"].str.strip().where(part["comparator"].str.strip().isin([*COMPARATORS, *EQUALITY]), "")
         frames.append(part[part["value"].notna()])
     cols = ["year", "item_id", "name_zh", "value", "threshold", "comparator"]
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
@@ -975,20 +973,6 @@ def _finish(rows: pd.DataFrame) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------------------ status
 
 
-def passes(value, threshold, comparator: str, rel_tol=0.0) -> np.ndarray:
-    """``value comparator threshold``; ``>=``/``<=`` allow a relative float tolerance (see indicators.REL_TOL)."""
-    v = np.asarray(value, dtype=float)
-    t = np.asarray(threshold, dtype=float)
-    tol = np.abs(t) * np.asarray(rel_tol, dtype=float)
-    if comparator == ">=":
-        return v >= t - tol
-    if comparator == "<=":
-        return v <= t + tol
-    if comparator in ("==", "="):
-        return np.isclose(v, t)
-    return COMPARE[comparator](v, t)
-
-
 def band_status(low, high, value, threshold, comparator, rel_tol=0.0) -> np.ndarray:
     """on_track / at_risk / off_track per row (see module docstring); empty without threshold or comparator.
     A missing band end falls back to the central value."""
@@ -1003,15 +987,15 @@ def band_status(low, high, value, threshold, comparator, rel_tol=0.0) -> np.ndar
     out = np.full(thr.shape, "", dtype=object)
     for c in set(comp) - {""}:
         m = (comp == c) & ~np.isnan(thr) & ~np.isnan(lo)
-        a = passes(lo[m], thr[m], c, tol[m])
-        b = passes(hi[m], thr[m], c, tol[m])
+        a = meets(lo[m], thr[m], c, tol[m])
+        b = meets(hi[m], thr[m], c, tol[m])
         out[m] = np.where(a & b, "on_track", np.where(~a & ~b, "off_track", "at_risk"))
     return out
 
 
 def reach_year(years, values, threshold: float, comparator: str, rel_tol: float = 0.0) -> float:
     """First year from which ``values`` pass through the last year (NaN when the last year fails)."""
-    ok = passes(np.asarray(values, dtype=float), threshold, comparator, rel_tol)
+    ok = meets(np.asarray(values, dtype=float), threshold, comparator, rel_tol)
     if not len(ok) or not ok[-1]:
         return np.nan
     first = len(ok)
@@ -1140,7 +1124,7 @@ def compliant_share(values: pd.DataFrame, indicators: list[str], scope: str, by:
     part = values[scope_mask(values, scope)]
     met = np.ones(len(part), dtype=bool)
     for ind in indicators:
-        met &= (part[ind] >= part[f"{ind}_std"] * (1 - REL_TOL)).to_numpy()
+        met &= meets(part[ind], part[f"{ind}_std"], ">=").to_numpy()
     frame = part[list(by)].assign(met=met)
     if by:
         g = frame.groupby(list(by), sort=False)["met"]
@@ -1222,7 +1206,7 @@ def target_comparison(targets: pd.DataFrame | None, history: History, result: Pr
                "target_share": float(r.target_share)}
         row |= _target_share(target_indicators(r.indicator), scope, int(r.year), history, result, profile, flags)
         if row["kind"] == "observed":
-            row["status"] = "met" if passes(row["share"], row["target_share"], ">=", REL_TOL) else "not_met"
+            row["status"] = "met" if meets(row["share"], row["target_share"], ">=") else "not_met"
         elif row["kind"] == "projected":
             row["status"] = band_status([row["low"]], [row["high"]], [row["share"]], [row["target_share"]],
                                         ">=", REL_TOL)[0]

@@ -40,12 +40,12 @@ from analysis.evaluate.guarantee import (
     item_number,
     item_row,
     item_yes_no,
-    meets,
     ratio_row,
     require_columns,
     school_rule_row,
     status_of,
 )
+from analysis.standards.compare import meets
 
 METHODS = ("icc1", "eta2")
 SUMMARY_COLUMNS = ["grade", "subject", "school_code", "n", "mean", "variance"]

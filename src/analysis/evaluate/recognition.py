@@ -28,7 +28,8 @@ from matplotlib.figure import Figure
 from scipy.stats import norm
 
 from analysis.data.columns import TABLES
-from analysis.evaluate.guarantee import MISSING, item_row, meets, status_of
+from analysis.evaluate.guarantee import MISSING, item_row, status_of
+from analysis.standards.compare import meets
 
 ALL = "全部"
 

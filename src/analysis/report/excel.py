@@ -318,7 +318,7 @@ def issues_sheet(ws: Worksheet, validation: pd.DataFrame | None) -> None:
 
 def build_workbook(res: Results, profile: Mapping) -> Workbook:
     """The results workbook of one county-year from its processed outputs (``reporting.load_results``)."""
-    from analysis.evaluate.indicators import REL_TOL
+    from analysis.standards.compare import REL_TOL
 
     wb = Workbook()
     wb.remove(wb.active)

@@ -38,7 +38,7 @@ from analysis import config
 from analysis.config import SECTION_ZH
 from analysis.data import catalog
 from analysis.data import files as aio
-from analysis.evaluate.indicators import REL_TOL
+from analysis.standards.compare import REL_TOL, falls_short, meets
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "county_report"
@@ -504,7 +504,7 @@ def indicator_table(cv: pd.DataFrame | None, school_indicators: pd.DataFrame | N
             c = c.iloc[0] if len(c) else None
             if part is not None and ind in part:
                 std_col = part[f"{ind}_std"] if f"{ind}_std" in part else pd.Series(float(std), part.index)
-                met = int((part[ind] >= std_col * (1 - REL_TOL)).sum())
+                met = int(meets(part[ind], std_col, ">=").sum())
                 met_text = (f"{num_link(str(met), 'school_indicators')}/{len(part)}"
                             f"（{met / len(part):.0%}）" if len(part) else "—")
                 school_light = light("pass" if met == len(part) else "fail",
@@ -538,7 +538,7 @@ def _missed_indicators(row: pd.Series, profile: Mapping) -> list[str]:
     missed = row.get("missed")
     if isinstance(missed, str) and missed:
         return [m for m in missed.split(";") if m]
-    return [i for i in profile.get("resources", {}) if f"{i}_ratio" in row and row[f"{i}_ratio"] < 1 - REL_TOL]
+    return [i for i in profile.get("resources", {}) if f"{i}_ratio" in row and falls_short(row[f"{i}_ratio"], 1, ">=")]
 
 
 def _shortfall_text(row: pd.Series, indicator: str, profile: Mapping) -> str:
