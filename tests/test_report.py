@@ -162,15 +162,6 @@ def profile_with_departments() -> dict:
 
 
 # ------------------------------------------------------------------------------------------------ small helpers
-def test_status_words_and_worst():
-    assert [reporting.normalise_status(v) for v in (True, False, "on_track", "off_track", "at_risk", "observed",
-                                                    None, float("nan"), "达标", "未达标", "")] == [
-        "pass", "fail", "pass", "fail", "at_risk", "unknown", "unknown", "unknown", "pass", "fail", "unknown"]
-    assert reporting.worst_status(["pass", "at_risk", "pass"]) == "at_risk"
-    assert reporting.worst_status(["pass", "fail", "at_risk"]) == "fail"
-    assert reporting.worst_status([]) == "unknown"
-
-
 def test_display_formats_round_only_for_display():
     assert reporting.fmt_number(0.56789, 3) == "0.568"
     assert reporting.fmt_number(2500.4, 0) == "2,500"

@@ -30,11 +30,11 @@ from matplotlib.figure import Figure
 from analysis.config import SECTION_ZH
 from analysis.data.columns import TABLES, YES_NO
 from analysis.standards.compare import meets
+from analysis.standards.status import FAIL, MISSING, NOT_APPLICABLE, PASS
 
 # ---------------------------------------------------------------------------------------------------------------
 # Item rows (评估事项) shared by guarantee, quality, recognition and verdict.
 
-PASS, FAIL, MISSING, NOT_APPLICABLE, VETO = "达标", "未达标", "缺少数据", "不适用", "否决"
 COMPARATOR_ZH = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
 
 ITEM_COLUMNS = [

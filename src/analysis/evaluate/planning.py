@@ -29,6 +29,7 @@ import pandas as pd
 from analysis.evaluate.indicators import indicator_ids, indicator_spec
 from analysis.evaluate.variation import weighted_cv
 from analysis.standards.compare import REL_TOL, falls_short, meets
+from analysis.standards.status import AT_RISK, OFF_TRACK, ON_TRACK, PROJECTION_ZH
 
 # Natural unit of each stock, whether it is counted in whole units, and the action in words.
 STOCKS = {
@@ -145,8 +146,8 @@ def cv_targets(values: pd.DataFrame, cv_status: pd.DataFrame, profile: dict) -> 
     status = cv_status.copy()
     status["indicator"] = status["indicator"].str.replace(r"_cv$", "", regex=True)
     if "status" not in status:
-        status["status"] = np.where(status["passed"].astype(bool), "on_track", "off_track")
-    status = status[status["status"].isin(["off_track", "at_risk"])]
+        status["status"] = np.where(status["passed"].astype(bool), ON_TRACK, OFF_TRACK)
+    status = status[status["status"].isin([OFF_TRACK, AT_RISK])]
     cfg = profile["cv"]
     rows = []
     for r in status.itertuples(index=False):
@@ -203,8 +204,8 @@ def action_list(values: pd.DataFrame, profile: dict, cv_status: pd.DataFrame | N
             cv = indicator_gaps(values, profile, targets)
             cv = cv.merge(targets[["school_code", "section", "indicator", "cv_status"]],
                           on=["school_code", "section", "indicator"], how="left")
-            cv["priority"] = np.where(cv["cv_status"] == "off_track", 2, 3)
-            cv["basis"] = [f"差异系数{'预计不达标' if s == 'off_track' else '存在风险'}：低于{t:.4g}的学校提高到{t:.4g}"
+            cv["priority"] = np.where(cv["cv_status"] == OFF_TRACK, 2, 3)
+            cv["basis"] = [f"差异系数{PROJECTION_ZH[s]}：低于{t:.4g}的学校提高到{t:.4g}"
                            for s, t in zip(cv["cv_status"], cv["target_value"], strict=True)]
             frames.append(cv.drop(columns="cv_status"))
     rows = pd.concat(frames, ignore_index=True)

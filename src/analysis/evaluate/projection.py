@@ -90,6 +90,17 @@ from analysis.data.columns import PLANNED_TEACHER_STOCKS, TABLES
 from analysis.evaluate.indicators import STUDENT_COLUMNS, evaluate, indicator_ids, indicator_spec
 from analysis.evaluate.variation import cv_table
 from analysis.standards.compare import COMPARATORS, EQUALITY, REL_TOL, meets
+from analysis.standards.status import (
+    AT_RISK,
+    MET,
+    NOT_MET,
+    OBSERVED,
+    OFF_TRACK,
+    ON_TRACK,
+    PROJECTION_SEVERITY,
+    PROJECTION_ZH,
+    TARGET_ZH,
+)
 
 PROJECTION_COLUMNS = ["level", "school_code", "section", "indicator", "year", "value", "low", "high", "threshold",
                       "status"]
@@ -105,7 +116,6 @@ METHOD: dict = {
 }
 TEACHER_FIELDS = PLANNED_TEACHER_STOCKS
 SECTIONS = ("primary", "junior")
-STATUS_ZH = {"on_track": "预计达标", "at_risk": "存在风险", "off_track": "预计不达标", "observed": "实际值", "": ""}
 CHANGE_ZH = {"continuing": "持续办学", "opened": "新开办", "closed": "停办/撤销", "merged": "并入他校",
              "opened_closed": "期间新开办后停办", "intermittent": "部分年份缺报"}
 SEP = "|"  # joins school code, year and scenario into a temporary key (codes are digits)
@@ -433,7 +443,7 @@ def observed_rows(history: History, profile: dict) -> pd.DataFrame:
         frames.append(items.assign(level="county", school_code="", school_name="", section="",
                                    indicator=items["item_id"]).drop(columns=["item_id", "name_zh"]))
     out = pd.concat(frames, ignore_index=True)
-    out["low"], out["high"], out["status"], out["kind"] = np.nan, np.nan, "observed", "observed"
+    out["low"], out["high"], out["status"], out["kind"] = np.nan, np.nan, OBSERVED, "observed"
     return out
 
 
@@ -989,7 +999,7 @@ def band_status(low, high, value, threshold, comparator, rel_tol=0.0) -> np.ndar
         m = (comp == c) & ~np.isnan(thr) & ~np.isnan(lo)
         a = meets(lo[m], thr[m], c, tol[m])
         b = meets(hi[m], thr[m], c, tol[m])
-        out[m] = np.where(a & b, "on_track", np.where(~a & ~b, "off_track", "at_risk"))
+        out[m] = np.where(a & b, ON_TRACK, np.where(~a & ~b, OFF_TRACK, AT_RISK))
     return out
 
 
@@ -1034,7 +1044,7 @@ def milestone_status(result: Projection) -> pd.DataFrame:
     frame = pd.DataFrame(out)
     if frame.empty:
         return pd.DataFrame(columns=cols)
-    frame["status_zh"] = frame["status"].map(STATUS_ZH)
+    frame["status_zh"] = frame["status"].map(PROJECTION_ZH)
     return frame[cols]
 
 
@@ -1206,7 +1216,7 @@ def target_comparison(targets: pd.DataFrame | None, history: History, result: Pr
                "target_share": float(r.target_share)}
         row |= _target_share(target_indicators(r.indicator), scope, int(r.year), history, result, profile, flags)
         if row["kind"] == "observed":
-            row["status"] = "met" if meets(row["share"], row["target_share"], ">=") else "not_met"
+            row["status"] = MET if meets(row["share"], row["target_share"], ">=") else NOT_MET
         elif row["kind"] == "projected":
             row["status"] = band_status([row["low"]], [row["high"]], [row["share"]], [row["target_share"]],
                                         ">=", REL_TOL)[0]
@@ -1214,7 +1224,7 @@ def target_comparison(targets: pd.DataFrame | None, history: History, result: Pr
             row["status"] = ""
         out.append(row)
     frame = pd.DataFrame(out)
-    frame["status_zh"] = frame["status"].map({**STATUS_ZH, "met": "已达成", "not_met": "未达成"}).fillna("")
+    frame["status_zh"] = frame["status"].map(TARGET_ZH).fillna("")
     return frame[cols]
 
 
@@ -1243,7 +1253,7 @@ def school_status_table(status: pd.DataFrame) -> pd.DataFrame:
                             values="status_zh", aggfunc="first", sort=False)
     wide.columns = [f"{c}年" for c in wide.columns]
     worst = part.groupby(["school_code", "school_name", "section"], sort=False)["status"].agg(
-        lambda s: max(s.map({"on_track": 0, "at_risk": 1, "off_track": 2})))
+        lambda s: max(s.map(PROJECTION_SEVERITY)))
     wide = wide.join(worst.rename("_worst"))
     wide = wide[wide["_worst"] > 0].sort_values("_worst", ascending=False, kind="stable").drop(columns="_worst")
     out = wide.reset_index().fillna("当年不参评")  # e.g. a teaching point projected below 50 pupils

@@ -30,9 +30,6 @@ import pandas as pd
 
 from analysis.data.columns import TABLES
 from analysis.evaluate.guarantee import (
-    FAIL,
-    MISSING,
-    PASS,
     build_area,
     county_item_index,
     evidence_row,
@@ -46,6 +43,7 @@ from analysis.evaluate.guarantee import (
     status_of,
 )
 from analysis.standards.compare import meets
+from analysis.standards.status import FAIL, MISSING, PASS
 
 METHODS = ("icc1", "eta2")
 SUMMARY_COLUMNS = ["grade", "subject", "school_code", "n", "mean", "variance"]

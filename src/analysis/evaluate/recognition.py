@@ -28,8 +28,9 @@ from matplotlib.figure import Figure
 from scipy.stats import norm
 
 from analysis.data.columns import TABLES
-from analysis.evaluate.guarantee import MISSING, item_row, status_of
+from analysis.evaluate.guarantee import item_row, status_of
 from analysis.standards.compare import meets
+from analysis.standards.status import MISSING
 
 ALL = "全部"
 

@@ -27,22 +27,17 @@ import pandas as pd
 from analysis import config
 from analysis.data import catalog
 from analysis.evaluate.guarantee import (
-    FAIL,
-    MISSING,
-    NOT_APPLICABLE,
-    PASS,
-    VETO,
     county_item_index,
     item_evidence,
     item_row,
     item_yes_no,
     items_frame,
 )
+from analysis.standards.status import FAIL, MISSING, NOT_APPLICABLE, PASS, VERDICT_ZH, VETO
 
 SEVERITY = {"veto": 1, "recognition": 2, "resource_cv": 3, "resource_schools": 4, "guarantee": 5, "quality": 6}
 SEVERITY_ZH = {1: "否决", 2: "社会认可度", 3: "差异系数", 4: "校校达标", 5: "政府保障", 6: "教育质量"}
 SECTION_ZH = {s: config.SECTION_ZH[s] for s in config.SECTIONS}  # compulsory sections only
-VERDICT_ZH = {"pass": "认定", "fail": "不予认定"}
 
 
 

@@ -22,14 +22,15 @@ from analysis.config import SECTION_ZH
 from analysis.data import catalog
 from analysis.data.columns import SCHOOL_TYPE_ZH, TABLES
 from analysis.data.files import neutralise_text
-from analysis.report.reporting import STATUS_ZH, URBAN_RURAL_ZH, Results, normalise_status
+from analysis.report.reporting import URBAN_RURAL_ZH, Results
+from analysis.standards.status import FAIL, LIGHT_ZH, MISSING, PROJECTION_ZH, VETO, light_of
 
 SHEETS = ("学校指标", "差异系数", "政府保障", "教育质量", "社会认可", "不予认定", "预测", "整改计划", "不参评学校",
           "数据问题")
 # items.csv ``area`` → sheet
 AREA_SHEET = {"guarantee": "政府保障", "government": "政府保障", "quality": "教育质量", "recognition": "社会认可",
               "veto": "不予认定"}
-FAIL_TEXT, RISK_TEXT = STATUS_ZH["fail"], STATUS_ZH["at_risk"]
+FAIL_TEXT, RISK_TEXT = LIGHT_ZH["fail"], LIGHT_ZH["at_risk"]
 VETO_PRESENT = "存在"
 
 HEADER_FILL = PatternFill("solid", start_color="FFE8EEF5", end_color="FFE8EEF5")
@@ -59,7 +60,6 @@ HEADERS = {
 }
 LEVEL_ZH = {"county": "县域", "school": "学校"}
 # projection.csv status (analysis.projection) and items.csv kind (analysis.guarantee), in Chinese
-PROJECTION_STATUS_ZH = {"observed": "实际值", "on_track": "预计达标", "at_risk": "存在风险", "off_track": "预计不达标"}
 KIND_ZH = {"computed": "由学校数据计算", "reported": "县级填报数值", "evidence": "是/否及佐证材料"}
 SEVERITY_ZH = {"error": "错误", "warning": "提示"}
 COMPARATOR_TEXT = {">=": "≥", ">": "＞", "<=": "≤", "<": "＜"}
@@ -84,7 +84,7 @@ def header_of(column: str, profile: Mapping | None = None) -> str:
 
 
 def _status_text(value: Any) -> str:
-    return STATUS_ZH[normalise_status(value)]
+    return LIGHT_ZH[light_of(value)]
 
 
 def _cell_value(value: Any) -> Any:
@@ -203,7 +203,7 @@ def cv_sheet(ws: Worksheet, cv: pd.DataFrame | None, profile: Mapping) -> None:
     if "comparator" in frame:
         frame["comparator"] = frame["comparator"].map(lambda v: COMPARATOR_TEXT.get(v, v))
     if "core" in frame:
-        frame["core"] = frame["core"].map(lambda v: "是" if normalise_status(v) == "pass" else "否")
+        frame["core"] = frame["core"].map(lambda v: "是" if light_of(v) == "pass" else "否")
     formats = {"weighted_mean": "0.0000", "std": "0.0000", "cv": "0.000", "limit": "0.00", "n_schools": "0"}
     letters = write_sheet(ws, frame, [header_of(c, profile) for c in frame.columns], formats)
     cond = f'${letters["passed"]}2="{FAIL_TEXT}"'
@@ -214,8 +214,8 @@ def cv_sheet(ws: Worksheet, cv: pd.DataFrame | None, profile: Mapping) -> None:
 ITEM_SHEET_COLUMNS = ["item_id", "name_zh", "value", "value_text", "unit", "comparator", "threshold", "status",
                       "lead_department", "cooperating_departments", "kind", "evidence", "note"]
 ITEM_HEADERS = {"value_text": "现状（显示）", "unit": "单位", "status": "判定", "kind": "数据来源类型"}
-ITEM_BAD = ("未达标", "否决", VETO_PRESENT)
-ITEM_MISSING = ("缺少数据", STATUS_ZH["unknown"])
+ITEM_BAD = (FAIL, VETO, VETO_PRESENT)
+ITEM_MISSING = (MISSING, LIGHT_ZH["unknown"])
 
 
 def items_sheet(ws: Worksheet, items: pd.DataFrame | None, areas: set[str], what: str) -> None:
@@ -228,8 +228,8 @@ def items_sheet(ws: Worksheet, items: pd.DataFrame | None, areas: set[str], what
     if "status" not in frame:  # older layout: judge from ``passed``
         veto = areas == {"veto"}
         frame["status"] = frame["passed"].map(
-            lambda v: (VETO_PRESENT if veto else FAIL_TEXT) if normalise_status(v) == "fail" else
-            ("不存在" if veto and normalise_status(v) == "pass" else _status_text(v)))
+            lambda v: (VETO_PRESENT if veto else FAIL_TEXT) if light_of(v) == "fail" else
+            ("不存在" if veto and light_of(v) == "pass" else _status_text(v)))
     frame["value"] = frame["value"].map(_numeric_or_text)
     if "threshold" in frame:
         frame["threshold"] = frame["threshold"].map(_numeric_or_text)
@@ -273,15 +273,15 @@ def projection_sheet(ws: Worksheet, projection: pd.DataFrame | None, si: pd.Data
         frame["level"] = frame["level"].map(lambda v: LEVEL_ZH.get(v, v))
     if "section" in frame:
         frame["section"] = frame["section"].map(lambda v: SECTION_ZH.get(v, v))
-    frame["status"] = frame["status"].map(lambda v: "" if pd.isna(v) else PROJECTION_STATUS_ZH.get(v, v))
+    frame["status"] = frame["status"].map(lambda v: "" if pd.isna(v) else PROJECTION_ZH.get(v, v))
     formats = {c: "0.000" for c in ("value", "low", "high", "threshold")}
     headers = [{"value": "值（实际或预测）"}.get(c) or header_of(c) for c in frame.columns]
     letters = write_sheet(ws, frame, headers, formats)
     status = letters["status"]
     for col in ("status", "value"):
         font = FAIL_FONT if col == "status" else None
-        mark_when(ws, letters[col], len(frame), f'${status}2="{PROJECTION_STATUS_ZH["off_track"]}"', font=font)
-        mark_when(ws, letters[col], len(frame), f'${status}2="{PROJECTION_STATUS_ZH["at_risk"]}"', RISK_FILL,
+        mark_when(ws, letters[col], len(frame), f'${status}2="{PROJECTION_ZH["off_track"]}"', font=font)
+        mark_when(ws, letters[col], len(frame), f'${status}2="{PROJECTION_ZH["at_risk"]}"', RISK_FILL,
                   RISK_FONT if col == "status" else None)
 
 

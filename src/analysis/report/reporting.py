@@ -39,6 +39,16 @@ from analysis.config import SECTION_ZH
 from analysis.data import catalog
 from analysis.data import files as aio
 from analysis.standards.compare import REL_TOL, falls_short, meets
+from analysis.standards.status import (
+    ITEM_LIGHT,
+    LIGHT_ZH,
+    LIGHTS,
+    MISSING,
+    VETO,
+    is_missing,
+    light_of,
+    worst_light,
+)
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "county_report"
@@ -64,18 +74,9 @@ RESULT_DATASETS = {
     "verdict": "verdict",
 }
 
-STATUSES = ("pass", "at_risk", "fail", "unknown")
-STATUS_ZH = {"pass": "达标", "at_risk": "有风险", "fail": "未达标", "unknown": "无数据"}
-VERDICT_ZH = {"pass": "达到优质均衡", "at_risk": "当前达标，后续有风险", "fail": "未达到优质均衡",
-              "unknown": "暂无结论"}
-_STATUS_WORDS = {
-    "pass": {"pass", "passed", "ok", "met", "on_track", "true", "yes", "达标", "通过", "合格", "预计达标", "是", "1",
-             "1.0"},
-    "at_risk": {"at_risk", "at risk", "risk", "warning", "borderline", "有风险", "存在风险", "风险", "待核实",
-                "临界"},
-    "fail": {"fail", "failed", "not_met", "off_track", "false", "no", "veto", "未达标", "不达标", "不合格",
-             "预计不达标", "否", "0", "0.0"},
-}
+# The headline of the banner per light (the lights and their labels are analysis.standards.status).
+HEADLINE_ZH = {"pass": "达到优质均衡", "at_risk": "当前达标，后续有风险", "fail": "未达到优质均衡",
+               "unknown": "暂无结论"}
 AREA_ZH = {
     "resources": "资源配置", "guarantee": "政府保障程度", "government": "政府保障程度", "quality": "教育质量",
     "recognition": "社会认可度", "veto": "不予认定（一票否决）事项",
@@ -128,13 +129,6 @@ def esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _is_missing(value: Any) -> bool:
-    try:
-        return value is None or bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def _as_float(value: Any) -> float | None:
     try:
         return float(value)
@@ -144,7 +138,7 @@ def _as_float(value: Any) -> float | None:
 
 def fmt_number(value: Any, digits: int = 2, percent: bool = False) -> str:
     """Fixed decimals with thousands separators (``—`` when missing); ``percent`` multiplies by 100."""
-    if _is_missing(value):
+    if is_missing(value):
         return "—"
     x = _as_float(value)
     if x is None:
@@ -156,7 +150,7 @@ def fmt_number(value: Any, digits: int = 2, percent: bool = False) -> str:
 
 def fmt_value(value: Any, threshold: Any = None) -> str:
     """An item's value as given: numbers shown as percentages when the standard is a rate (0 < t ≤ 1)."""
-    if _is_missing(value):
+    if is_missing(value):
         return "—"
     x = _as_float(value)
     if x is None:
@@ -169,7 +163,7 @@ def fmt_value(value: Any, threshold: Any = None) -> str:
 
 def fmt_standard(value: Any) -> str:
     """A standard as written in the documents: 4.2, 1, 2,000."""
-    if _is_missing(value):
+    if is_missing(value):
         return "—"
     x = float(value)
     return f"{x:,.0f}" if x.is_integer() else f"{x:g}"
@@ -185,30 +179,10 @@ def num_link(text: str, dataset: str, audit: str = AUDIT_FILE) -> str:
     return f'<a class="num" href="{esc(audit)}#{esc(audit_anchor(dataset))}">{text}</a>'
 
 
-def normalise_status(value: Any) -> str:
-    """``pass`` / ``at_risk`` / ``fail`` / ``unknown`` from booleans or English/Chinese status words."""
-    if _is_missing(value):
-        return "unknown"
-    if isinstance(value, bool | np.bool_):
-        return "pass" if value else "fail"
-    word = str(value).strip().lower()
-    for status, words in _STATUS_WORDS.items():
-        if word in words:
-            return status
-    return "unknown"
-
-
-def worst_status(statuses: Iterable[str]) -> str:
-    """The worst of several statuses (fail > at_risk > unknown > pass); ``unknown`` when empty."""
-    order = {"fail": 3, "at_risk": 2, "unknown": 1, "pass": 0}
-    values = [normalise_status(s) if s not in order else s for s in statuses]
-    return max(values, key=order.get) if values else "unknown"
-
-
 def light(status: Any, label: str | None = None) -> str:
     """Traffic light (交通灯) with its Chinese label, so it also reads in black-and-white print."""
-    s = normalise_status(status) if status not in STATUSES else status
-    text = esc(label) if label is not None else STATUS_ZH[s]
+    s = light_of(status) if status not in LIGHTS else status
+    text = esc(label) if label is not None else LIGHT_ZH[s]
     return f'<span class="status {s}"><span class="light {s}"></span>{text}</span>'
 
 
@@ -229,7 +203,7 @@ def style_block() -> str:
 
 def legend() -> str:
     """Legend of the traffic lights (图例) and a hint that numbers link to the audit report."""
-    lights = "".join(light(s) for s in STATUSES)
+    lights = "".join(light(s) for s in LIGHTS)
     return _wrap(f'<p class="legend">图例：{lights}表中数字可点击，跳转到审计报告中的计算过程。</p>')
 
 
@@ -256,14 +230,14 @@ def _section_zh(section: Any) -> str:
 
 
 def _truthy(series: pd.Series) -> pd.Series:
-    return series.map(lambda v: normalise_status(v) == "pass")
+    return series.map(lambda v: light_of(v) == "pass")
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Departments (责任部门) from the standards profile
 # ---------------------------------------------------------------------------------------------------------
 def _names(value: Any) -> list[str]:
-    if _is_missing(value) or value == "":
+    if is_missing(value) or value == "":
         return []
     if isinstance(value, str):
         return [v.strip() for v in re.split(r"[、,，;；/]", value) if v.strip()]
@@ -307,10 +281,8 @@ def verdict_status(verdict: Mapping | None) -> str:
         return "unknown"
     for key in ("status", "passed", "certified"):
         if key in verdict and not isinstance(verdict[key], Mapping | list):
-            return normalise_status(verdict[key])
-    if verdict.get("verdict") in ("认定", "不予认定"):
-        return "pass" if verdict["verdict"] == "认定" else "fail"
-    return "unknown"
+            return light_of(verdict[key])
+    return light_of(verdict.get("verdict"))  # 认定 / 不予认定
 
 
 def verdict_reasons(verdict: Mapping, limit: int = 6) -> list[str]:
@@ -321,7 +293,7 @@ def verdict_reasons(verdict: Mapping, limit: int = 6) -> list[str]:
     for f in verdict.get("failing_items") or []:
         if not isinstance(f, Mapping) or f.get("item_id") in vetoed:
             continue
-        value = f.get("value_text") or ("" if _is_missing(f.get("value")) else f.get("value"))
+        value = f.get("value_text") or ("" if is_missing(f.get("value")) else f.get("value"))
         detail = f"：{value}" if value not in ("", None) else ""
         reasons.append(f"{f.get('name_zh') or f.get('item_id', '')}{detail}（{f.get('status') or '未达标'}）")
     if not reasons:
@@ -341,7 +313,7 @@ def verdict_line(verdict: Mapping | None) -> str:
     if verdict.get("veto_triggered"):
         parts.append(f"一票否决 {len(verdict['veto_triggered'])} 项")
     if failing:
-        n_missing = sum(1 for f in failing if f.get("status") == "缺少数据")
+        n_missing = sum(1 for f in failing if f.get("status") == MISSING)
         parts.append(f"未达标 {len(failing) - n_missing} 项" + (f"、缺少数据 {n_missing} 项" if n_missing else ""))
     elif not verdict.get("failing_items") and isinstance(verdict.get("summary"), str):
         parts.append(verdict["summary"])
@@ -403,7 +375,7 @@ def item_names(items: pd.DataFrame | None) -> dict[str, str]:
 
 def _judged(projection: pd.DataFrame) -> pd.DataFrame:
     """Projected rows with a judgement (on track / at risk / off track); observed rows are left out."""
-    status = projection["status"].map(normalise_status)
+    status = projection["status"].map(light_of)
     return projection.assign(judgement=status)[status.isin(["pass", "at_risk", "fail"])]
 
 
@@ -430,7 +402,7 @@ def milestone_status(projection: pd.DataFrame | None, profile: Mapping,
             labels = {s: [projection_label(r.indicator, r.section, profile, item_names)
                           for r in county[county["judgement"] == s].itertuples(index=False)]
                       for s in ("fail", "at_risk")}
-            row.update(status=worst_status(part["judgement"]), has_data=True, failing="；".join(labels["fail"]),
+            row.update(status=worst_light(part["judgement"]), has_data=True, failing="；".join(labels["fail"]),
                        at_risk="；".join(labels["at_risk"]),
                        schools_fail=int(rule.loc[rule["judgement"] == "fail", "school_code"].nunique()),
                        schools_at_risk=int(rule.loc[rule["judgement"] == "at_risk", "school_code"].nunique()))
@@ -454,7 +426,7 @@ def verdict_banner(verdict: Mapping | None, county_name: str, year: int,
                 f"<p>未找到{esc(catalog.dataset('verdict').title_zh)}：政府保障、教育质量与社会认可度的判定尚未生成。</p>")
         return _wrap(f'<div class="rpt-banner unknown"><div class="title">{head}</div>{body}</div>')
     parts = [f'<div class="title">{head}</div>',
-             f'<div class="verdict">{num_link(VERDICT_ZH[status], "verdict")}</div>']
+             f'<div class="verdict">{num_link(HEADLINE_ZH[status], "verdict")}</div>']
     line = verdict_line(verdict)
     if line:
         parts.append(f"<p>{esc(line)}</p>")
@@ -464,7 +436,7 @@ def verdict_banner(verdict: Mapping | None, county_name: str, year: int,
     if milestones is not None and not milestones.empty:
         chips = []
         for m in milestones.itertuples(index=False):
-            state = STATUS_ZH[m.status] if m.has_data else "无预测"
+            state = LIGHT_ZH[m.status] if m.has_data else "无预测"
             chips.append(f'<span class="milestone">{light(m.status, "")}{int(m.year)} 年 {esc(m.zh)}：'
                          f"{num_link(esc(state), 'projection')}</span>")
         first = first_milestone_met(milestones)
@@ -515,8 +487,8 @@ def indicator_table(cv: pd.DataFrame | None, school_indicators: pd.DataFrame | N
                 mean = num_link(fmt_number(c["weighted_mean"], digits), "cv")
                 cv_text = num_link(fmt_number(c["cv"], 3), "cv")
                 limit = f"{COMPARATOR_ZH.get(str(c.get('comparator', comp)), '≤')} {fmt_number(c['limit'], 2)}"
-                cv_light = light(normalise_status(c["passed"]))
-                bad = normalise_status(c["passed"]) == "fail"
+                cv_light = light(light_of(c["passed"]))
+                bad = light_of(c["passed"]) == "fail"
             else:
                 mean = cv_text = limit = "—"
                 cv_light, bad = light("unknown"), False
@@ -545,10 +517,10 @@ def _shortfall_text(row: pd.Series, indicator: str, profile: Mapping) -> str:
     """"R1 高学历教师（71.4%，差1.20 人/百生）": percent of the standard and the absolute gap (when known)."""
     spec = _indicator_spec(profile, indicator)
     ratio, gap = row.get(f"{indicator}_ratio"), row.get(f"{indicator}_gap")
-    if ratio is None or _is_missing(ratio):
+    if ratio is None or is_missing(ratio):
         return indicator
     amount = ""
-    if gap is not None and not _is_missing(gap):
+    if gap is not None and not is_missing(gap):
         unit = str(spec.get("unit", ""))
         amount = f"，差{float(gap):,.0f} {unit}" if "元" in unit else f"，差{float(gap):,.2f} {unit}"
     # one decimal, rounded down: a value just under 85% must never read "85%" (or 99.99% read "100%")
@@ -604,18 +576,16 @@ def failing_schools_table(school_indicators: pd.DataFrame | None, profile: Mappi
     return _wrap(f'{intro}<table class="rpt-table"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>{more}')
 
 
-# items.csv ``status`` (analysis.guarantee) → traffic light; 不适用 (not applicable) is left out.
-ITEM_STATUS = {"达标": "pass", "未达标": "fail", "否决": "fail", "缺少数据": "at_risk", "不适用": "n/a"}
 RESOURCE_AREAS = ("resource_cv", "resource_schools", "resources")
 
 
 def item_status(items: pd.DataFrame) -> pd.Series:
     """Light per item row: from the Chinese ``status`` column when present, else ``passed`` (unknown → at risk)."""
-    from_passed = items["passed"].map(normalise_status) if "passed" in items else pd.Series("unknown", items.index)
+    from_passed = items["passed"].map(light_of) if "passed" in items else pd.Series("unknown", items.index)
     from_passed = from_passed.where(from_passed != "unknown", "at_risk")
     if "status" not in items:
         return from_passed
-    mapped = items["status"].map(lambda v: ITEM_STATUS.get(str(v).strip()) if not _is_missing(v) else None)
+    mapped = items["status"].map(lambda v: ITEM_LIGHT.get(str(v).strip()) if not is_missing(v) else None)
     return mapped.where(mapped.notna(), from_passed)
 
 
@@ -657,10 +627,10 @@ def item_value_text(row: Mapping) -> str:
 def item_standard_text(row: Mapping) -> str:
     """The requirement: comparator and threshold (a rate, unit 比例, in %; otherwise with its unit)."""
     threshold = row.get("threshold")
-    if _is_missing(threshold) or threshold == "":
+    if is_missing(threshold) or threshold == "":
         return "—"
     comp = COMPARATOR_ZH.get(str(row.get("comparator", "")), esc(row.get("comparator", "")))
-    unit = "" if _is_missing(row.get("unit")) else str(row.get("unit"))
+    unit = "" if is_missing(row.get("unit")) else str(row.get("unit"))
     try:
         x = float(threshold)
     except (TypeError, ValueError):
@@ -766,8 +736,8 @@ def _projection_figure(cv: pd.DataFrame, share: pd.DataFrame, profile: Mapping) 
 
     def draw(ax, series: pd.DataFrame, colour: str, label: str | None, width: float) -> None:
         s = series.sort_values("year")
-        observed = s[s["status"].map(normalise_status) == "unknown"]
-        ahead = s[s["status"].map(normalise_status) != "unknown"]
+        observed = s[s["status"].map(light_of) == "unknown"]
+        ahead = s[s["status"].map(light_of) != "unknown"]
         if len(observed):
             ax.plot(observed["year"], observed["value"], color=colour, lw=width, marker="o", ms=2.5, label=label)
         if len(ahead):
@@ -783,7 +753,7 @@ def _projection_figure(cv: pd.DataFrame, share: pd.DataFrame, profile: Mapping) 
         others = True
         colour_k = 0
         for ind, series in part.groupby("indicator", sort=True):
-            flagged = series["status"].map(normalise_status).isin(["fail", "at_risk"]).any()
+            flagged = series["status"].map(light_of).isin(["fail", "at_risk"]).any()
             if flagged:
                 draw(ax, series, palette[colour_k % len(palette)], str(ind).removesuffix("_cv"), 1.6)
                 colour_k += 1
@@ -857,7 +827,7 @@ def planned_actions(planning: pd.DataFrame, profile: Mapping) -> pd.DataFrame:
         if not lead:
             lead_l, coop_l = indicator_departments(profile, ind)
             lead, coop = _join(lead_l), coop or _join(coop_l)
-        rows.append({"priority": int(k.get("priority", 4)) if not _is_missing(k.get("priority")) else 4,
+        rows.append({"priority": int(k.get("priority", 4)) if not is_missing(k.get("priority")) else 4,
                      "basis": str(k.get("priority_zh", "")), "action": what, "lead": lead, "cooperating": coop,
                      "deadline": deadline, "n_schools": len(names)})
     out = pd.DataFrame(rows, columns=["priority", "basis", "action", "lead", "cooperating", "deadline", "n_schools"])
@@ -877,7 +847,7 @@ def priority_actions(results: Results, profile: Mapping, per_part: int = 5) -> p
     deadline = f"{first_year} 年前" if first_year else ""
     if results.items is not None:
         for _, r in failing_items(results.items).iterrows():
-            veto = str(r.get("area", "")) == "veto" or str(r.get("status", "")) == "否决"
+            veto = str(r.get("area", "")) == "veto" or str(r.get("status", "")) == VETO
             if r["light"] != "fail":
                 continue
             what = (f"立即纠正：{item_label(r)}" if veto else
@@ -892,7 +862,7 @@ def priority_actions(results: Results, profile: Mapping, per_part: int = 5) -> p
                          "deadline": r.deadline, "source": "planning", "weight": float(r.n_schools)})
     else:
         if results.cv is not None:
-            for _, r in results.cv[results.cv["passed"].map(normalise_status) == "fail"].iterrows():
+            for _, r in results.cv[results.cv["passed"].map(light_of) == "fail"].iterrows():
                 schools = _top_contributors(results.cv_contributions, r["section"], r["indicator"])
                 lead, coop = indicator_departments(profile, r["indicator"])
                 spec = _indicator_spec(profile, r["indicator"])
@@ -930,7 +900,7 @@ def priority_actions(results: Results, profile: Mapping, per_part: int = 5) -> p
 
 def esc_text(value: Any) -> str:
     """A cell value as plain text (missing → empty); escaping happens when the HTML is built."""
-    return "" if _is_missing(value) else str(value)
+    return "" if is_missing(value) else str(value)
 
 
 def _top_contributors(contrib: pd.DataFrame | None, section: str, indicator: str, k: int = 3) -> str:
@@ -1448,7 +1418,7 @@ def index_html(entries: list[dict]) -> str:
             (SUMMARY_FILE, "领导摘要"), (AUDIT_FILE, "审计报告"), (RESULTS_XLSX, "Excel 结果")) if e["files"].get(f))
         headline = e["headline"] if isinstance(e["headline"], str) else ""
         rows.append(f"<tr><td>{esc(e['county_name'])}<br><span class=\"note\">{esc(e['county'])}</span></td>"
-                    f"<td>{int(e['year'])}</td><td>{light(e['status'], VERDICT_ZH[e['status']])}"
+                    f"<td>{int(e['year'])}</td><td>{light(e['status'], HEADLINE_ZH[e['status']])}"
                     f"<br><span class=\"note\">{esc(headline)}</span></td><td>{links}</td>"
                     f"<td class=\"note\">{esc(e['generated'])}</td></tr>")
     body = ("".join(rows) or '<tr><td colspan="5">尚未生成任何报告：运行 <code>make run</code>。</td></tr>')

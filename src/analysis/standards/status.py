@@ -44,11 +44,11 @@ ITEM_LIGHT = {PASS: "pass", FAIL: "fail", VETO: "fail", MISSING: "at_risk", NOT_
 # files and earlier outputs use. The only place such spellings are listed.
 SPELLINGS = {
     "pass": {"pass", "passed", "ok", MET, ON_TRACK, "true", "yes", PASS, "通过", "合格", PROJECTION_ZH[ON_TRACK], "是",
-             "1", "1.0"},
+             VERDICT_ZH["pass"], "1", "1.0"},
     "at_risk": {AT_RISK, "at risk", "risk", "warning", "borderline", LIGHT_ZH["at_risk"], PROJECTION_ZH[AT_RISK],
                 "风险", "待核实", "临界"},
     "fail": {"fail", "failed", NOT_MET, OFF_TRACK, "false", "no", "veto", FAIL, "不达标", "不合格",
-             PROJECTION_ZH[OFF_TRACK], "否", "0", "0.0"},
+             PROJECTION_ZH[OFF_TRACK], VERDICT_ZH["fail"], "否", "0", "0.0"},
 }
 
 
