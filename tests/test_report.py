@@ -172,17 +172,6 @@ def test_display_formats_round_only_for_display():
     assert reporting.fmt_standard(4.2) == "4.2" and reporting.fmt_standard(2000) == "2,000"
 
 
-def test_indicator_departments_accepts_the_three_layouts():
-    prof = profile_with_departments()
-    assert reporting.indicator_departments(prof, "R1") == (["县教育局"], ["县人社局", "县委编办"])
-    assert reporting.indicator_departments(prof, "R2") == (["县教育局"], ["县人社局"])
-    assert reporting.indicator_departments(prof, "R4") == (["县发展改革委"], ["县教育局"])
-    assert reporting.indicator_departments(prof, "R6") == (["县教育局"], ["县财政局"])
-    assert reporting.indicator_departments({**PROFILE, "departments": {}}, "R1") == ([], [])
-    # the national profile lists units in document order, the first one leading (000 附件2)
-    assert reporting.indicator_departments(PROFILE, "R1") == (["县教委"], ["县人力社保局"])
-
-
 # ---------------------------------------------------------------------------------------------------- fragments
 def test_failing_schools_by_hand(results):
     fails = reporting.failing_schools(results.school_indicators, profile_with_departments())

@@ -29,6 +29,7 @@ import pandas as pd
 from analysis.evaluate.indicators import indicator_ids, indicator_spec
 from analysis.evaluate.variation import weighted_cv
 from analysis.standards.compare import REL_TOL, falls_short, meets
+from analysis.standards.departments import departments, departments_note
 from analysis.standards.status import AT_RISK, OFF_TRACK, ON_TRACK, PROJECTION_ZH
 
 # Natural unit of each stock, whether it is counted in whole units, and the action in words.
@@ -163,30 +164,6 @@ def cv_targets(values: pd.DataFrame, cv_status: pd.DataFrame, profile: dict) -> 
     return pd.DataFrame(rows, columns=["school_code", "section", "indicator", "target_value", "cv_status"])
 
 
-def departments_for(profile: dict, item: str) -> tuple[str, str, str]:
-    """(lead, cooperating, note) for an indicator or item from the profile's ``departments:`` key.
-
-    Accepts ``{R1: {lead: ..., cooperating: [...]}}``, ``{R1: [first = lead, ...]}`` or ``{R1: "..."}``.
-    """
-    deps = profile.get("departments")
-    if not deps:
-        return "", "", "标准配置未列出责任部门（departments），请按本县实施方案补充"
-    entry = deps.get(item) if isinstance(deps, dict) else None
-    if entry is None:
-        return "", "", f"标准配置未列出{item}的责任部门"
-
-    def join(v) -> str:
-        return "、".join(map(str, v)) if isinstance(v, list | tuple) else ("" if v is None else str(v))
-
-    if isinstance(entry, str):
-        return entry, "", ""
-    if isinstance(entry, list | tuple):
-        return (str(entry[0]) if entry else ""), join(list(entry[1:])), ""
-    lead = entry.get("lead", entry.get("lead_department", entry.get("牵头", "")))
-    coop = entry.get("cooperating", entry.get("cooperating_departments", entry.get("配合", "")))
-    return join(lead), join(coop), join(entry.get("note", ""))
-
-
 def action_list(values: pd.DataFrame, profile: dict, cv_status: pd.DataFrame | None = None,
                 milestone_year: int | None = None) -> pd.DataFrame:
     """Prioritised actions (整改清单) for evaluated school-sections ``values`` (school_indicators layout, e.g. the
@@ -219,10 +196,10 @@ def action_list(values: pd.DataFrame, profile: dict, cv_status: pd.DataFrame | N
     best = best.drop(columns=["priority", "basis"]).join(prio, on=key).join(basis, on=key)
     best["priority_zh"] = best["priority"].map(PRIORITY_ZH)
     best["milestone_year"] = milestone_year if milestone_year is not None else np.nan
-    deps = {i: departments_for(profile, i) for i in best["indicator"].unique()}
-    best["lead_department"] = best["indicator"].map(lambda i: deps[i][0])
-    best["cooperating_departments"] = best["indicator"].map(lambda i: deps[i][1])
-    best["note"] = best["indicator"].map(lambda i: deps[i][2])
+    units = {i: departments(profile, i) for i in best["indicator"].unique()}
+    best["lead_department"] = best["indicator"].map(lambda i: "、".join(units[i][0]))
+    best["cooperating_departments"] = best["indicator"].map(lambda i: "、".join(units[i][1]))
+    best["note"] = best["indicator"].map(lambda i: departments_note(profile, i))
     best = best.sort_values(["priority", "ratio", "school_code", "section", "indicator"], kind="stable")
     return best[ACTION_COLUMNS].reset_index(drop=True)
 

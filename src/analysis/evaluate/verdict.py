@@ -33,6 +33,7 @@ from analysis.evaluate.guarantee import (
     item_yes_no,
     items_frame,
 )
+from analysis.standards.departments import departments, departments_source
 from analysis.standards.status import FAIL, MISSING, NOT_APPLICABLE, PASS, VERDICT_ZH, VETO
 
 SEVERITY = {"veto": 1, "recognition": 2, "resource_cv": 3, "resource_schools": 4, "guarantee": 5, "quality": 6}
@@ -50,10 +51,6 @@ SECTION_ZH = {s: config.SECTION_ZH[s] for s in config.SECTIONS}  # compulsory se
 
 # ---------------------------------------------------------------------------------------------------------------
 # Resource rows.
-
-
-def _departments(profile: dict, item_id: str) -> list[str]:
-    return list(profile.get("departments", {}).get(item_id, []))
 
 
 def _source(name: str) -> str:
@@ -107,9 +104,9 @@ def resource_rows(school_indicators: pd.DataFrame, cv: pd.DataFrame, profile: di
 
 def _merge_departments(profile: dict, item_ids: list[str]) -> dict[str, list[str]]:
     """Departments of several indicators: each one's lead leads, the other units cooperate (each unit once)."""
-    lists = [_departments(profile, i) for i in item_ids]
-    leads = list(dict.fromkeys(d[0] for d in lists if d))
-    rest = [u for d in lists for u in d[1:] if u not in leads]
+    units = [departments(profile, i) for i in item_ids]
+    leads = list(dict.fromkeys(u for lead, _ in units for u in lead))
+    rest = [u for _, cooperating in units for u in cooperating if u not in leads]
     return {"lead": leads, "cooperate": list(dict.fromkeys(rest))}
 
 
@@ -260,7 +257,7 @@ def county_verdict(items: pd.DataFrame, profile: dict, county: str, year: int,
         "missing_items": [f["item_id"] for f in failing if f["status"] == MISSING],
         "counts": area_counts(items),
         "departments": departments.to_dict("records"),
-        "department_source": profile.get("departments", {}).get("source", ""),
+        "department_source": departments_source(profile),
         "severity_order": [SEVERITY_ZH[i] for i in sorted(SEVERITY_ZH)],
         "rules": {"quality_items_are_veto": bool(profile.get("quality_items_are_veto")),
                   "recognition_failing_is_veto": bool(profile["recognition"].get("failing_is_veto")),

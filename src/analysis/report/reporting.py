@@ -39,6 +39,7 @@ from analysis.config import SECTION_ZH
 from analysis.data import catalog
 from analysis.data import files as aio
 from analysis.standards.compare import REL_TOL, falls_short, meets
+from analysis.standards.departments import departments, unit_names
 from analysis.standards.status import (
     ITEM_LIGHT,
     LIGHT_ZH,
@@ -234,36 +235,8 @@ def _truthy(series: pd.Series) -> pd.Series:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Departments (责任部门) from the standards profile
+# Departments (责任部门): names joined once each
 # ---------------------------------------------------------------------------------------------------------
-def _names(value: Any) -> list[str]:
-    if is_missing(value) or value == "":
-        return []
-    if isinstance(value, str):
-        return [v.strip() for v in re.split(r"[、,，;；/]", value) if v.strip()]
-    if isinstance(value, Mapping):
-        return _names(value.get("zh") or value.get("name"))
-    if isinstance(value, Iterable):
-        return [n for v in value for n in _names(v)]
-    return [str(value)]
-
-
-def indicator_departments(profile: Mapping, indicator: str) -> tuple[list[str], list[str]]:
-    """``(lead, cooperating)`` departments of an indicator or item from the profile's ``departments`` section.
-
-    Accepts ``{id: {lead: ..., cooperating: [...]}}``, ``{id: [lead, other, ...]}`` or ``{id: "a、b"}``.
-    """
-    spec = (profile.get("departments") or {}).get(indicator)
-    if spec is None:
-        return [], []
-    if isinstance(spec, Mapping):
-        lead = _names(spec.get("lead") or spec.get("lead_department") or spec.get("牵头"))
-        coop = _names(spec.get("cooperating") or spec.get("cooperating_departments") or spec.get("配合"))
-        return lead, [c for c in coop if c not in lead]
-    names = _names(spec)
-    return names[:1], names[1:]
-
-
 def _join(names: Iterable[str]) -> str:
     seen: list[str] = []
     for n in names:
@@ -536,7 +509,7 @@ def failing_schools(school_indicators: pd.DataFrame, profile: Mapping) -> pd.Dat
         missed = _missed_indicators(r, profile)
         leads, coops = [], []
         for ind in missed:
-            lead, coop = indicator_departments(profile, ind)
+            lead, coop = departments(profile, ind)
             leads += lead
             coops += coop
         detail = "、".join(_shortfall_text(r, ind, profile) for ind in missed)
@@ -821,11 +794,11 @@ def planned_actions(planning: pd.DataFrame, profile: Mapping) -> pd.DataFrame:
         spec = _indicator_spec(profile, ind)
         amount = "" if math.isnan(total) or total <= 0 else f"，共需 {_amount_text(total, unit)}"
         what = f"{k.get('action', '')}（{ind} {spec.get('short', '')}）：{len(names)} 所学校{amount}——{shown}"
-        lead = _join(_names(part["lead_department"].dropna().tolist())) if "lead_department" in part else ""
-        coop = (_join(_names(part["cooperating_departments"].dropna().tolist()))
+        lead = _join(unit_names(part["lead_department"].dropna().tolist())) if "lead_department" in part else ""
+        coop = (_join(unit_names(part["cooperating_departments"].dropna().tolist()))
                 if "cooperating_departments" in part else "")
         if not lead:
-            lead_l, coop_l = indicator_departments(profile, ind)
+            lead_l, coop_l = departments(profile, ind)
             lead, coop = _join(lead_l), coop or _join(coop_l)
         rows.append({"priority": int(k.get("priority", 4)) if not is_missing(k.get("priority")) else 4,
                      "basis": str(k.get("priority_zh", "")), "action": what, "lead": lead, "cooperating": coop,
@@ -864,7 +837,7 @@ def priority_actions(results: Results, profile: Mapping, per_part: int = 5) -> p
         if results.cv is not None:
             for _, r in results.cv[results.cv["passed"].map(light_of) == "fail"].iterrows():
                 schools = _top_contributors(results.cv_contributions, r["section"], r["indicator"])
-                lead, coop = indicator_departments(profile, r["indicator"])
+                lead, coop = departments(profile, r["indicator"])
                 spec = _indicator_spec(profile, r["indicator"])
                 what = (f"缩小{_section_zh(r['section'])}“{spec.get('short', r['indicator'])}”校际差距：差异系数 "
                         f"{fmt_number(r['cv'], 3)}，须 {COMPARATOR_ZH.get(str(r.get('comparator', '<=')), '≤')} "
@@ -878,7 +851,7 @@ def priority_actions(results: Results, profile: Mapping, per_part: int = 5) -> p
                 for ind in filter(None, r.missed.split(";")):
                     counts.setdefault(ind, []).append(str(r.school_name))
             for ind, names in counts.items():
-                lead, coop = indicator_departments(profile, ind)
+                lead, coop = departments(profile, ind)
                 unique = list(dict.fromkeys(names))
                 shown = "、".join(unique[:4]) + (f" 等 {len(unique)} 所" if len(unique) > 4 else "")
                 rows.append({"rank": 2, "action": f"补齐 {ind} {_indicator_spec(profile, ind).get('short', '')}："
