@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from analysis.evaluate import guarantee as g
+from analysis.report import charts
 from analysis.standards import load_profile
 from analysis.standards import status as st
 from analysis.standards.compare import falls_short, meets
@@ -349,7 +350,7 @@ def test_class_size_chart_marks_oversized_classes():
     setup_plotting()
     sizes = g.class_sizes(_classes([("1", "primary", 1, 1, 44), ("1", "primary", 1, 2, 46), ("1", "junior", 7, 1, 50)]),
                           frame(school("1", school_type="nine_year_school", junior=100)), NATIONAL)
-    fig = g.class_size_chart(sizes, NATIONAL)
+    fig = charts.class_size_chart(sizes, NATIONAL)
     primary = fig.axes[0]
     red = [p for p in primary.patches if p.get_height() > 0 and p.get_facecolor()[:3] == _rgb(COLOURS["fail"])]
     assert len(red) == 1 and "大班额 1 个" in primary.get_title()

@@ -7,6 +7,7 @@ import pytest
 from scipy.stats import binomtest
 
 from analysis.evaluate import recognition
+from analysis.report import charts
 from analysis.standards import load_profile
 from analysis.standards import status as st
 
@@ -101,6 +102,6 @@ def test_chart_draws_groups_with_a_perfect_rate():
     setup_plotting()
     data = survey({"家长": [["满意"] * 6] * 8, "教师": [["满意", "不满意"]] * 4})
     table = recognition.recognition_table(data, NATIONAL)
-    fig = recognition.recognition_chart(table, NATIONAL)
+    fig = charts.recognition_chart(table, NATIONAL)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["教师", "家长", "全部"]  # groups without answers left out

@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from analysis.config import SECTION_ZH
 from analysis.data.columns import TABLES, YES_NO
@@ -486,33 +485,6 @@ def g5_rows(sizes: pd.DataFrame | None, profile: dict) -> list[dict]:
                              threshold=cap, comparator="<=", status=status_of(meets(s["max_size"], cap, "<=")),
                              evidence=TABLES["classes"].title, note=note, value_text=f"最大班额 {s['max_size']:g} 人"))
     return rows
-
-
-def class_size_chart(sizes: pd.DataFrame, profile: dict) -> Figure:
-    """Histogram of class sizes per section with the cap (班额分布); oversized classes in red."""
-    from analysis.report.plotting import COLOURS
-
-    caps = profile["guarantee"]["G5"]["max_class"]
-    sections = [s for s in caps if (sizes["section"] == s).any()]
-    fig = Figure(figsize=(9, 3.8))
-    axes = fig.subplots(1, max(1, len(sections)), sharey=True, squeeze=False)[0]
-    for ax, section in zip(axes, sections, strict=False):
-        x = sizes.loc[sizes["section"] == section, "students"].to_numpy(dtype=float)
-        cap = caps[section]
-        bins = np.arange(np.floor(x.min()) - 0.5, np.ceil(x.max()) + 1.5, 1.0)
-        counts, edges = np.histogram(x, bins=bins)
-        centres = (edges[:-1] + edges[1:]) / 2
-        colours = [COLOURS["fail"] if c > cap else COLOURS["pass"] for c in centres]
-        ax.bar(centres, counts, width=0.9, color=colours)
-        ax.axvline(cap + 0.5, color=COLOURS["threshold"], linestyle="--", linewidth=1)
-        ax.text(cap + 0.5, counts.max(), f" 上限 {cap} 人", va="top", fontsize=8)
-        over = int((x > cap).sum())
-        ax.set_title(f"{'小学' if section == 'primary' else '初中'}：{len(x)} 个班，大班额 {over} 个")
-        ax.set_xlabel("班级学生数（人）")
-    axes[0].set_ylabel("班级数")
-    fig.suptitle("班额分布（红色为超过上限的班级）")
-    fig.tight_layout()
-    return fig
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -1108,9 +1108,14 @@ _SCOPE_ALIASES = {"": "全部", "全县": "全部", "中小学": "全部", "all"
                   "城区中小学": "城区学校", "教学点": "50人以上教学点"}
 
 
+def canonical_scope(scope: str) -> str:
+    """The :data:`SCOPES` label a county's spelling of a target scope stands for (全县 → 全部)."""
+    return _SCOPE_ALIASES.get(str(scope).strip(), str(scope).strip())
+
+
 def scope_mask(values: pd.DataFrame, scope: str) -> pd.Series:
     """Evaluated school-sections inside a target scope (mapping documented in :data:`SCOPES`)."""
-    scope = _SCOPE_ALIASES.get(str(scope).strip(), str(scope).strip())
+    scope = canonical_scope(scope)
     tp = values["school_type"] == "teaching_point"
     if scope == "全部":
         return pd.Series(True, index=values.index)
@@ -1131,11 +1136,11 @@ def target_indicators(text: str) -> list[str]:
 def compliant_share(values: pd.DataFrame, indicators: list[str], scope: str, by: tuple[str, ...] = ()
                     ) -> pd.DataFrame:
     """Share of school-sections in ``scope`` meeting every indicator in ``indicators`` (达标学校比例)."""
-    part = values[scope_mask(values, scope)]
-    met = np.ones(len(part), dtype=bool)
+    mask = scope_mask(values, scope).to_numpy()
+    met = np.ones(int(mask.sum()), dtype=bool)
     for ind in indicators:
-        met &= meets(part[ind], part[f"{ind}_std"], ">=").to_numpy()
-    frame = part[list(by)].assign(met=met)
+        met &= meets(values[ind].to_numpy()[mask], values[f"{ind}_std"].to_numpy()[mask], ">=")
+    frame = values.loc[mask, list(by)].assign(met=met)
     if by:
         g = frame.groupby(list(by), sort=False)["met"]
         return g.mean().reset_index(name="share").merge(g.size().reset_index(name="n_schools"), on=list(by))
@@ -1154,9 +1159,17 @@ def _rule_share(flags: pd.DataFrame, rules: list[str], scope: str, by: tuple[str
     return pd.DataFrame({"share": [met.mean() if len(met) else np.nan], "n_schools": [len(met)]})
 
 
+def _year_rows(cache: dict, name: str, frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The rows of ``year`` of a projected frame, cut once per comparison (the replicates are large)."""
+    if (name, year) not in cache:
+        cache[(name, year)] = frame[frame["year"] == year]
+    return cache[(name, year)]
+
+
 def _target_share(inds: list[str], scope: str, year: int, history: History, result: Projection, profile: dict,
-                  _flags: dict) -> dict:
-    """kind, share, low, high, n_schools, note of one (indicator set, scope, year)."""
+                  cache: dict) -> dict:
+    """kind, share, low, high, n_schools, note of one (indicator set, scope, year); ``cache`` keeps what the
+    rows of one comparison share (rule flags per year, per-year slices of the projection)."""
     resources, rules = set(indicator_ids(profile)), set(SCHOOL_RULES)
     lo, hi = method_settings(profile)["band"]
     out = {"kind": "", "share": np.nan, "low": np.nan, "high": np.nan, "n_schools": np.nan, "note": ""}
@@ -1165,24 +1178,24 @@ def _target_share(inds: list[str], scope: str, year: int, history: History, resu
             s = compliant_share(history.school_indicators[year], inds, scope).iloc[0]
             return out | {"kind": "observed", "share": s["share"], "n_schools": s["n_schools"]}
         if result.central is not None and year in result.years:
-            c = compliant_share(result.central[result.central["year"] == year], inds, scope).iloc[0]
-            r = compliant_share(result.replicates[result.replicates["year"] == year], inds, scope,
+            c = compliant_share(_year_rows(cache, "central", result.central, year), inds, scope).iloc[0]
+            r = compliant_share(_year_rows(cache, "replicates", result.replicates, year), inds, scope,
                                 by=("scenario",))["share"]
             return out | {"kind": "projected", "share": c["share"], "n_schools": c["n_schools"],
                           "low": min(r.quantile(lo), c["share"]), "high": max(r.quantile(hi), c["share"])}
         return out | {"note": "该年份既无实际数据也不在预测范围内"}
     if set(inds) <= rules:
         if year in history.schools:
-            if year not in _flags:
-                _flags[year] = school_rule_flags(history.schools[year], history.classes.get(year), profile)
-            s = _rule_share(_flags[year], inds, scope).iloc[0]
+            if ("flags", year) not in cache:
+                cache[("flags", year)] = school_rule_flags(history.schools[year], history.classes.get(year), profile)
+            s = _rule_share(cache[("flags", year)], inds, scope).iloc[0]
             if not s["n_schools"]:
                 return out | {"note": f"{'、'.join(inds)}缺少逐校数据，无法计算"}
             return out | {"kind": "observed", "share": s["share"], "n_schools": s["n_schools"]}
         if result.rule_flags is not None and year in result.years:
             if "G5" in inds:
                 return out | {"note": "G5班额取决于分班，本步骤不预测；见第04步"}
-            f = result.rule_flags[result.rule_flags["year"] == year]
+            f = _year_rows(cache, "rule_flags", result.rule_flags, year)
             c = _rule_share(f[f["scenario"] == -1], inds, scope).iloc[0]
             if not c["n_schools"]:
                 return out | {"note": f"{'、'.join(inds)}缺少逐校数据，无法预测"}
@@ -1207,14 +1220,14 @@ def target_comparison(targets: pd.DataFrame | None, history: History, result: Pr
             "status_zh", "note"]
     if targets is None or targets.empty:
         return pd.DataFrame(columns=cols)
-    flags: dict = {}
+    cache: dict = {}
     out = []
     for r in targets.itertuples(index=False):
         scope = "" if pd.isna(getattr(r, "scope", "")) else str(r.scope)
         scope_mask(history.school_indicators[history.base_year].head(0), scope)  # validates the label
         row = {"indicator": r.indicator, "scope": scope or "全部", "year": int(r.year),
                "target_share": float(r.target_share)}
-        row |= _target_share(target_indicators(r.indicator), scope, int(r.year), history, result, profile, flags)
+        row |= _target_share(target_indicators(r.indicator), scope, int(r.year), history, result, profile, cache)
         if row["kind"] == "observed":
             row["status"] = MET if meets(row["share"], row["target_share"], ">=") else NOT_MET
         elif row["kind"] == "projected":
@@ -1261,52 +1274,7 @@ def school_status_table(status: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={"school_code": "学校标识码", "school_name": "学校", "section": "学段"})
 
 
-# ------------------------------------------------------------------------------------------------------ charts
-
-
-def _milestone_lines(ax, milestones: list[dict]) -> None:
-    for m in milestones:
-        ax.axvline(int(m["year"]), color="#9e9e9e", lw=0.8, ls=":")
-
-
-def trend_figure(rows: pd.DataFrame, panels: list[tuple[str, str]], milestones: list[dict], title: str,
-                 labels: dict[str, str] | None = None, percent: bool = False, ncol: int = 4):
-    """Small multiples of county rows, one per ``(section, indicator)``: observed line, projected central line with
-    its band, the threshold (red) and the milestone years (dotted)."""
-    from matplotlib.figure import Figure
-
-    n = max(len(panels), 1)
-    ncol = min(ncol, n)
-    nrow = int(np.ceil(n / ncol))
-    fig = Figure(figsize=(3.1 * ncol, 2.5 * nrow + 0.9), layout="constrained")
-    axes = fig.subplots(nrow, ncol, squeeze=False).reshape(-1)
-    scale = 100 if percent else 1
-    county = rows[rows["level"] == "county"]
-    for ax, (section, ind) in zip(axes, panels, strict=False):
-        part = county[(county["section"] == section) & (county["indicator"] == ind)].sort_values("year")
-        obs = part[part["kind"] == "observed"]
-        pro = part[part["kind"] == "projected"]
-        ax.plot(obs["year"], obs["value"] * scale, "o-", color="#1565c0", lw=1.5, ms=3, label="实际")
-        if len(pro):
-            link = pd.concat([obs.tail(1), pro])
-            ax.plot(link["year"], link["value"] * scale, "o--", color="#ef6c00", lw=1.2, ms=3, label="预测（趋势）")
-            ax.fill_between(pro["year"], pro["low"] * scale, pro["high"] * scale, color="#ef6c00", alpha=0.2,
-                            lw=0, label="预测区间")
-        thr = part["threshold"].dropna()
-        if len(thr):
-            ax.axhline(thr.iloc[-1] * scale, color="#c62828", lw=1, label="标准/限值")
-        _milestone_lines(ax, milestones)
-        sec = SECTION_ZH.get(section, "全县")
-        ax.set_title(f"{sec} {(labels or {}).get(ind, ind)}", fontsize=9)
-        ax.tick_params(labelsize=7)
-        ax.xaxis.get_major_locator().set_params(integer=True)
-    for ax in axes[len(panels):]:
-        ax.set_visible(False)
-    handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside lower center", ncol=4, fontsize=8, frameon=False)
-    marks = "、".join(f"{m['year']}{m.get('zh', '')}" for m in milestones)
-    fig.suptitle(title + (f"\n（点线为时间节点：{marks}）" if marks else ""), fontsize=10)
-    return fig
+# ------------------------------------------------- chart labels and series (figures: analysis.report.charts_projection)
 
 
 def indicator_labels(profile: dict) -> dict[str, str]:
@@ -1320,36 +1288,6 @@ def indicator_labels(profile: dict) -> dict[str, str]:
     return out
 
 
-def school_trend_figure(rows: pd.DataFrame, school_code: str, section: str, profile: dict,
-                        milestones: list[dict]):
-    """One school-section: every indicator as value ÷ standard, observed and projected with bands."""
-    from matplotlib.figure import Figure
-
-    part = rows[(rows["level"] == "school") & (rows["school_code"] == school_code) & (rows["section"] == section)]
-    ids = indicator_ids(profile)
-    fig = Figure(figsize=(9, 4), layout="constrained")
-    ax = fig.subplots()
-    for ind in ids:
-        p = part[part["indicator"] == ind].sort_values("year")
-        obs, pro = p[p["kind"] == "observed"], p[p["kind"] == "projected"]
-        line = ax.plot(obs["year"], obs["value"] / obs["threshold"], "o-", ms=3, lw=1.2,
-                       label=f"{ind}{indicator_spec(profile, ind)['short']}")
-        if len(pro):
-            link = pd.concat([obs.tail(1), pro])
-            ax.plot(link["year"], link["value"] / link["threshold"], "o--", ms=3, lw=1.1, color=line[0].get_color())
-            ax.fill_between(pro["year"], pro["low"] / pro["threshold"], pro["high"] / pro["threshold"],
-                            color=line[0].get_color(), alpha=0.12, lw=0)
-    ax.axhline(1, color="#c62828", lw=1)
-    _milestone_lines(ax, milestones)
-    name = part["school_name"].dropna()
-    ax.set_title(f"{name.iloc[0] if len(name) else school_code}（{SECTION_ZH.get(section, section)}）"
-                 "各指标与标准之比（实线实际，虚线预测，阴影为区间）")
-    ax.set_ylabel("指标值 ÷ 标准")
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(fontsize=7, ncol=4, frameon=False)
-    return fig
-
-
 def target_series(targets: pd.DataFrame | None, history: History, result: Projection, profile: dict
                   ) -> pd.DataFrame:
     """Compliant-school share of every (indicator, scope) of the target table in every observed and projected
@@ -1359,62 +1297,15 @@ def target_series(targets: pd.DataFrame | None, history: History, result: Projec
         return pd.DataFrame(columns=cols)
     scopes = targets["scope"].fillna("").astype(str) if "scope" in targets else pd.Series("", index=targets.index)
     pairs = dict.fromkeys(zip(targets["indicator"].astype(str), scopes.map(lambda s: s or "全部"), strict=True))
-    flags: dict = {}
+    cache: dict = {}
     rows = []
     for ind, scope in pairs:
         inds = target_indicators(ind)
         for y in [*history.years, *result.years]:
-            got = _target_share(inds, scope, y, history, result, profile, flags)
+            got = _target_share(inds, scope, y, history, result, profile, cache)
             if got["kind"]:
                 rows.append((ind, scope, y, got["kind"], got["share"], got["low"], got["high"]))
     return pd.DataFrame(rows, columns=cols)
-
-
-def target_figure(series: pd.DataFrame, comparison: pd.DataFrame):
-    """One panel per target indicator: compliant share by scope (observed line, projected dashed with band) and
-    the county's targets (×). None when no target can be compared."""
-    from matplotlib.figure import Figure
-
-    if series.empty:
-        return None
-    inds = list(dict.fromkeys(series["indicator"]))
-    ncol = min(4, len(inds))
-    nrow = int(np.ceil(len(inds) / ncol))
-    fig = Figure(figsize=(3.2 * ncol, 2.6 * nrow + 0.6), layout="constrained")
-    axes = fig.subplots(nrow, ncol, squeeze=False, sharex=True).reshape(-1)
-    colors = dict(zip(SCOPES, ("#1565c0", "#2e7d32", "#6a1b9a", "#ef6c00"), strict=True))
-    years = (series["year"].min(), series["year"].max())
-    for ax, ind in zip(axes, inds, strict=False):
-        part = series[series["indicator"] == ind]
-        for scope, p in part.groupby("scope", sort=False):
-            color = colors.get(_SCOPE_ALIASES.get(scope, scope), "#455a64")
-            obs, pro = p[p["kind"] == "observed"], p[p["kind"] == "projected"]
-            ax.plot(obs["year"], obs["share"] * 100, "o-", color=color, ms=3, lw=1.3, label=f"{scope}")
-            if len(pro):
-                link = pd.concat([obs.tail(1), pro])
-                ax.plot(link["year"], link["share"] * 100, "--", color=color, lw=1.1)
-                ax.fill_between(pro["year"], pro["low"] * 100, pro["high"] * 100, color=color, alpha=0.15, lw=0)
-            t = comparison[(comparison["indicator"] == ind) & (comparison["scope"] == scope)]
-            ax.plot(t["year"], t["target_share"] * 100, "x", color=color, ms=8, mew=2)
-        ax.set_title(ind, fontsize=9)
-        ax.set_xlim(years[0] - 0.3, years[1] + 0.3)
-        ax.tick_params(labelsize=7)
-        ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.legend(fontsize=7, frameon=False, loc="lower left")
-    for ax in axes[len(inds):]:
-        ax.set_visible(False)
-    fig.suptitle("县定年度目标：达标学校比例（%）\n实线为实际，虚线与阴影为预测及区间，× 为目标", fontsize=10)
-    return fig
-
-
-def falling_out_figure(result: Projection, falling: pd.DataFrame, profile: dict):
-    """Indicator trends of one school-section of ``falling`` (or None): one that also fails with its resource
-    trend if any, the largest enrollment growth first."""
-    if falling is None or falling.empty:
-        return None
-    top = falling.sort_values(["fails_central", "change", "school_code"], ascending=[False, False, True],
-                              kind="stable").iloc[0]
-    return school_trend_figure(result.rows, top["school_code"], top["section"], profile, result.milestones)
 
 
 def item_labels(history: History, width: int = 12) -> dict[str, str]:
@@ -1424,10 +1315,3 @@ def item_labels(history: History, width: int = 12) -> dict[str, str]:
             for i, n in zip(panel["item_id"], panel["name_zh"].fillna(""), strict=True)}
 
 
-def item_figure(rows: pd.DataFrame, milestones: list[dict], labels: dict[str, str] | None = None):
-    """Trends of the numeric county items (县级指标) with their thresholds, or None when there are none."""
-    items = rows[(rows["level"] == "county") & (rows["section"] == "") & ~rows["indicator"].str.endswith("_share")]
-    ids = sorted(items["indicator"].unique())
-    if not ids:
-        return None
-    return trend_figure(rows, [("", i) for i in ids], milestones, "县级指标趋势与预测", labels)

@@ -24,7 +24,6 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from scipy.stats import norm
 
 from analysis.data.columns import TABLES
@@ -130,27 +129,3 @@ def s1_row(table: pd.DataFrame | None, profile: dict) -> dict:
                     evidence=TABLES["survey"].title, kind="computed", note=note)
 
 
-def recognition_chart(table: pd.DataFrame, profile: dict) -> Figure:
-    """Recognition rate per respondent group with its Wilson interval and the threshold (认可度与置信区间)."""
-    from analysis.report.plotting import COLOURS
-
-    cfg = profile["recognition"]
-    part = table[table["answers"] > 0].iloc[::-1]
-    fig = Figure(figsize=(8, 0.45 * len(part) + 1.6))
-    ax = fig.subplots()
-    y = np.arange(len(part))
-    rate = part["rate"].to_numpy(float) * 100
-    # clip: at p̂ = 1 the upper bound equals p̂ up to binary rounding, which must not become a negative bar
-    low = np.maximum(rate - part["ci_low"].to_numpy(float) * 100, 0)
-    high = np.maximum(part["ci_high"].to_numpy(float) * 100 - rate, 0)
-    colours = [COLOURS["pass"] if p else COLOURS["fail"] for p in part["passed"].fillna(False)]
-    ax.errorbar(rate, y, xerr=[low, high], fmt="none", ecolor=COLOURS["threshold"], capsize=3, linewidth=1)
-    ax.scatter(rate, y, color=colours, zorder=3)
-    for yi, r, n in zip(y, rate, part["respondents"], strict=True):
-        ax.text(r, yi + 0.2, f"{r:.1f}%（{n}份）", fontsize=8, ha="center")
-    ax.axvline(cfg["threshold"] * 100, color=COLOURS["threshold"], linestyle="--", linewidth=1)
-    ax.set_yticks(y, part["group"])
-    ax.set_xlabel(f"认可度（%），误差线为 {cfg['confidence']:.0%} Wilson 置信区间；虚线为标准 {cfg['threshold']:.0%}")
-    ax.set_title("社会认可度（分调查对象）")
-    fig.tight_layout()
-    return fig
