@@ -22,7 +22,8 @@ from analysis.config import SECTION_ZH
 from analysis.data import catalog
 from analysis.data.columns import SCHOOL_TYPE_ZH, TABLES
 from analysis.data.files import neutralise_text
-from analysis.report.reporting import URBAN_RURAL_ZH, Results
+from analysis.report.format import URBAN_RURAL_ZH
+from analysis.report.results import Results
 from analysis.standards.status import FAIL, LIGHT_ZH, MISSING, PROJECTION_ZH, VETO, light_of
 
 SHEETS = ("学校指标", "差异系数", "政府保障", "教育质量", "社会认可", "不予认定", "预测", "整改计划", "不参评学校",
@@ -317,7 +318,7 @@ def issues_sheet(ws: Worksheet, validation: pd.DataFrame | None) -> None:
 
 
 def build_workbook(res: Results, profile: Mapping) -> Workbook:
-    """The results workbook of one county-year from its processed outputs (``reporting.load_results``)."""
+    """The results workbook of one county-year from its processed outputs (``analysis.report.results.load_results``)."""
     from analysis.standards.compare import REL_TOL
 
     wb = Workbook()
