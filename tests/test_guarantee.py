@@ -1,10 +1,14 @@
 """Government guarantee items G1–G15: every quantitative rule at and around its threshold, hand-made frames."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from analysis.evaluate import guarantee as g
+from analysis.report import charts
 from analysis.standards import load_profile
+from analysis.standards import status as st
+from analysis.standards.compare import falls_short, meets
 
 NATIONAL = load_profile("national")
 
@@ -58,14 +62,25 @@ def row_of(frame_: pd.DataFrame, item_id: str) -> pd.Series:
 
 
 def test_meets_applies_the_wording_literally_with_exact_ties():
-    assert g.meets(0.95, 0.95, ">=") and not g.meets(0.9499, 0.95, ">=")
-    assert g.meets(2000, 2000, "<=") and not g.meets(2001, 2000, "<=")
-    assert not g.meets(0.15, 0.15, "<") and g.meets(0.1499, 0.15, "<")
-    assert not g.meets(0.85, 0.85, ">") and g.meets(0.8501, 0.85, ">")
+    assert meets(0.95, 0.95, ">=") and not meets(0.9499, 0.95, ">=")
+    assert meets(2000, 2000, "<=") and not meets(2001, 2000, "<=")
+    assert not meets(0.15, 0.15, "<") and meets(0.1499, 0.15, "<")
+    assert not meets(0.85, 0.85, ">") and meets(0.8501, 0.85, ">")
     # a quotient that is mathematically 0.95 but a hair off in binary still meets ">="
-    assert g.meets(19 / 20, 0.95, ">=") and g.meets(0.1 * 3, 0.3, ">=")
-    with pytest.raises(ValueError, match="comparator"):
-        g.meets(1, 1, "=>")
+    assert meets(19 / 20, 0.95, ">=") and meets(0.1 * 3, 0.3, ">=")
+    assert meets(0.1 * 3, 0.3, "<=") and not meets(0.1 * 3, 0.3, "<=", rel_tol=0)  # 0.30000000000000004
+    with pytest.raises(ValueError, match="比较符"):
+        meets(1, 1, "=>")
+
+
+def test_meets_is_vectorised_and_missing_never_meets_nor_falls_short():
+    values = pd.Series([4.2, 21 * 100 / 500, float("nan"), 4.1], index=[7, 8, 9, 10])
+    out = meets(values, 4.2, ">=")
+    assert out.index.tolist() == [7, 8, 9, 10] and out.tolist() == [True, True, False, False]
+    assert meets(np.array([1.0, np.nan]), np.array([np.nan, 1.0]), "<=").tolist() == [False, False]
+    assert falls_short(values, 4.2, ">=").tolist() == [False, False, False, True]
+    assert falls_short(float("nan"), 1, ">=") is False and falls_short(0.5, 1, ">=") is True
+    assert meets(np.array([1.0, 1.0 + 1e-12]), 1.0, "<=", rel_tol=np.array([0.0, 1e-9])).tolist() == [True, True]
 
 
 # --- G3 music and art rooms --------------------------------------------------------------------------------------
@@ -100,15 +115,15 @@ def test_g3_total_area_basis_is_the_weaker_check_and_is_named():
     assert rooms.loc[0, "music_area_ok"] and not rooms.loc[0, "art_area_ok"]
     assert "合计面积179.9㎡＜2×90㎡" in rooms.loc[0, "reason"]
     row = g.g3_row(rooms, NATIONAL)
-    assert row["status"] == g.FAIL and "只报合计面积" in row["note"]
+    assert row["status"] == st.FAIL and "只报合计面积" in row["note"]
 
 
 def test_g3_no_rooms_fails_and_missing_counts_are_not_assumed():
     rooms = g.music_art_rooms(frame(school("1", music_rooms=0, music_rooms_m2=0.0),
                                     school("2", art_rooms=None, art_rooms_m2=None)), NATIONAL)
-    assert rooms["status"].tolist() == [g.FAIL, g.MISSING]
+    assert rooms["status"].tolist() == [st.FAIL, st.MISSING]
     row = g.g3_row(rooms, NATIONAL)
-    assert row["value"] == 1 and row["status"] == g.FAIL and "缺少数据 1 所" in row["note"]
+    assert row["value"] == 1 and row["status"] == st.FAIL and "缺少数据 1 所" in row["note"]
 
 
 def test_g3_scope_leaves_out_special_schools_and_small_teaching_points():
@@ -152,7 +167,7 @@ def test_g4_caps_at_and_above():
     assert sizes.set_index("school_code")["passed"].to_dict() == {"1": True, "2": False, "3": True, "4": False,
                                                                   "5": False}
     row = g.g4_row(sizes, NATIONAL)
-    assert row["value"] == 3 and row["status"] == g.FAIL
+    assert row["value"] == 3 and row["status"] == st.FAIL
 
 
 def _classes(rows):
@@ -171,14 +186,14 @@ def test_g5_every_class_against_its_section_cap():
     assert summary.loc["primary", "oversized_share"] == pytest.approx(1 / 3)
     assert summary.loc["junior", "oversized"] == 0 and summary.loc["junior", "max_size"] == 50
     rows = {r["item_id"]: r for r in g.g5_rows(sizes, NATIONAL)}
-    assert rows["G5_primary"]["status"] == g.FAIL and rows["G5_primary"]["value"] == 46
+    assert rows["G5_primary"]["status"] == st.FAIL and rows["G5_primary"]["value"] == 46
     assert "大班额 1 个（占 33.3%）" in rows["G5_primary"]["note"]
-    assert rows["G5_junior"]["status"] == g.PASS and rows["G5_junior"]["threshold"] == 50
+    assert rows["G5_junior"]["status"] == st.PASS and rows["G5_junior"]["threshold"] == 50
 
 
 def test_g5_without_class_table_is_missing_not_passed():
     rows = g.g5_rows(None, NATIONAL)
-    assert [r["status"] for r in rows] == [g.MISSING, g.MISSING]
+    assert [r["status"] for r in rows] == [st.MISSING, st.MISSING]
 
 
 # --- G6 small schools funded as 100 students ---------------------------------------------------------------------
@@ -193,19 +208,19 @@ def test_g6_funded_as_100_students_at_and_below():
         school("5", primary=40, urban_rural="town", public_funds_total=26000.0),          # not a village school
     )
     funding = g.small_school_funding(schools, NATIONAL)
-    assert funding.set_index("school_code")["status"].to_dict() == {"1": g.PASS, "2": g.FAIL, "3": g.FAIL}
+    assert funding.set_index("school_code")["status"].to_dict() == {"1": st.PASS, "2": st.FAIL, "3": st.FAIL}
     row = g.g6_row(funding, {}, NATIONAL)
-    assert row["value"] == 2 and row["status"] == g.FAIL
+    assert row["value"] == 2 and row["status"] == st.FAIL
 
 
 def test_g6_without_funding_columns_uses_the_county_answer():
     s = school("1", primary=40, urban_rural="rural", public_funds_total=None)
     funding = g.small_school_funding(frame(s), NATIONAL)
-    assert funding.loc[0, "status"] == g.MISSING
-    assert g.g6_row(funding, {}, NATIONAL)["status"] == g.MISSING
+    assert funding.loc[0, "status"] == st.MISSING
+    assert g.g6_row(funding, {}, NATIONAL)["status"] == st.MISSING
     answered = g.county_item_index(items(("G6", "是", "财政核定文件")))
     row = g.g6_row(funding, answered, NATIONAL)
-    assert row["status"] == g.PASS and row["kind"] == "evidence" and row["evidence"] == "财政核定文件"
+    assert row["status"] == st.PASS and row["kind"] == "evidence" and row["evidence"] == "财政核定文件"
 
 
 # --- teacher items -----------------------------------------------------------------------------------------------
@@ -217,34 +232,34 @@ def test_teacher_rates_at_thresholds():
                                      rotated_key_teachers=1),
                              teacher("9", "senior", n=30, certified_teachers=0, trained_360h=0)])
     rows = {r["item_id"]: r for r in g.teacher_rows(teachers, NATIONAL)}
-    assert rows["G9"]["value"] == 1.0 and rows["G9"]["status"] == g.PASS  # senior rows are not counted
-    assert rows["G11_rotation"]["value"] == pytest.approx(0.10) and rows["G11_rotation"]["status"] == g.PASS
-    assert rows["G11_key_share"]["value"] == pytest.approx(0.20) and rows["G11_key_share"]["status"] == g.PASS
-    assert rows["G12"]["status"] == g.PASS
+    assert rows["G9"]["value"] == 1.0 and rows["G9"]["status"] == st.PASS  # senior rows are not counted
+    assert rows["G11_rotation"]["value"] == pytest.approx(0.10) and rows["G11_rotation"]["status"] == st.PASS
+    assert rows["G11_key_share"]["value"] == pytest.approx(0.20) and rows["G11_key_share"]["status"] == st.PASS
+    assert rows["G12"]["status"] == st.PASS
 
 
 def test_teacher_rates_just_below_thresholds():
     teachers = pd.DataFrame([teacher("1", n=1000, trained_360h=999, certified_teachers=999, rotation_eligible=1000,
                                      rotated_teachers=99, rotated_key_teachers=19)])
     rows = {r["item_id"]: r for r in g.teacher_rows(teachers, NATIONAL)}
-    assert rows["G9"]["value"] == 0.999 and rows["G9"]["status"] == g.FAIL
-    assert rows["G11_rotation"]["status"] == g.FAIL
-    assert rows["G11_key_share"]["value"] == pytest.approx(19 / 99) and rows["G11_key_share"]["status"] == g.FAIL
-    assert rows["G12"]["status"] == g.FAIL and "999 ÷ 1000" in rows["G12"]["note"]
+    assert rows["G9"]["value"] == 0.999 and rows["G9"]["status"] == st.FAIL
+    assert rows["G11_rotation"]["status"] == st.FAIL
+    assert rows["G11_key_share"]["value"] == pytest.approx(19 / 99) and rows["G11_key_share"]["status"] == st.FAIL
+    assert rows["G12"]["status"] == st.FAIL and "999 ÷ 1000" in rows["G12"]["note"]
 
 
 def test_teacher_rate_with_a_gap_is_missing_and_names_the_school():
     teachers = pd.DataFrame([teacher("1"), teacher("2", trained_360h=None)])
     rows = {r["item_id"]: r for r in g.teacher_rows(teachers, NATIONAL)}
-    assert rows["G9"]["status"] == g.MISSING and "2" in rows["G9"]["note"]
+    assert rows["G9"]["status"] == st.MISSING and "2" in rows["G9"]["note"]
     absent = pd.DataFrame([teacher("1")]).drop(columns=["certified_teachers"])
-    assert {r["item_id"]: r for r in g.teacher_rows(absent, NATIONAL)}["G12"]["status"] == g.MISSING
+    assert {r["item_id"]: r for r in g.teacher_rows(absent, NATIONAL)}["G12"]["status"] == st.MISSING
 
 
 # --- county-reported items ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "status"), [("6000", g.PASS), ("5999.99", g.FAIL), ("6,300", g.PASS)])
+@pytest.mark.parametrize(("value", "status"), [("6000", st.PASS), ("5999.99", st.FAIL), ("6,300", st.PASS)])
 def test_g7_special_school_funds(value, status):
     row = g.g7_row(g.county_item_index(items(("G7", value))), None, NATIONAL)
     assert row["status"] == status and row["evidence"] == "G7 佐证"
@@ -254,12 +269,12 @@ def test_g7_falls_back_to_the_lowest_special_school():
     schools = frame(school("1", school_type="special_ed_school", public_funds_per_student=6500.0),
                     school("2", school_type="special_ed_school", public_funds_per_student=5800.0))
     row = g.g7_row({}, schools, NATIONAL)
-    assert row["value"] == 5800.0 and row["status"] == g.FAIL and row["kind"] == "computed"
-    assert g.g7_row({}, frame(school("1")), NATIONAL)["status"] == g.MISSING
+    assert row["value"] == 5800.0 and row["status"] == st.FAIL and row["kind"] == "computed"
+    assert g.g7_row({}, frame(school("1")), NATIONAL)["status"] == st.MISSING
 
 
 @pytest.mark.parametrize(("teacher_pay", "perf", "statuses"), [
-    ("100000", "是", [g.PASS, g.PASS]), ("99999", "是", [g.FAIL, g.PASS]), ("120000", "否", [g.PASS, g.FAIL])])
+    ("100000", "是", [st.PASS, st.PASS]), ("99999", "是", [st.FAIL, st.PASS]), ("120000", "否", [st.PASS, st.FAIL])])
 def test_g8_pay_parity_and_performance_pay(teacher_pay, perf, statuses):
     idx = g.county_item_index(items(("G8_teacher_pay", teacher_pay), ("G8_civil_servant_pay", "100000"),
                                     ("G8_performance_pay", perf)))
@@ -269,7 +284,7 @@ def test_g8_pay_parity_and_performance_pay(teacher_pay, perf, statuses):
 
 
 @pytest.mark.parametrize(("primary", "junior", "statuses"), [
-    ("100%", "95%", [g.PASS, g.PASS]), ("99.9%", "0.95", [g.FAIL, g.PASS]), ("1", "94.9%", [g.PASS, g.FAIL])])
+    ("100%", "95%", [st.PASS, st.PASS]), ("99.9%", "0.95", [st.FAIL, st.PASS]), ("1", "94.9%", [st.PASS, st.FAIL])])
 def test_g13_zoned_enrollment(primary, junior, statuses):
     idx = g.county_item_index(items(("G13_primary", primary), ("G13_junior", junior)))
     assert [r["status"] for r in g.g13_rows(idx, NATIONAL)] == statuses
@@ -277,17 +292,17 @@ def test_g13_zoned_enrollment(primary, junior, statuses):
 
 def test_g14_quota_share_and_rural_tilt():
     idx = g.county_item_index(items(("G14_quota_share", "50%"), ("G14_rural_tilt", "是")))
-    assert [r["status"] for r in g.g14_rows(idx, NATIONAL)] == [g.PASS, g.PASS]
+    assert [r["status"] for r in g.g14_rows(idx, NATIONAL)] == [st.PASS, st.PASS]
     idx = g.county_item_index(items(("G14_quota_share", "0.4999"), ("G14_rural_tilt", "否")))
-    assert [r["status"] for r in g.g14_rows(idx, NATIONAL)] == [g.FAIL, g.FAIL]
+    assert [r["status"] for r in g.g14_rows(idx, NATIONAL)] == [st.FAIL, st.FAIL]
 
 
-@pytest.mark.parametrize(("public", "status"), [("85", g.PASS), ("84", g.FAIL)])
+@pytest.mark.parametrize(("public", "status"), [("85", st.PASS), ("84", st.FAIL)])
 def test_g15_migrant_children_share(public, status):
     idx = g.county_item_index(items(("G15_care_system", "是"), ("G15_migrant_eligible", "100"),
                                     ("G15_migrant_public", public)))
     care, migrant = g.g15_rows(idx, NATIONAL)
-    assert care["status"] == g.PASS and migrant["status"] == status
+    assert care["status"] == st.PASS and migrant["status"] == status
     assert migrant["value"] == int(public) / 100
 
 
@@ -296,12 +311,12 @@ def test_g15_migrant_children_share(public, status):
 
 def test_evidence_item_is_shown_as_reported_and_never_invented():
     idx = g.county_item_index(items(("G1", "是", "布局规划"), ("G10", "否", "情况说明"), ("G2", "是", "")))
-    assert g.evidence_row(idx, "G1", "guarantee", "x")["status"] == g.PASS
+    assert g.evidence_row(idx, "G1", "guarantee", "x")["status"] == st.PASS
     no = g.evidence_row(idx, "G10", "guarantee", "x")
-    assert no["status"] == g.FAIL and no["value"] == "否" and no["evidence"] == "情况说明"
+    assert no["status"] == st.FAIL and no["value"] == "否" and no["evidence"] == "情况说明"
     assert "未填写佐证材料" in g.evidence_row(idx, "G2", "guarantee", "x")["note"]
     absent = g.evidence_row(idx, "G99", "guarantee", "x")
-    assert absent["status"] == g.MISSING and absent["passed"] is False and "不作推定" in absent["note"]
+    assert absent["status"] == st.MISSING and absent["passed"] is False and "不作推定" in absent["note"]
 
 
 def test_bad_county_values_name_the_row_and_item():
@@ -322,10 +337,10 @@ def test_guarantee_items_cover_all_fifteen_and_profile_omissions():
     teachers = pd.DataFrame([teacher("1"), teacher("2", "junior")])
     national = g.guarantee_items(schools, teachers, None, None, NATIONAL)
     assert list(dict.fromkeys(national["parent_id"])) == [f"G{i}" for i in range(1, 16)]
-    assert set(national["status"]) <= {g.PASS, g.MISSING}  # nothing reported → missing, never passed by default
-    assert national.set_index("item_id").loc["G1", "status"] == g.MISSING
+    assert set(national["status"]) <= {st.PASS, st.MISSING}  # nothing reported → missing, never passed by default
+    assert national.set_index("item_id").loc["G1", "status"] == st.MISSING
     anhui = g.guarantee_items(schools, teachers, None, None, load_profile("anhui")).set_index("item_id")
-    assert anhui.loc["G2", "status"] == g.NOT_APPLICABLE and anhui.loc["G14", "status"] == g.NOT_APPLICABLE
+    assert anhui.loc["G2", "status"] == st.NOT_APPLICABLE and anhui.loc["G14", "status"] == st.NOT_APPLICABLE
     assert pd.isna(anhui.loc["G2", "passed"])
 
 
@@ -335,7 +350,7 @@ def test_class_size_chart_marks_oversized_classes():
     setup_plotting()
     sizes = g.class_sizes(_classes([("1", "primary", 1, 1, 44), ("1", "primary", 1, 2, 46), ("1", "junior", 7, 1, 50)]),
                           frame(school("1", school_type="nine_year_school", junior=100)), NATIONAL)
-    fig = g.class_size_chart(sizes, NATIONAL)
+    fig = charts.class_size_chart(sizes, NATIONAL)
     primary = fig.axes[0]
     red = [p for p in primary.patches if p.get_height() > 0 and p.get_facecolor()[:3] == _rgb(COLOURS["fail"])]
     assert len(red) == 1 and "大班额 1 个" in primary.get_title()

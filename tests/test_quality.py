@@ -9,6 +9,7 @@ from test_guarantee import frame, items, school
 from analysis.evaluate import guarantee as g
 from analysis.evaluate import quality
 from analysis.standards import load_profile
+from analysis.standards import status as st
 
 NATIONAL = load_profile("national")
 
@@ -23,7 +24,7 @@ def test_retention_formula_by_hand():
         quality.retention_rate(10, 5, 0, 5, 0)
 
 
-@pytest.mark.parametrize(("graduates", "status"), [(950, g.PASS), (949, g.FAIL)])
+@pytest.mark.parametrize(("graduates", "status"), [(950, st.PASS), (949, st.FAIL)])
 def test_q1_at_and_below_95_percent(graduates, status):
     # base = 1000 + 30 − 25 − 5 = 1000, so the rate is graduates / 1000
     idx = g.county_item_index(items(("Q1_intake", "1000"), ("Q1_graduates", str(graduates)), ("Q1_transfer_in", "30"),
@@ -36,10 +37,10 @@ def test_q1_at_and_below_95_percent(graduates, status):
 def test_q1_missing_transfers_are_not_assumed_zero():
     idx = g.county_item_index(items(("Q1_intake", "1000"), ("Q1_graduates", "960")))
     row = quality.q1_row(idx, NATIONAL)
-    assert row["status"] == g.MISSING and "Q1_transfer_in" in row["note"]
+    assert row["status"] == st.MISSING and "Q1_transfer_in" in row["note"]
 
 
-@pytest.mark.parametrize(("enrolled", "status"), [(95, g.PASS), (94, g.FAIL)])
+@pytest.mark.parametrize(("enrolled", "status"), [(95, st.PASS), (94, st.FAIL)])
 def test_q2_disabled_enrollment(enrolled, status):
     idx = g.county_item_index(items(("Q2_disabled_enrolled", str(enrolled)), ("Q2_disabled_population", "100")))
     assert quality.q2_row(idx, NATIONAL)["status"] == status
@@ -58,18 +59,18 @@ def test_q3_q4_q6_per_school():
         school("6", primary=0, junior=0),                         # no compulsory students: out of scope
     )
     q3 = quality.charter_digitised(schools).set_index("school_code")["status"]
-    assert q3.to_dict() == {"1": g.PASS, "2": g.FAIL, "3": g.MISSING, "4": g.PASS, "5": g.PASS}
+    assert q3.to_dict() == {"1": st.PASS, "2": st.FAIL, "3": st.MISSING, "4": st.PASS, "5": st.PASS}
     q4 = quality.training_budget(schools, NATIONAL).set_index("school_code")
-    assert q4.loc["4", "status"] == g.PASS and q4.loc["5", "status"] == g.FAIL
+    assert q4.loc["4", "status"] == st.PASS and q4.loc["5", "status"] == st.FAIL
     assert q4.loc["1", "share"] == pytest.approx(0.05)
     q6 = quality.moral_rating(schools, NATIONAL).set_index("school_code")["status"]
-    assert q6["5"] == g.FAIL and q6["1"] == g.PASS
+    assert q6["5"] == st.FAIL and q6["1"] == st.PASS
 
 
 def test_q4_anhui_uses_the_public_funds_total():
     s = school("1", public_funds_total=100_000.0, public_funds_budget=200_000.0, training_budget=6_000.0)
-    assert quality.training_budget(frame(s), NATIONAL).loc[0, "status"] == g.FAIL       # 3% of the budget
-    assert quality.training_budget(frame(s), load_profile("anhui")).loc[0, "status"] == g.PASS  # 6% of the total
+    assert quality.training_budget(frame(s), NATIONAL).loc[0, "status"] == st.FAIL       # 3% of the budget
+    assert quality.training_budget(frame(s), load_profile("anhui")).loc[0, "status"] == st.PASS  # 6% of the total
 
 
 # --- ANOVA estimate of 校际差异率 ----------------------------------------------------------------------------------
@@ -150,40 +151,40 @@ def _results(rows):
                                        "between_school_diff_rate"])
 
 
-@pytest.mark.parametrize(("rate", "status"), [(0.1499, g.PASS), (0.15, g.FAIL), (0.1501, g.FAIL)])
+@pytest.mark.parametrize(("rate", "status"), [(0.1499, st.PASS), (0.15, st.FAIL), (0.1501, st.FAIL)])
 def test_q9_difference_rate_is_strictly_below(rate, status):
     res = _results([("国家", 2024, 4, "语文", 3, 0.10), ("国家", 2024, 8, "数学", 3, rate)])
     level, diff = quality.q9_rows(res, None, NATIONAL, 2025)
     assert diff["status"] == status and diff["value"] == rate and diff["kind"] == "published"
-    assert level["status"] == g.PASS and level["value"] == 3
+    assert level["status"] == st.PASS and level["value"] == 3
 
 
 def test_q9_level_below_three_fails_and_latest_round_counts():
     res = _results([("国家", 2021, 8, "数学", 2, 0.20), ("国家", 2024, 8, "数学", 3, 0.12),
                     ("国家", 2026, 8, "数学", 2, 0.30)])
     level, diff = quality.q9_rows(res, None, NATIONAL, 2025)
-    assert level["status"] == g.PASS and "2024年" in level["evidence"]       # the 2026 round is later than 2025
+    assert level["status"] == st.PASS and "2024年" in level["evidence"]       # the 2026 round is later than 2025
     level, diff = quality.q9_rows(res, None, NATIONAL, 2023)
-    assert level["status"] == g.FAIL and diff["status"] == g.FAIL           # 2021 round: level Ⅱ
+    assert level["status"] == st.FAIL and diff["status"] == st.FAIL           # 2021 round: level Ⅱ
 
 
 def test_q9_sources_follow_the_profile():
     res = _results([("市级", 2024, 9, "阅读", 3, 0.1493)])
     level, diff = quality.q9_rows(res, None, NATIONAL, 2024)
-    assert level["status"] == g.MISSING and "市级监测结果不计入" in level["note"]
+    assert level["status"] == st.MISSING and "市级监测结果不计入" in level["note"]
     level, diff = quality.q9_rows(res, None, load_profile("xiushan"), 2024)
-    assert diff["status"] == g.PASS and diff["value"] == 0.1493
+    assert diff["status"] == st.PASS and diff["value"] == 0.1493
 
 
 def test_q9_estimate_is_labelled_and_never_gives_a_level():
     summary = quality.school_score_summary(_scores({"A": [1, 2, 3], "B": [4, 5, 6]}))
     estimates = quality.between_school_rates(summary)
     level, diff = quality.q9_rows(None, estimates, NATIONAL, 2025)
-    assert level["status"] == g.MISSING
+    assert level["status"] == st.MISSING
     assert diff["kind"] == "estimate" and "估算" in diff["name_zh"] and "估算值，非监测中心发布" in diff["note"]
-    assert diff["value"] == pytest.approx(12.5 / 15.5) and diff["status"] == g.FAIL
+    assert diff["value"] == pytest.approx(12.5 / 15.5) and diff["status"] == st.FAIL
     both_missing = quality.q9_rows(None, None, NATIONAL, 2025)
-    assert [r["status"] for r in both_missing] == [g.MISSING, g.MISSING]
+    assert [r["status"] for r in both_missing] == [st.MISSING, st.MISSING]
 
 
 def test_monitoring_inputs_take_every_year_and_the_latest_scores():
@@ -201,4 +202,4 @@ def test_quality_items_cover_all_nine():
     out = quality.quality_items(frame(school("1")), None, None, None, NATIONAL, 2025)
     assert list(dict.fromkeys(out["parent_id"])) == [f"Q{i}" for i in range(1, 10)]
     status = out.set_index("item_id")["status"]
-    assert status["Q3"] == g.PASS and status["Q5"] == g.MISSING and status["Q9_diff"] == g.MISSING
+    assert status["Q3"] == st.PASS and status["Q5"] == st.MISSING and status["Q9_diff"] == st.MISSING

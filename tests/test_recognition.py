@@ -6,9 +6,10 @@ import pandas as pd
 import pytest
 from scipy.stats import binomtest
 
-from analysis.evaluate import guarantee as g
 from analysis.evaluate import recognition
+from analysis.report import charts
 from analysis.standards import load_profile
+from analysis.standards import status as st
 
 NATIONAL = load_profile("national")
 
@@ -69,7 +70,7 @@ def test_numeric_answers_read_back_as_floats_count():
 
 
 @pytest.mark.parametrize(("profile", "favourable", "status"), [
-    ("national", 85, g.PASS), ("national", 84, g.FAIL), ("xiushan", 85, g.FAIL), ("xiushan", 86, g.PASS)])
+    ("national", 85, st.PASS), ("national", 84, st.FAIL), ("xiushan", 85, st.FAIL), ("xiushan", 86, st.PASS)])
 def test_threshold_comparator_differs_by_profile(profile, favourable, status):
     answers = ["满意"] * favourable + ["不满意"] * (100 - favourable)
     data = survey({"家长": [answers]})
@@ -87,12 +88,12 @@ def test_warnings_for_small_samples_missing_and_unknown_groups():
     assert any(w.startswith("人大代表：缺少该类调查对象") for w in warnings)
     assert any(w.startswith("外来人员：调查对象不在评估口径") for w in warnings)
     row = recognition.s1_row(table, NATIONAL)
-    assert row["status"] == g.PASS and "注意" in row["note"] and "置信区间（Wilson）" in row["note"]
+    assert row["status"] == st.PASS and "注意" in row["note"] and "置信区间（Wilson）" in row["note"]
 
 
 def test_no_survey_is_missing():
     row = recognition.s1_row(None, NATIONAL)
-    assert row["status"] == g.MISSING and row["passed"] is False
+    assert row["status"] == st.MISSING and row["passed"] is False
 
 
 def test_chart_draws_groups_with_a_perfect_rate():
@@ -101,6 +102,6 @@ def test_chart_draws_groups_with_a_perfect_rate():
     setup_plotting()
     data = survey({"家长": [["满意"] * 6] * 8, "教师": [["满意", "不满意"]] * 4})
     table = recognition.recognition_table(data, NATIONAL)
-    fig = recognition.recognition_chart(table, NATIONAL)
+    fig = charts.recognition_chart(table, NATIONAL)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["教师", "家长", "全部"]  # groups without answers left out

@@ -1,4 +1,4 @@
-"""Leader summary fragments, Excel workbook, audit/summary rendering and the index page (analysis.reporting, .excel)."""
+"""Leader summary fragments, Excel workbook, audit/summary rendering and the index page (analysis.report.fragments, .render, .index, .excel)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from openpyxl import load_workbook
 
 from analysis.context import SAVED_MIME
 from analysis.data import catalog, files
-from analysis.report import excel, reporting
+from analysis.report import excel, fragments, index, render
+from analysis.report import format as fmt
+from analysis.report.results import Results, load_results
 from analysis.standards import load_profile
 
 PROFILE = load_profile("national")
@@ -147,13 +149,13 @@ def processed(tmp_path) -> Path:
 
 
 @pytest.fixture
-def results(processed) -> reporting.Results:
-    return reporting.load_results(catalog.loader(processed))
+def results(processed) -> Results:
+    return load_results(catalog.loader(processed))
 
 
 def write_results(folder: Path, path: Path) -> Path:
     """results.xlsx of a processed folder, as notebook 06 saves it."""
-    workbook = excel.build_workbook(reporting.load_results(catalog.loader(folder)), PROFILE)
+    workbook = excel.build_workbook(load_results(catalog.loader(folder)), PROFILE)
     return files.save_workbook(workbook, path)
 
 
@@ -162,39 +164,19 @@ def profile_with_departments() -> dict:
 
 
 # ------------------------------------------------------------------------------------------------ small helpers
-def test_status_words_and_worst():
-    assert [reporting.normalise_status(v) for v in (True, False, "on_track", "off_track", "at_risk", "observed",
-                                                    None, float("nan"), "达标", "未达标", "")] == [
-        "pass", "fail", "pass", "fail", "at_risk", "unknown", "unknown", "unknown", "pass", "fail", "unknown"]
-    assert reporting.worst_status(["pass", "at_risk", "pass"]) == "at_risk"
-    assert reporting.worst_status(["pass", "fail", "at_risk"]) == "fail"
-    assert reporting.worst_status([]) == "unknown"
-
-
 def test_display_formats_round_only_for_display():
-    assert reporting.fmt_number(0.56789, 3) == "0.568"
-    assert reporting.fmt_number(2500.4, 0) == "2,500"
-    assert reporting.fmt_number(None) == "—"
-    assert reporting.fmt_value(0.93, 0.95) == "93.0%"  # a rate against a rate standard
-    assert reporting.fmt_value(5200, 6000) == "5,200"
-    assert reporting.fmt_value("是", None) == "是"
-    assert reporting.fmt_standard(4.2) == "4.2" and reporting.fmt_standard(2000) == "2,000"
-
-
-def test_indicator_departments_accepts_the_three_layouts():
-    prof = profile_with_departments()
-    assert reporting.indicator_departments(prof, "R1") == (["县教育局"], ["县人社局", "县委编办"])
-    assert reporting.indicator_departments(prof, "R2") == (["县教育局"], ["县人社局"])
-    assert reporting.indicator_departments(prof, "R4") == (["县发展改革委"], ["县教育局"])
-    assert reporting.indicator_departments(prof, "R6") == (["县教育局"], ["县财政局"])
-    assert reporting.indicator_departments({**PROFILE, "departments": {}}, "R1") == ([], [])
-    # the national profile lists units in document order, the first one leading (000 附件2)
-    assert reporting.indicator_departments(PROFILE, "R1") == (["县教委"], ["县人力社保局"])
+    assert fmt.fmt_number(0.56789, 3) == "0.568"
+    assert fmt.fmt_number(2500.4, 0) == "2,500"
+    assert fmt.fmt_number(None) == "—"
+    assert fmt.fmt_value(0.93, 0.95) == "93.0%"  # a rate against a rate standard
+    assert fmt.fmt_value(5200, 6000) == "5,200"
+    assert fmt.fmt_value("是", None) == "是"
+    assert fmt.fmt_standard(4.2) == "4.2" and fmt.fmt_standard(2000) == "2,000"
 
 
 # ---------------------------------------------------------------------------------------------------- fragments
 def test_failing_schools_by_hand(results):
-    fails = reporting.failing_schools(results.school_indicators, profile_with_departments())
+    fails = fragments.failing_schools(results.school_indicators, profile_with_departments())
     # 0002: R1 3.0<4.2, R2 0.5<1, R4 4.0<4.5, R6 1200<2000 → 3 met; 0005: only R6 1800/2500 = 72% < 85% floor.
     # 0003 misses R5 only at 7.0/7.5 = 93% ≥ 85% → passes and is not listed.
     assert fails["school_code"].tolist() == ["0002", "0005"]
@@ -210,7 +192,7 @@ def test_failing_detail_shows_the_absolute_gap(results):
     si = results.school_indicators.assign(R6_gap=0.0, R1_gap=0.0)
     si.loc[si["school_code"] == "0005", "R6_gap"] = 2500 - 1800
     si.loc[si["school_code"] == "0002", "R1_gap"] = 4.2 - 3.0
-    fails = reporting.failing_schools(si, PROFILE).set_index("school_code")
+    fails = fragments.failing_schools(si, PROFILE).set_index("school_code")
     assert fails.loc["0005", "missed_detail"] == "R6 仪器设备值（72.0%，差700 元/生）"
     assert "R1 高学历教师（71.4%，差1.20 人/百生）" in fails.loc["0002", "missed_detail"]
 
@@ -218,22 +200,22 @@ def test_failing_detail_shows_the_absolute_gap(results):
 def test_shortfall_percent_is_rounded_down_so_it_never_reads_as_the_floor(results):
     si = results.school_indicators.copy()
     si.loc[si["school_code"] == "0005", "R6_ratio"] = 0.84996  # fails the 85% floor: must not print "85"
-    fails = reporting.failing_schools(si, PROFILE).set_index("school_code")
+    fails = fragments.failing_schools(si, PROFILE).set_index("school_code")
     assert fails.loc["0005", "missed_detail"] == "R6 仪器设备值（84.9%）"
 
 
 def test_school_names_with_html_characters_are_escaped(results):
-    out = reporting.failing_schools_table(results.school_indicators, PROFILE)
+    out = fragments.failing_schools_table(results.school_indicators, PROFILE)
     assert "<script>" not in out
     assert "A&amp;B &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; 小学" in out
-    notes = reporting.data_notes(results.excluded, results.validation)
+    notes = fragments.data_notes(results.excluded, results.validation)
     assert "特教学校&lt;甲&gt;" in notes and "<甲>" not in notes
-    actions = reporting.priorities_html(reporting.priority_actions(results, PROFILE), results.planning)
+    actions = fragments.priorities_html(fragments.priority_actions(results, PROFILE), results.planning)
     assert "<script>" not in actions and "&lt;script&gt;" in actions
 
 
 def test_indicator_table_lights_and_numbers(results):
-    out = reporting.indicator_table(results.cv, results.school_indicators, PROFILE)
+    out = fragments.indicator_table(results.cv, results.school_indicators, PROFILE)
     # CVs as in cv.csv, three decimals, each linked to where cv.csv is written in the audit report
     assert '<a class="num" href="audit.html#out-cv">0.568</a>' in out
     assert '<a class="num" href="audit.html#out-cv">0.123</a>' in out
@@ -247,14 +229,14 @@ def test_indicator_table_lights_and_numbers(results):
 
 
 def test_verdict_banner_and_milestones(results):
-    ms = reporting.milestone_status(results.projection, PROFILE)
+    ms = fragments.milestone_status(results.projection, PROFILE)
     assert ms["year"].tolist() == [2026, 2027, 2028]
     assert ms["status"].tolist() == ["fail", "fail", "fail"]  # Q1 stays off track in every projected year
     y2027 = ms.set_index("year").loc[2027]
     assert y2027["failing"] == "Q1" and "小学 R6 仪器设备值差异系数" in y2027["at_risk"]
     assert (y2027["schools_fail"], y2027["schools_at_risk"]) == (0, 1)
     assert ms.set_index("year").loc[2026, "schools_fail"] == 1
-    out = reporting.verdict_banner(results.verdict, "示例县<测试>", 2025, ms)
+    out = fragments.verdict_banner(results.verdict, "示例县<测试>", 2025, ms)
     assert 'class="rpt-banner fail"' in out and "未达到优质均衡" in out and "评估结论：不予认定" in out
     assert "示例县&lt;测试&gt;" in out and "各时间节点均难以全部达到要求" in out
     assert "<li>小学R6差异系数（生均教学仪器设备值）：0.5678（未达标）</li>" in out
@@ -266,48 +248,48 @@ def test_milestone_reached_and_no_projection():
     proj = pd.DataFrame({"level": "county", "school_code": "", "section": "primary", "indicator": "R1_cv",
                          "year": [2025, 2026, 2027, 2028], "value": 0.4, "low": 0.3, "high": 0.5, "threshold": 0.5,
                          "status": ["observed", "at_risk", "on_track", "on_track"]})
-    ms = reporting.milestone_status(proj, prof)
+    ms = fragments.milestone_status(proj, prof)
     assert ms["status"].tolist() == ["at_risk", "pass", "pass"]
-    assert reporting.first_milestone_met(ms)["year"] == 2027
+    assert fragments.first_milestone_met(ms)["year"] == 2027
     # passing now but the 2026 milestone is at risk → the county is "at risk"
-    banner = reporting.verdict_banner({"status": "pass", "verdict": "认定"}, "县", 2025, ms)
+    banner = fragments.verdict_banner({"status": "pass", "verdict": "认定"}, "县", 2025, ms)
     assert "预计 2027 年（国家审核认定）可达到要求" in banner and "rpt-banner at_risk" in banner
     assert "当前达标，后续有风险" in banner
-    assert reporting.overall_status({"status": "pass"}, ms[ms["year"] > 2026]) == "pass"
-    assert reporting.overall_status({"status": "fail"}, ms) == "fail"
-    assert reporting.overall_status(None, ms) == "unknown"
+    assert fragments.overall_status({"status": "pass"}, ms[ms["year"] > 2026]) == "pass"
+    assert fragments.overall_status({"status": "fail"}, ms) == "fail"
+    assert fragments.overall_status(None, ms) == "unknown"
     observed_only = proj.assign(status="observed")
-    assert not reporting.milestone_status(observed_only, prof)["has_data"].any()
-    assert "未做预测" in reporting.projection_table(observed_only, prof)
+    assert not fragments.milestone_status(observed_only, prof)["has_data"].any()
+    assert "未做预测" in fragments.projection_table(observed_only, prof)
 
 
 def test_projection_table_names_items(results):
-    out = reporting.projection_table(results.projection, PROFILE, results.items)
+    out = fragments.projection_table(results.projection, PROFILE, results.items)
     assert "Q1 初中三年巩固率" in out and "小学 R6 仪器设备值差异系数" in out
-    names = reporting.item_names(results.items)
-    assert reporting.projection_label("G7_share", "", PROFILE, names) == "G7 特殊教育学校生均公用经费（达标学校比例）"
-    assert reporting.projection_label("R6_cv", "junior", PROFILE, names) == "初中 R6 仪器设备值差异系数"
-    assert reporting.projection_label("school_pass_share", "primary", PROFILE) == "小学 校校达标学校比例"
-    chart = reporting.projection_chart(results.projection, PROFILE)
+    names = fragments.item_names(results.items)
+    assert fragments.projection_label("G7_share", "", PROFILE, names) == "G7 特殊教育学校生均公用经费（达标学校比例）"
+    assert fragments.projection_label("R6_cv", "junior", PROFILE, names) == "初中 R6 仪器设备值差异系数"
+    assert fragments.projection_label("school_pass_share", "primary", PROFILE) == "小学 校校达标学校比例"
+    chart = fragments.projection_chart(results.projection, PROFILE)
     assert chart.count('src="data:image/png;base64,') == 1
 
 
 def test_failing_items_veto_first_and_missing_is_amber(results):
-    bad = reporting.failing_items(results.items)
+    bad = fragments.failing_items(results.items)
     # resource rows (CV, 校校达标) have their own tables; 达标 and 不适用 rows are not listed
     assert bad["item_id"].tolist() == ["G7", "Q1", "Q5"]
     assert bad["light"].tolist() == ["fail", "fail", "at_risk"]
     vetoed = results.items.copy()
     vetoed.loc[vetoed["item_id"] == "V3", ["status", "value", "value_text", "passed"]] = ["否决", "是", "是", False]
-    assert reporting.failing_items(vetoed)["item_id"].tolist()[0] == "V3"
-    out = reporting.failing_items_table(vetoed)
+    assert fragments.failing_items(vetoed)["item_id"].tolist()[0] == "V3"
+    out = fragments.failing_items_table(vetoed)
     assert re.findall(r'<th colspan="6">([^<]+)</th>', out) == ["不予认定情形", "政府保障程度", "教育质量"]
     assert ">否决<" in out and ">缺少数据<" in out and "≥ 95%" in out and "5,200 元" in out and "≥ 6,000 元" in out
     assert "共 <a" in out and ">6</a> 项中" in out  # 6 county items judged (CV row and 不适用 G10 left out)
 
 
 def test_priority_actions_order_and_amounts(results):
-    actions = reporting.priority_actions(results, profile_with_departments())
+    actions = fragments.priority_actions(results, profile_with_departments())
     assert actions["source"].tolist() == ["items", "items", "planning", "planning"]
     assert actions["action"].iloc[0] == "G7 特殊教育学校生均公用经费：现为 5,200 元，须 ≥ 6,000 元"
     assert actions["action"].iloc[1] == "Q1 初中三年巩固率：现为 93.00%，须 ≥ 95%"
@@ -320,7 +302,7 @@ def test_priority_actions_order_and_amounts(results):
 def test_priority_actions_without_planning_use_cv_and_schools(results):
     results.planning = None
     results.items = None
-    actions = reporting.priority_actions(results, profile_with_departments())
+    actions = fragments.priority_actions(results, profile_with_departments())
     assert actions["source"].tolist()[0] == "school_indicators"
     assert "cv" in actions["source"].tolist()
     r6 = actions[actions["action"].str.startswith("补齐 R6")].iloc[0]
@@ -330,16 +312,16 @@ def test_priority_actions_without_planning_use_cv_and_schools(results):
 
 
 def test_missing_inputs_never_crash(tmp_path):
-    res = reporting.load_results(catalog.loader(tmp_path))
+    res = load_results(catalog.loader(tmp_path))
     assert set(res.missing()) >= {"cv", "projection", "verdict"}
-    assert "暂无结论" in reporting.verdict_banner(None, "县", 2025, reporting.milestone_status(None, PROFILE))
-    assert "未找到分学段各指标校际差异系数" in reporting.indicator_table(None, None, PROFILE)
-    assert "未找到逐校分学段七项指标" in reporting.failing_schools_table(None, PROFILE)
-    assert "未找到全部评估事项" in reporting.failing_items_table(None)
-    assert "未找到历年值与各时间节点预测" in reporting.projection_table(None, PROFILE)
-    assert reporting.projection_chart(None, PROFILE) == ""
-    assert "未发现需要整改的事项" in reporting.priorities_html(reporting.priority_actions(res, PROFILE))
-    assert "未找到 validation.csv" in reporting.data_notes(None, None)
+    assert "暂无结论" in fragments.verdict_banner(None, "县", 2025, fragments.milestone_status(None, PROFILE))
+    assert "未找到分学段各指标校际差异系数" in fragments.indicator_table(None, None, PROFILE)
+    assert "未找到逐校分学段七项指标" in fragments.failing_schools_table(None, PROFILE)
+    assert "未找到全部评估事项" in fragments.failing_items_table(None)
+    assert "未找到历年值与各时间节点预测" in fragments.projection_table(None, PROFILE)
+    assert fragments.projection_chart(None, PROFILE) == ""
+    assert "未发现需要整改的事项" in fragments.priorities_html(fragments.priority_actions(res, PROFILE))
+    assert "未找到数据校验问题" in fragments.data_notes(None, None)
     wb = load_workbook(write_results(tmp_path, tmp_path / "results.xlsx"))
     assert wb["预测"]["A2"].value.startswith("缺少")
 
@@ -411,7 +393,7 @@ def saved(name: str):
                                             "text/markdown": f"已保存：{name}"})
 
 
-def fake_executed(tmp_path: Path, results: reporting.Results) -> dict:
+def fake_executed(tmp_path: Path, results: Results) -> dict:
     """Executed notebooks as the runner hands them over (new random cell ids and Styler ids on every call)."""
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
@@ -435,18 +417,18 @@ def fake_executed(tmp_path: Path, results: reporting.Results) -> dict:
     nb6 = new_notebook(cells=[
         new_markdown_cell("# 评估结果摘要"),
         new_code_cell('county = "demo"', metadata={"tags": ["parameters"]}),
-        new_code_cell("display(HTML(reporting.style_block()))",
-                      outputs=[new_output("display_data", data={"text/html": reporting.style_block(),
+        new_code_cell("display(HTML(fragments.style_block()))",
+                      outputs=[new_output("display_data", data={"text/html": fragments.style_block(),
                                                                   "text/plain": "<IPython.core.display.HTML>"}),
                                new_output("stream", name="stderr", text="FutureWarning: noisy\n")]),
         new_markdown_cell("## 一、总体结论"),
-        new_code_cell("display(HTML(reporting.verdict_banner(...)))", outputs=[new_output(
-            "display_data", data={"text/html": reporting.verdict_banner(results.verdict, "示例县", 2025)})]),
-        new_code_cell("display(HTML(reporting.indicator_table(...)))", outputs=[new_output(
-            "display_data", data={"text/html": reporting.indicator_table(results.cv, results.school_indicators,
+        new_code_cell("display(HTML(fragments.verdict_banner(...)))", outputs=[new_output(
+            "display_data", data={"text/html": fragments.verdict_banner(results.verdict, "示例县", 2025)})]),
+        new_code_cell("display(HTML(fragments.indicator_table(...)))", outputs=[new_output(
+            "display_data", data={"text/html": fragments.indicator_table(results.cv, results.school_indicators,
                                                                          PROFILE)})]),
-        new_code_cell("display(HTML(reporting.failing_schools_table(...)))", outputs=[new_output(
-            "display_data", data={"text/html": reporting.failing_schools_table(results.school_indicators,
+        new_code_cell("display(HTML(fragments.failing_schools_table(...)))", outputs=[new_output(
+            "display_data", data={"text/html": fragments.failing_schools_table(results.school_indicators,
                                                                                PROFILE)})]),
     ])
     nb6.metadata["papermill"] = {"parameters": params}
@@ -463,7 +445,7 @@ MANIFEST = {"county": "demo", "county_name": "示例县", "year": 2025,
 
 def test_render_reports_summary_and_audit(tmp_path, results):
     out = tmp_path / "reports" / "demo" / ".staging-2025"
-    paths = reporting.render_reports(fake_executed(tmp_path, results), MANIFEST, out, notebook_pages=False)
+    paths = render.render_reports(fake_executed(tmp_path, results), MANIFEST, out, notebook_pages=False)
     assert [p.name for p in paths] == ["summary.html", "audit.html"]
     summary, audit = (p.read_text(encoding="utf-8") for p in paths)
     # summary: no code, no prompts, no stderr; the leader fragments are there with escaped names
@@ -499,12 +481,12 @@ def test_render_reports_summary_and_audit(tmp_path, results):
 
 def test_render_reports_deterministic(tmp_path, results):
     out = tmp_path / "r" / ".staging-2025"
-    first = [p.read_bytes() for p in reporting.render_reports(fake_executed(tmp_path, results), MANIFEST, out)]
-    second = [p.read_bytes() for p in reporting.render_reports(fake_executed(tmp_path, results), MANIFEST, out)]
+    first = [p.read_bytes() for p in render.render_reports(fake_executed(tmp_path, results), MANIFEST, out)]
+    second = [p.read_bytes() for p in render.render_reports(fake_executed(tmp_path, results), MANIFEST, out)]
     assert first == second  # new random cell ids and Styler ids in the input, same bytes out
     assert b"T_s0000" in first[1]
     later = {**MANIFEST, "run": {"started_at": "2026-03-02T09:30:00Z", "timings_s": {"02_indicators": 9.9}}}
-    third = [p.read_text(encoding="utf-8") for p in reporting.render_reports(fake_executed(tmp_path, results), later, out)]
+    third = [p.read_text(encoding="utf-8") for p in render.render_reports(fake_executed(tmp_path, results), later, out)]
     for old, new in zip(first, third, strict=True):  # only the run's time stamp differs
         assert old.decode("utf-8").replace("2026-03-01T08:00:00Z", "2026-03-02T09:30:00Z") == new
 
@@ -513,30 +495,30 @@ def test_font_subset_covers_every_character_of_the_page():
     from fontTools.ttLib import TTFont
 
     text = "城关第一小学 R6 ≥ 2,000 元/生 ● 差异系数 0.568"
-    css = reporting.font_face_css(text)
+    css = render.font_face_css(text)
     data = re.search(r"base64,([A-Za-z0-9+/=]+)\)", css).group(1)
     import base64
     import io as std_io
 
     cmap = TTFont(std_io.BytesIO(base64.b64decode(data))).getBestCmap()
     assert all(ord(c) in cmap for c in set(text) if c != " ")
-    assert css == reporting.font_face_css(text)
+    assert css == render.font_face_css(text)
 
 
 def test_render_math_keeps_code_and_falls_back():
-    out = reporting.render_math("公式 $CV = S / \\bar{X}$，代码 `$x$`，中文 $学生数$，坏的 $\\frac{a$")
+    out = render.render_math("公式 $CV = S / \\bar{X}$，代码 `$x$`，中文 $学生数$，坏的 $\\frac{a$")
     assert out.count('<img class="math"') == 2 and 'alt="CV = S / \\bar{X}"' in out
     assert "`$x$`" in out and "<code>\\frac{a</code>" in out
     assert 'alt="学生数"' in out  # Chinese inside a formula is set upright in the CJK font
-    assert "<code>\U0001F600</code>" in reporting.render_math("$\U0001F600$")  # a glyph no font has: TeX as code
-    assert reporting.math_svg.__wrapped__("x^2") == reporting.math_svg.__wrapped__("x^2")
+    assert "<code>\U0001F600</code>" in render.render_math("$\U0001F600$")  # a glyph no font has: TeX as code
+    assert render.math_svg.__wrapped__("x^2") == render.math_svg.__wrapped__("x^2")
 
 
 def test_stable_styler_ids():
     page = _styled_table() + _styled_table()
-    stable = reporting.stable_styler_ids(page)
+    stable = render.stable_styler_ids(page)
     assert re.findall(r'<table id="(T_\w+)"', stable) == ["T_s0000", "T_s0001"]
-    assert reporting.stable_styler_ids(_styled_table()) == reporting.stable_styler_ids(_styled_table())
+    assert render.stable_styler_ids(_styled_table()) == render.stable_styler_ids(_styled_table())
 
 
 # ------------------------------------------------------------------------------------------------------- index
@@ -551,7 +533,7 @@ def test_write_index(tmp_path):
         if status:
             files.write_json({"status": status, "summary": "<b>说明</b>"}, processed / county / str(year) / "verdict.json")
     (reports / "demo" / ".staging-2026").mkdir()  # staging folders are not listed
-    path = reporting.write_index(reports, processed)
+    path = index.write_index(reports, processed)
     page = path.read_text(encoding="utf-8")
     rows = re.findall(r"<tr><td>.*?</tr>", page, re.S)
     assert len(rows) == 3
@@ -560,20 +542,20 @@ def test_write_index(tmp_path):
     assert "未达到优质均衡" in rows[2] and "&lt;b&gt;说明&lt;/b&gt;" in rows[2]
     assert 'href="demo/2025/audit.html"' not in page  # only files that exist are linked
     assert 'href="demo/2025/results.xlsx"' in page
-    assert page == reporting.write_index(reports, processed).read_text(encoding="utf-8")
+    assert page == index.write_index(reports, processed).read_text(encoding="utf-8")
 
 
 def test_notebook_html_one_page_per_notebook(tmp_path, results):
     nb = fake_executed(tmp_path, results)["02_indicators"]
     nb.metadata["papermill"]["input_path"] = "notebooks/02_indicators.ipynb"
-    page = reporting.notebook_html(nb)
+    page = render.notebook_html(nb)
     assert "<title>02 资源配置七项指标</title>" in page
     assert '<span class="n">save</span>' in page and 'id="out-school_indicators"' in page
     assert ".staging-2025" not in page and 'class="math display"' in page
     assert not re.search(r'(src|href)\s*=\s*["\']?\s*(https?:)?//', page)
     again = fake_executed(tmp_path, results)["02_indicators"]  # new random cell and Styler ids
     again.metadata["papermill"]["input_path"] = "notebooks/02_indicators.ipynb"
-    assert reporting.notebook_html(again) == page
+    assert render.notebook_html(again) == page
 
 
 def test_priority_actions_keep_every_veto_and_cap_the_rest(results):
@@ -582,21 +564,21 @@ def test_priority_actions_keep_every_veto_and_cap_the_rest(results):
                                  for k in range(6)], ignore_index=True)
     extra.loc[extra["item_id"] == "V3", ["status", "value_text", "passed"]] = ["否决", "是", False]
     results.items = extra
-    actions = reporting.priority_actions(results, PROFILE, per_part=3)
+    actions = fragments.priority_actions(results, PROFILE, per_part=3)
     assert actions["action"].iloc[0] == "立即纠正：V3 存在重点学校或重点班" and actions["deadline"].iloc[0] == "立即"
     assert (actions["source"] == "items").sum() == 1 + 3
     assert actions.attrs["omitted"] == {"items": 5, "schools": 0}
-    html_out = reporting.priorities_html(actions, results.planning)
+    html_out = fragments.priorities_html(actions, results.planning)
     assert "另有 5 项县级未达标事项" in html_out
-    assert reporting.item_label({"item_id": "G5_primary", "parent_id": "G5", "name_zh": "班额"}) == "G5 班额"
+    assert fragments.item_label({"item_id": "G5_primary", "parent_id": "G5", "name_zh": "班额"}) == "G5 班额"
 
 
 def test_plan_without_projection_is_due_now(results):
     # without a projection the planning step plans for the current year, which is no milestone: due 尽快
     results.planning = results.planning.assign(milestone_year=2025)
-    grouped = reporting.planned_actions(results.planning, PROFILE)
+    grouped = fragments.planned_actions(results.planning, PROFILE)
     assert grouped["deadline"].tolist() == ["尽快", "尽快"]
-    assert reporting.planned_actions(results.planning.assign(milestone_year=2027), PROFILE)["deadline"].iloc[0] == "2027 年前"
+    assert fragments.planned_actions(results.planning.assign(milestone_year=2027), PROFILE)["deadline"].iloc[0] == "2027 年前"
 
 
 def test_error_outputs_fail_the_rendering(tmp_path, results):
@@ -606,17 +588,17 @@ def test_error_outputs_fail_the_rendering(tmp_path, results):
     # what IPython leaves when displaying a chart fails (it shows the error instead of failing the cell)
     executed["02_indicators"].cells[3].outputs.append(new_output(
         "error", ename="UserWarning", evalue="Glyph 128512 missing from font(s) Noto Sans CJK SC.", traceback=[]))
-    assert reporting.output_errors(executed) == [
+    assert render.output_errors(executed) == [
         "02_indicators.ipynb cell 3: UserWarning: Glyph 128512 missing from font(s) Noto Sans CJK SC."]
-    with pytest.raises(reporting.NotebookOutputError, match="02_indicators.ipynb cell 3: UserWarning"):
-        reporting.render_reports(executed, MANIFEST, tmp_path / "out")
+    with pytest.raises(render.NotebookOutputError, match="02_indicators.ipynb cell 3: UserWarning"):
+        render.render_reports(executed, MANIFEST, tmp_path / "out")
     assert not (tmp_path / "out" / "summary.html").exists()
 
 
 def test_render_reports_writes_notebook_pages_with_one_font_subset(tmp_path, results):
     executed = fake_executed(tmp_path, results)
-    paths = reporting.render_reports(executed, MANIFEST, tmp_path / "out", notebook_pages=True)
+    paths = render.render_reports(executed, MANIFEST, tmp_path / "out", notebook_pages=True)
     assert [p.name for p in paths] == [f"{stem}.html" for stem in executed] + ["summary.html", "audit.html"]
     fonts = {re.search(r"@font-face \{[^}]*\}", p.read_text(encoding="utf-8")).group(0) for p in paths}
     assert len(fonts) == 1  # subset once for all pages of the run (the slow part), embedded in each
-    assert all(reporting._FONT_PLACEHOLDER not in p.read_text(encoding="utf-8") for p in paths)
+    assert all(fmt.FONT_PLACEHOLDER not in p.read_text(encoding="utf-8") for p in paths)

@@ -12,7 +12,7 @@ import pytest
 from test_report import MANIFEST, NASTY, make_processed
 
 from analysis import config
-from analysis.report import reporting
+from analysis.report import render
 
 pytestmark = pytest.mark.slow
 
@@ -67,7 +67,7 @@ def rendered(tmp_path_factory) -> dict:
     processed = make_processed(root)
     reports = root / "reports" / "demo" / ".staging-2025"
     executed = run_report_notebook(processed, reports)
-    paths = reporting.render_reports(executed, MANIFEST, reports)
+    paths = render.render_reports(executed, MANIFEST, reports)
     return {"root": root, "processed": processed, "reports": reports, "paths": {p.name: p for p in paths}}
 
 
@@ -93,7 +93,7 @@ def test_summary_opens_offline_with_the_key_numbers(browser, rendered):
     for expected in ("未达到优质均衡", "评估结论：不予认定", "0.568", "0.123", "5,200 元", "93.00%", "≥ 2,000 元/生",
                      "2026 年 市级（省级）督导评估", "共需 24.0 万元"):
         assert expected in text, expected
-    assert "display(HTML" not in text and "reporting." not in text  # no code in the leader summary
+    assert "display(HTML" not in text and "fragments." not in text  # no code in the leader summary
     assert page.evaluate("document.fonts.check('16px \"CJK Report\"')")
     assert page.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
     page.close()
@@ -132,7 +132,7 @@ def test_regeneration_is_byte_identical(rendered):
     reports = rendered["reports"]
     before = {name: (reports / name).read_bytes() for name in ("results.xlsx", "summary.html", "audit.html")}
     executed = run_report_notebook(rendered["processed"], reports)
-    reporting.render_reports(executed, MANIFEST, reports)
+    render.render_reports(executed, MANIFEST, reports)
     after = {name: (reports / name).read_bytes() for name in before}
     for name in before:
         assert before[name] == after[name], name

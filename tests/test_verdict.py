@@ -11,6 +11,7 @@ from analysis.data import catalog, files
 from analysis.evaluate import guarantee as g
 from analysis.evaluate import quality, recognition, verdict
 from analysis.standards import load_profile
+from analysis.standards import status as st
 
 NATIONAL = load_profile("national")
 
@@ -80,7 +81,7 @@ def with_item(item_id: str, value: str) -> list[tuple]:
 
 def test_a_county_meeting_everything_is_certified():
     all_items = county()
-    bad = all_items[all_items["status"] != g.PASS]
+    bad = all_items[all_items["status"] != st.PASS]
     assert bad.empty, bad[["item_id", "status", "note"]]
     result = verdict.county_verdict(all_items, NATIONAL, "demo", 2025)
     assert result["verdict"] == "认定" and result["status"] == "pass"
@@ -97,7 +98,7 @@ def test_one_veto_flips_the_verdict_whatever_the_numbers():
     assert [v["item_id"] for v in result["veto_triggered"]] == ["V3"]
     assert result["failing_items"][0]["item_id"] == "V3" and result["failing_items"][0]["severity"] == 1
     assert "存在不予认定情形：V3" in result["summary"]
-    assert all_items.set_index("item_id").loc["V3", "status"] == g.VETO
+    assert all_items.set_index("item_id").loc["V3", "status"] == st.VETO
 
 
 def test_missing_veto_declaration_is_not_passed_and_not_a_triggered_veto():
@@ -111,7 +112,7 @@ def test_failing_items_are_ordered_by_severity():
     all_items = county(with_item("G7", "5000"), failing={"2": "R2;R6"}, bad_cv=("junior", "R5"),
                        answers={grp: [["满意"] * 6] * 10 + [["不满意"] * 6] * 5 for grp in NATIONAL["recognition"]["groups"]})
     items_ = all_items.copy()
-    items_.loc[items_["item_id"] == "Q7", "status"] = g.FAIL  # a failing quality item
+    items_.loc[items_["item_id"] == "Q7", "status"] = st.FAIL  # a failing quality item
     result = verdict.county_verdict(items_, NATIONAL, "demo", 2025)
     order = [f["item_id"] for f in result["failing_items"]]
     # recognition below 85% is veto-equivalent in the national profile (failing_is_veto) → first
@@ -141,10 +142,10 @@ def test_xinjiang_makes_every_failing_quality_item_a_veto():
 def test_resource_rows_count_failing_schools_and_only_core_cvs():
     rows = verdict.resource_rows(school_indicators({"2": "R2;R6", "3": "R5"}), cv_table(("primary", "R1")), NATIONAL)
     by_id = rows.set_index("item_id")
-    assert by_id.loc["R_schools_primary", "value"] == 1 and by_id.loc["R_schools_primary", "status"] == g.FAIL
+    assert by_id.loc["R_schools_primary", "value"] == 1 and by_id.loc["R_schools_primary", "status"] == st.FAIL
     assert "二小（R2;R6）" in by_id.loc["R_schools_primary", "note"]
     assert len([i for i in rows["item_id"] if i.startswith("CV_")]) == 14  # A1 (not core) is left out
-    assert by_id.loc["CV_primary_R1", "status"] == g.FAIL and by_id.loc["CV_primary_R1", "threshold"] == 0.5
+    assert by_id.loc["CV_primary_R1", "status"] == st.FAIL and by_id.loc["CV_primary_R1", "threshold"] == 0.5
     assembled = verdict.assemble_items([rows], NATIONAL).set_index("item_id")
     # 县教委 leads R2 and R6 (000 附件1); the other units of both lists cooperate, each once
     assert assembled.loc["R_schools_primary", "lead_department"] == "县教委"
@@ -190,5 +191,5 @@ def test_display_table_puts_failing_items_first_within_each_area():
     all_items = county(with_item("G7", "5000"))
     table = verdict.display_table(all_items)
     guarantee_rows = table[table["领域"] == "政府保障程度"]
-    assert guarantee_rows.iloc[0]["编号"] == "G7" and guarantee_rows.iloc[0]["结果"] == g.FAIL
+    assert guarantee_rows.iloc[0]["编号"] == "G7" and guarantee_rows.iloc[0]["结果"] == st.FAIL
     assert table.iloc[0]["领域"] == "不予认定情形"

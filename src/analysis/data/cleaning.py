@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.data import catalog
 from analysis.data.columns import TABLES, YES_NO, Column
 from analysis.data.reading import (
     InputFileError,
@@ -40,7 +41,7 @@ class InputError(ValueError):
     def __init__(self, issues: pd.DataFrame):
         self.issues = issues
         errors = issues[issues["severity"] == "error"]
-        lines = [f"原始数据有 {len(errors)} 个错误（全部列在 validation.csv 中）："]
+        lines = [f"原始数据有 {len(errors)} 个错误（全部列在 {catalog.dataset('validation').file} 中）："]
         for r in errors.head(20).itertuples():
             row = int(r.row) if pd.notna(r.row) else None
             lines.append("  - " + describe(r.file, r.sheet, row, r.column, r.value, r.expected))

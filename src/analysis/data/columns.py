@@ -81,6 +81,11 @@ class Table:
         return next(c for c in self.columns if c.id == col_id)
 
     @property
+    def title(self) -> str:
+        """The table's name in messages and evidence (e.g. 学校基本情况表): never its file name."""
+        return f"{self.zh}表"
+
+    @property
     def stems(self) -> tuple[str, ...]:
         return (self.zh, self.id, *self.file_stems)
 

@@ -25,20 +25,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from analysis.config import SECTION_ZH
-from analysis.data.columns import YES_NO
-from analysis.evaluate.indicators import REL_TOL
-from analysis.standards import COMPARATORS
+from analysis.data.columns import TABLES, YES_NO
+from analysis.standards.compare import meets
+from analysis.standards.status import FAIL, MISSING, NOT_APPLICABLE, PASS
 
 # ---------------------------------------------------------------------------------------------------------------
 # Item rows (评估事项) shared by guarantee, quality, recognition and verdict.
 
-PASS, FAIL, MISSING, NOT_APPLICABLE, VETO = "达标", "未达标", "缺少数据", "不适用", "否决"
 COMPARATOR_ZH = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
-# REL_TOL (analysis.indicators) absorbs binary representation error (e.g. 95/100 vs 0.95), never rounding: for a
-# strict comparator the tie goes the other way, so an exact tie still fails "<" and ">".
 
 ITEM_COLUMNS = [
     "item_id", "parent_id", "area", "area_zh", "name_zh", "value", "value_text", "unit", "threshold", "comparator",
@@ -56,21 +52,6 @@ AREA_ZH = {
 
 class CountyItemError(ValueError):
     """A county-items value the evaluation cannot read (names file, row, item and column)."""
-
-
-def meets(value: float, threshold: float, comparator: str) -> bool:
-    """``value <comparator> threshold`` as the standards word it (以上 ≥, 不超过 ≤, 低于 <, 高于 >)."""
-    if comparator not in COMPARATORS:
-        raise ValueError(f"unknown comparator {comparator!r}; expected one of {list(COMPARATORS)}")
-    value, threshold = float(value), float(threshold)
-    slack = abs(threshold) * REL_TOL
-    if comparator == ">=":
-        return value >= threshold - slack
-    if comparator == "<=":
-        return value <= threshold + slack
-    if comparator == ">":
-        return value > threshold + slack
-    return value < threshold - slack
 
 
 def status_of(passed: bool | None) -> str:
@@ -146,7 +127,7 @@ def county_item_index(county_items: pd.DataFrame | None) -> dict[str, dict]:
             continue
         row = r.get("source_row", pos + 2)
         if item_id in out:
-            raise CountyItemError(f"county_items.csv（县级指标）第 {row} 行：指标编号 {item_id} 重复"
+            raise CountyItemError(f"{TABLES['county_items'].title}第 {row} 行：指标编号 {item_id} 重复"
                                   f"（第 {out[item_id]['row']} 行已有）")
         out[item_id] = {"value": r.get("value"), "unit": _text(r.get("unit")), "evidence": _text(r.get("evidence")),
                         "row": row, "name": _text(r.get("item_name"))}
@@ -160,7 +141,7 @@ def _text(value: Any) -> str:
 
 
 def _where(entry: dict, item_id: str) -> str:
-    return f"county_items.csv（县级指标）第 {entry['row']} 行，指标编号 {item_id}，列“数值”"
+    return f"{TABLES['county_items'].title}第 {entry['row']} 行，指标编号 {item_id}，列“数值”"
 
 
 def item_number(items: dict[str, dict], item_id: str, *, rate: bool = False) -> float | None:
@@ -278,9 +259,10 @@ def rule_scope(schools: pd.DataFrame, profile: dict, *, small_points: bool) -> p
 
 
 def require_columns(frame: pd.DataFrame, columns: list[str], table: str) -> None:
+    """``table`` is the id of the input table (analysis.data.columns.TABLES): the message names it in Chinese."""
     absent = [c for c in columns if c not in frame.columns]
     if absent:
-        raise ValueError(f"{table}: required column(s) {absent} missing")
+        raise ValueError(f"{TABLES[table].title}（{table}）缺少列 {absent}")
 
 
 def _school_names(frame: pd.DataFrame, limit: int = 12) -> str:
@@ -321,7 +303,7 @@ def music_art_rooms(schools: pd.DataFrame, profile: dict, reasons: bool = True) 
     spec = profile["guarantee"]["G3"]
     cols = ["school_code", "school_name", "school_type", "classes_primary", "classes_junior", "music_rooms",
             "music_rooms_m2", "music_rooms_m2_basis", "art_rooms", "art_rooms_m2", "art_rooms_m2_basis"]
-    require_columns(schools, cols, "schools.csv")
+    require_columns(schools, cols, "schools")
     part = schools[rule_scope(schools, profile, small_points=False)].reset_index(drop=True)
     classes = (pd.to_numeric(part["classes_primary"], errors="coerce").fillna(0)
                + pd.to_numeric(part["classes_junior"], errors="coerce").fillna(0)).to_numpy(dtype=float)
@@ -346,7 +328,7 @@ def music_art_rooms(schools: pd.DataFrame, profile: dict, reasons: bool = True) 
         count_ok = count >= required
         needed = np.where(basis == "total", required * minimum, minimum)
         with np.errstate(invalid="ignore"):
-            area_ok = no_standard | ((count > 0) & (area >= needed - np.abs(needed) * REL_TOL))
+            area_ok = no_standard | ((count > 0) & meets(area, needed, ">="))
         out[f"{room}_rooms"], out[f"{room}_rooms_m2"], out[f"{room}_basis"] = count, area, basis
         out[f"{room}_min_m2"] = np.where(no_standard, np.nan, minimum)
         out[f"{room}_count_ok"] = pd.array(np.where(missing, None, count_ok), dtype="boolean")
@@ -383,7 +365,7 @@ def _g3_reasons(rooms: pd.DataFrame) -> list[str]:
 def g3_row(rooms: pd.DataFrame, profile: dict) -> dict:
     """G3 item: number of schools whose music/art rooms fall short (threshold 0)."""
     spec = profile["guarantee"]["G3"]
-    return school_rule_row("G3", spec, rooms, "学校基本情况（schools.csv）音乐、美术专用教室数与面积",
+    return school_rule_row("G3", spec, rooms, f"{TABLES['schools'].title}音乐、美术专用教室数与面积",
                             extra=_g3_basis_note(rooms, spec))
 
 
@@ -447,7 +429,7 @@ def school_size(schools: pd.DataFrame, profile: dict) -> pd.DataFrame:
 
 def g4_row(sizes: pd.DataFrame, profile: dict) -> dict:
     spec = profile["guarantee"]["G4"]
-    return school_rule_row("G4", spec, sizes, "学校基本情况（schools.csv）小学、初中在校生数",
+    return school_rule_row("G4", spec, sizes, f"{TABLES['schools'].title}小学、初中在校生数",
                             extra=f"上限：小学、初中 {spec['max_students']} 人，九年一贯制、十二年一贯制学校义务教育阶段 "
                                   f"{spec['max_students_combined']} 人")
 
@@ -456,7 +438,7 @@ def class_sizes(classes: pd.DataFrame, schools: pd.DataFrame, profile: dict) -> 
     """G5 per class (班额): primary and junior classes of the G4 schools against their cap."""
     spec = profile["guarantee"]["G5"]
     caps = spec["max_class"]
-    require_columns(classes, ["school_code", "section", "grade", "class_no", "students"], "classes.csv")
+    require_columns(classes, ["school_code", "section", "grade", "class_no", "students"], "classes")
     keep = schools.loc[~schools["school_type"].isin(profile["guarantee"]["G4"]["exclude_types"]),
                        ["school_code", "school_name", "school_type"]]
     part = classes[classes["section"].isin(list(caps))].merge(keep, on="school_code", how="inner")
@@ -501,35 +483,8 @@ def g5_rows(sizes: pd.DataFrame | None, profile: dict) -> list[dict]:
             note += "：" + _school_names(over.drop_duplicates("school_code"))
         rows.append(item_row(f"G5_{section}", "guarantee", name, parent_id="G5", value=s["max_size"], unit="人",
                              threshold=cap, comparator="<=", status=status_of(meets(s["max_size"], cap, "<=")),
-                             evidence="班级学生数（classes.csv）", note=note, value_text=f"最大班额 {s['max_size']:g} 人"))
+                             evidence=TABLES["classes"].title, note=note, value_text=f"最大班额 {s['max_size']:g} 人"))
     return rows
-
-
-def class_size_chart(sizes: pd.DataFrame, profile: dict) -> Figure:
-    """Histogram of class sizes per section with the cap (班额分布); oversized classes in red."""
-    from analysis.report.plotting import COLOURS
-
-    caps = profile["guarantee"]["G5"]["max_class"]
-    sections = [s for s in caps if (sizes["section"] == s).any()]
-    fig = Figure(figsize=(9, 3.8))
-    axes = fig.subplots(1, max(1, len(sections)), sharey=True, squeeze=False)[0]
-    for ax, section in zip(axes, sections, strict=False):
-        x = sizes.loc[sizes["section"] == section, "students"].to_numpy(dtype=float)
-        cap = caps[section]
-        bins = np.arange(np.floor(x.min()) - 0.5, np.ceil(x.max()) + 1.5, 1.0)
-        counts, edges = np.histogram(x, bins=bins)
-        centres = (edges[:-1] + edges[1:]) / 2
-        colours = [COLOURS["fail"] if c > cap else COLOURS["pass"] for c in centres]
-        ax.bar(centres, counts, width=0.9, color=colours)
-        ax.axvline(cap + 0.5, color=COLOURS["threshold"], linestyle="--", linewidth=1)
-        ax.text(cap + 0.5, counts.max(), f" 上限 {cap} 人", va="top", fontsize=8)
-        over = int((x > cap).sum())
-        ax.set_title(f"{'小学' if section == 'primary' else '初中'}：{len(x)} 个班，大班额 {over} 个")
-        ax.set_xlabel("班级学生数（人）")
-    axes[0].set_ylabel("班级数")
-    fig.suptitle("班额分布（红色为超过上限的班级）")
-    fig.tight_layout()
-    return fig
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -573,9 +528,9 @@ def g6_row(funding: pd.DataFrame, items: dict[str, dict], profile: dict) -> dict
         return evidence_row(items, "G6", "guarantee", spec["zh"], county_item=spec["county_item"])
     if funding.empty:
         return item_row("G6", "guarantee", spec["zh"], value=0, unit="所", threshold=0, comparator="<=",
-                        status=PASS, evidence="学校基本情况（schools.csv）",
+                        status=PASS, evidence=TABLES["schools"].title,
                         note=f"县域内没有不足{spec['floor_students']}名学生的村小和教学点")
-    return school_rule_row("G6", spec, funding, "学校基本情况（schools.csv）生均公用经费、公用经费总额")
+    return school_rule_row("G6", spec, funding, f"{TABLES['schools'].title}生均公用经费、公用经费总额")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -599,7 +554,7 @@ def teacher_totals(teachers: pd.DataFrame) -> pd.DataFrame:
 def _teacher_rate_row(item_id: str, parent_id: str, name_zh: str, totals: pd.DataFrame, numerator: str,
                       denominator: str, threshold: float, comparator: str, formula: str) -> dict:
     num, den = totals.loc[numerator], totals.loc[denominator]
-    evidence = f"专任教师情况（teachers.csv）小学、初中学段 {int(num['rows'])} 行"
+    evidence = f"{TABLES['teachers'].title}小学、初中学段 {int(num['rows'])} 行"
     if pd.isna(num["total"]) or pd.isna(den["total"]) or den["total"] <= 0:
         return item_row(item_id, "guarantee", name_zh, parent_id=parent_id, unit="比例", threshold=threshold,
                         comparator=comparator, status=MISSING, evidence=evidence,
@@ -647,7 +602,7 @@ def g7_row(items: dict[str, dict], schools: pd.DataFrame | None, profile: dict) 
         funds = pd.to_numeric(special["public_funds_per_student"], errors="coerce").dropna()
         if len(funds):
             value, kind = float(funds.min()), "computed"
-            evidence = "学校基本情况（schools.csv）特殊教育学校生均公用经费"
+            evidence = f"{TABLES['schools'].title}特殊教育学校生均公用经费"
             note = f"县级指标表未报，取 {len(funds)} 所特殊教育学校中的最低值"
     if value is None:
         return item_row("G7", "guarantee", spec["zh"], unit=spec["unit"], threshold=spec["threshold"],

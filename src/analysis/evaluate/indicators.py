@@ -19,15 +19,13 @@ import pandas as pd
 
 from analysis.config import SECTIONS
 from analysis.standards import load_profile
+from analysis.standards.compare import meets
 
 STUDENT_COLUMNS = {"primary": "students_primary", "junior": "students_junior", "senior": "students_senior"}
 TEACHER_STOCKS = ("teachers", "teachers_above_degree", "key_teachers", "pe_music_art_teachers")
 PE_MUSIC_ART = ("pe_teachers", "music_teachers", "art_teachers")
 # the teacher-table columns behind each stock (R3 counts PE, music and art teachers together)
 TEACHER_COLUMNS = {**{c: (c,) for c in TEACHER_STOCKS[:3]}, "pe_music_art_teachers": PE_MUSIC_ART}
-# Binary floating point can put an exact quotient such as 21×100/500 a hair off 4.2; this relative tolerance
-# only absorbs that representation error (1e-9 is far below any published precision). It is not rounding.
-REL_TOL = 1e-9
 
 REASON_EXCLUDED = {
     "special_ed_school": "特殊教育学校不参加7项指标评估（000_7663589297cde400.txt 附件2 备注）",
@@ -278,7 +276,7 @@ def school_compliance(values: pd.DataFrame, profile: dict) -> pd.DataFrame:
         value, standard = values[ind].to_numpy(dtype=float), col[f"{ind}_std"]
         standard[:] = std[ind]
         np.divide(value, standard, out=col[f"{ind}_ratio"])
-        ok = value >= standard * (1 - REL_TOL)
+        ok = meets(value, standard, ">=")
         gap = col[f"{ind}_gap"]
         np.subtract(standard, value, out=gap)
         np.maximum(gap, 0.0, out=gap)
@@ -286,7 +284,7 @@ def school_compliance(values: pd.DataFrame, profile: dict) -> pd.DataFrame:
         if ind in core:
             j = core.index(ind)
             missed |= (~ok).astype(np.int64) << j
-            low |= (~(value >= standard * rule["floor_ratio"] * (1 - REL_TOL))).astype(np.int64) << j  # NaN is low
+            low |= (~meets(value, standard * rule["floor_ratio"], ">=")).astype(np.int64) << j  # NaN is low
     n_met = len(core) - np.bitwise_count(missed).astype(np.int64)
     labels, reason = _reasons(core, missed, low, rule, profile)
     return _with_columns(values, block, names, {"n_met": n_met, "school_pass": (n_met >= rule["min_met"]) & (low == 0),
@@ -355,7 +353,7 @@ def compliance_summary(school_indicators: pd.DataFrame, profile: dict) -> pd.Dat
     rows = []
     for section, part in school_indicators.groupby("section", sort=False):
         for ind in indicator_ids(profile):
-            met = part[ind] >= part[f"{ind}_std"] * (1 - REL_TOL)
+            met = meets(part[ind], part[f"{ind}_std"], ">=")
             rows.append({"section": section, "indicator": ind, "name_zh": indicator_spec(profile, ind)["zh"],
                          "n_schools": len(part), "n_met": int(met.sum()), "share_met": float(met.mean())})
     return pd.DataFrame(rows)
@@ -417,5 +415,5 @@ def worked_example(school_indicators: pd.DataFrame, school_code: str, profile: d
             value, std = getattr(r, ind), getattr(r, f"{ind}_std")
             rows.append({"学段": "小学" if r.section == "primary" else "初中", "指标": ind, "名称": spec["short"],
                          "算式": f"{_plain(stock)}{per} ÷ {r.students} 人", "计算值": value, "标准": std,
-                         "达标率": value / std, "达标": bool(value >= std * (1 - REL_TOL))})
+                         "达标率": value / std, "达标": meets(value, std, ">=")})
     return pd.DataFrame(rows)

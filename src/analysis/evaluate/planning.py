@@ -26,9 +26,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.evaluate.indicators import REL_TOL, indicator_ids, indicator_spec
+from analysis.evaluate.indicators import indicator_ids, indicator_spec
 from analysis.evaluate.variation import weighted_cv
-from analysis.standards import COMPARATORS
+from analysis.standards.compare import REL_TOL, falls_short, meets
+from analysis.standards.departments import departments, departments_note
+from analysis.standards.status import AT_RISK, OFF_TRACK, ON_TRACK, PROJECTION_ZH
 
 # Natural unit of each stock, whether it is counted in whole units, and the action in words.
 STOCKS = {
@@ -76,7 +78,7 @@ def indicator_gaps(values: pd.DataFrame, profile: dict, targets: pd.DataFrame | 
         if targets is not None:
             t = targets[targets["indicator"] == ind][["school_code", "section", "target_value"]]
             part = part.drop(columns="target_value").merge(t, on=["school_code", "section"], how="inner")
-        part = part[part["value"] < part["target_value"] * (1 - REL_TOL)]
+        part = part[falls_short(part["value"], part["target_value"], ">=")]
         if part.empty:
             continue
         unit, countable, action = STOCKS.get(field, ("", False, f"增加{field}"))
@@ -104,8 +106,8 @@ def required_fixes(values: pd.DataFrame, profile: dict) -> pd.DataFrame:
     rows = []
     for r in values[~values["school_pass"].astype(bool)].itertuples(index=False):
         ratios = {i: getattr(r, f"{i}_ratio") for i in core}
-        missed = sorted((i for i in core if ratios[i] < 1 - REL_TOL), key=lambda i: -ratios[i])
-        keep = [i for i in missed[:allowed] if ratios[i] >= rule["floor_ratio"] * (1 - REL_TOL)]
+        missed = sorted((i for i in core if falls_short(ratios[i], 1, ">=")), key=lambda i: -ratios[i])
+        keep = [i for i in missed[:allowed] if meets(ratios[i], rule["floor_ratio"], ">=")]
         rows += [{"school_code": r.school_code, "section": r.section, "indicator": i}
                  for i in missed if i not in keep]
     return pd.DataFrame(rows, columns=["school_code", "section", "indicator"])
@@ -119,21 +121,20 @@ def cv_floor(values, weights, limit: float, comparator: str, iterations: int = 6
     """
     x = np.asarray(values, dtype=float)
     n = np.asarray(weights, dtype=float)
-    ok = COMPARATORS[comparator]
 
-    def meets(f: float) -> bool:
-        return bool(ok(weighted_cv(np.maximum(x, f), n), limit))
+    def floor_meets(f: float) -> bool:  # a CV is compared without tolerance (as in analysis.evaluate.variation)
+        return meets(weighted_cv(np.maximum(x, f), n), limit, comparator, rel_tol=0)
 
-    if meets(float(x.min())):
+    if floor_meets(float(x.min())):
         return None
     candidates = np.unique(x)
-    hi_i = next((i for i, f in enumerate(candidates) if meets(float(f))), None)
+    hi_i = next((i for i, f in enumerate(candidates) if floor_meets(float(f))), None)
     if hi_i is None:  # only reachable with a limit of 0 and a strict comparator
         return None
     lo, hi = float(candidates[hi_i - 1]), float(candidates[hi_i])
     for _ in range(iterations):
         mid = (lo + hi) / 2
-        lo, hi = (lo, mid) if meets(mid) else (mid, hi)
+        lo, hi = (lo, mid) if floor_meets(mid) else (mid, hi)
     return hi
 
 
@@ -146,8 +147,8 @@ def cv_targets(values: pd.DataFrame, cv_status: pd.DataFrame, profile: dict) -> 
     status = cv_status.copy()
     status["indicator"] = status["indicator"].str.replace(r"_cv$", "", regex=True)
     if "status" not in status:
-        status["status"] = np.where(status["passed"].astype(bool), "on_track", "off_track")
-    status = status[status["status"].isin(["off_track", "at_risk"])]
+        status["status"] = np.where(status["passed"].astype(bool), ON_TRACK, OFF_TRACK)
+    status = status[status["status"].isin([OFF_TRACK, AT_RISK])]
     cfg = profile["cv"]
     rows = []
     for r in status.itertuples(index=False):
@@ -161,30 +162,6 @@ def cv_targets(values: pd.DataFrame, cv_status: pd.DataFrame, profile: dict) -> 
         rows += [{"school_code": c, "section": r.section, "indicator": r.indicator, "target_value": f,
                   "cv_status": r.status} for c in below["school_code"]]
     return pd.DataFrame(rows, columns=["school_code", "section", "indicator", "target_value", "cv_status"])
-
-
-def departments_for(profile: dict, item: str) -> tuple[str, str, str]:
-    """(lead, cooperating, note) for an indicator or item from the profile's ``departments:`` key.
-
-    Accepts ``{R1: {lead: ..., cooperating: [...]}}``, ``{R1: [first = lead, ...]}`` or ``{R1: "..."}``.
-    """
-    deps = profile.get("departments")
-    if not deps:
-        return "", "", "标准配置未列出责任部门（departments），请按本县实施方案补充"
-    entry = deps.get(item) if isinstance(deps, dict) else None
-    if entry is None:
-        return "", "", f"标准配置未列出{item}的责任部门"
-
-    def join(v) -> str:
-        return "、".join(map(str, v)) if isinstance(v, list | tuple) else ("" if v is None else str(v))
-
-    if isinstance(entry, str):
-        return entry, "", ""
-    if isinstance(entry, list | tuple):
-        return (str(entry[0]) if entry else ""), join(list(entry[1:])), ""
-    lead = entry.get("lead", entry.get("lead_department", entry.get("牵头", "")))
-    coop = entry.get("cooperating", entry.get("cooperating_departments", entry.get("配合", "")))
-    return join(lead), join(coop), join(entry.get("note", ""))
 
 
 def action_list(values: pd.DataFrame, profile: dict, cv_status: pd.DataFrame | None = None,
@@ -204,8 +181,8 @@ def action_list(values: pd.DataFrame, profile: dict, cv_status: pd.DataFrame | N
             cv = indicator_gaps(values, profile, targets)
             cv = cv.merge(targets[["school_code", "section", "indicator", "cv_status"]],
                           on=["school_code", "section", "indicator"], how="left")
-            cv["priority"] = np.where(cv["cv_status"] == "off_track", 2, 3)
-            cv["basis"] = [f"差异系数{'预计不达标' if s == 'off_track' else '存在风险'}：低于{t:.4g}的学校提高到{t:.4g}"
+            cv["priority"] = np.where(cv["cv_status"] == OFF_TRACK, 2, 3)
+            cv["basis"] = [f"差异系数{PROJECTION_ZH[s]}：低于{t:.4g}的学校提高到{t:.4g}"
                            for s, t in zip(cv["cv_status"], cv["target_value"], strict=True)]
             frames.append(cv.drop(columns="cv_status"))
     rows = pd.concat(frames, ignore_index=True)
@@ -219,10 +196,10 @@ def action_list(values: pd.DataFrame, profile: dict, cv_status: pd.DataFrame | N
     best = best.drop(columns=["priority", "basis"]).join(prio, on=key).join(basis, on=key)
     best["priority_zh"] = best["priority"].map(PRIORITY_ZH)
     best["milestone_year"] = milestone_year if milestone_year is not None else np.nan
-    deps = {i: departments_for(profile, i) for i in best["indicator"].unique()}
-    best["lead_department"] = best["indicator"].map(lambda i: deps[i][0])
-    best["cooperating_departments"] = best["indicator"].map(lambda i: deps[i][1])
-    best["note"] = best["indicator"].map(lambda i: deps[i][2])
+    units = {i: departments(profile, i) for i in best["indicator"].unique()}
+    best["lead_department"] = best["indicator"].map(lambda i: "、".join(units[i][0]))
+    best["cooperating_departments"] = best["indicator"].map(lambda i: "、".join(units[i][1]))
+    best["note"] = best["indicator"].map(lambda i: departments_note(profile, i))
     best = best.sort_values(["priority", "ratio", "school_code", "section", "indicator"], kind="stable")
     return best[ACTION_COLUMNS].reset_index(drop=True)
 
@@ -241,7 +218,7 @@ def school_summary(actions: pd.DataFrame) -> pd.DataFrame:
 def milestone_actions(result, history, profile: dict) -> pd.DataFrame:
     """Action lists for every milestone of a :class:`analysis.projection.Projection` (central projection and
     projected CV status); without a projection, one list for the base year from the observed values."""
-    from analysis.evaluate.projection import county_measures, passes
+    from analysis.evaluate.projection import county_measures
 
     frames = []
     if result.central is not None:
@@ -255,7 +232,7 @@ def milestone_actions(result, history, profile: dict) -> pd.DataFrame:
         values = history.school_indicators[history.base_year]
         cv = county_measures(values, profile)
         cv = cv[cv["indicator"].str.endswith("_cv")]
-        cv = cv.assign(passed=[bool(passes(v, t, c)) for v, t, c in
+        cv = cv.assign(passed=[meets(v, t, c, rel_tol=0) for v, t, c in
                                zip(cv["value"], cv["threshold"], cv["comparator"], strict=True)])
         frames.append(action_list(values, profile, cv[["section", "indicator", "passed"]],
                                   milestone_year=history.base_year))

@@ -28,10 +28,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.data.columns import TABLES
 from analysis.evaluate.guarantee import (
-    FAIL,
-    MISSING,
-    PASS,
     build_area,
     county_item_index,
     evidence_row,
@@ -39,12 +37,13 @@ from analysis.evaluate.guarantee import (
     item_number,
     item_row,
     item_yes_no,
-    meets,
     ratio_row,
     require_columns,
     school_rule_row,
     status_of,
 )
+from analysis.standards.compare import meets
+from analysis.standards.status import FAIL, MISSING, PASS
 
 METHODS = ("icc1", "eta2")
 SUMMARY_COLUMNS = ["grade", "subject", "school_code", "n", "mean", "variance"]
@@ -184,7 +183,7 @@ def school_score_summary(monitoring: pd.DataFrame, variance_ddof: int = 1) -> pd
     Accepts student rows (``score``) or school aggregates (``mean``, ``variance``, ``n``; the variance is
     taken with ddof ``variance_ddof``). A grade and subject must not mix the two forms.
     """
-    require_columns(monitoring, ["school_code", "grade", "subject"], "monitoring.csv")
+    require_columns(monitoring, ["school_code", "grade", "subject"], "monitoring")
     frame = monitoring.copy()
     for col in ("score", "mean", "variance", "n"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce") if col in frame else np.nan
@@ -193,13 +192,13 @@ def school_score_summary(monitoring: pd.DataFrame, variance_ddof: int = 1) -> pd
     bad = frame[~student & ~aggregate]
     if len(bad):
         rows = bad["source_row"].tolist() if "source_row" in bad else bad.index.tolist()
-        raise ValueError(f"monitoring.csv（质量监测）: rows {rows[:10]} have neither a score (成绩) nor a school "
+        raise ValueError(f"{TABLES['monitoring'].title}: rows {rows[:10]} have neither a score (成绩) nor a school "
                          f"mean and count (平均分、人数)")
     keys = ["grade", "subject"]
     forms = frame.assign(_s=student, _a=aggregate).groupby(keys)[["_s", "_a"]].any()
     mixed = forms[forms["_s"] & forms["_a"]].index.tolist()
     if mixed:
-        raise ValueError(f"monitoring.csv（质量监测）: grade/subject {mixed} mixes student scores and school "
+        raise ValueError(f"{TABLES['monitoring'].title}: grade/subject {mixed} mixes student scores and school "
                          f"aggregates")
     parts = []
     scores = frame[student]
@@ -211,7 +210,7 @@ def school_score_summary(monitoring: pd.DataFrame, variance_ddof: int = 1) -> pd
     if len(agg):
         if agg["variance"].isna().any():
             rows = agg.loc[agg["variance"].isna(), "source_row"].tolist() if "source_row" in agg else []
-            raise ValueError(f"monitoring.csv（质量监测）: school aggregate rows {rows[:10]} lack the variance (方差)")
+            raise ValueError(f"{TABLES['monitoring'].title}: school aggregate rows {rows[:10]} lack the variance (方差)")
         parts.append(agg[[*keys, "school_code", "n", "mean", "variance"]])
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=SUMMARY_COLUMNS)
     out["n"] = out["n"].astype(float)
@@ -287,7 +286,7 @@ def q9_rows(results: pd.DataFrame | None, estimates: pd.DataFrame | None, profil
     if len(accepted):
         src = "、".join(sorted(set(accepted["source"])))
         when = int(accepted["year"].iloc[0])
-        evidence = f"质量监测结果（monitoring_results.csv）：{when}年{src}监测"
+        evidence = f"{TABLES['monitoring_results'].title}：{when}年{src}监测"
         levels = "；".join(f"{int(r.grade)}年级{r.subject} {_roman(int(r.achievement_level))}级"
                            for r in accepted.itertuples(index=False))
         rates = "；".join(f"{int(r.grade)}年级{r.subject} {r.between_school_diff_rate:.4f}"
@@ -322,7 +321,7 @@ def q9_rows(results: pd.DataFrame | None, estimates: pd.DataFrame | None, profil
     diff = item_row("Q9_diff", "quality", f"{name_diff}（估算）", parent_id="Q9", value=rate, unit="",
                     threshold=spec["diff_rate_max"], comparator=spec["diff_rate_comparator"],
                     status=status_of(meets(rate, spec["diff_rate_max"], spec["diff_rate_comparator"])),
-                    evidence="质量监测学生成绩（monitoring.csv）", kind="estimate",
+                    evidence=f"{TABLES['monitoring'].title}（学生成绩）", kind="estimate",
                     note=f"估算值，非监测中心发布：按{label}估算的校间方差占比，最大值；{detail}",
                     value_text=f"估算 {rate:.4f}")
     return [level, diff]
@@ -364,14 +363,14 @@ def quality_items(schools: pd.DataFrame, county_items: pd.DataFrame | None, resu
         "Q1": lambda: [q1_row(items, profile)],
         "Q2": lambda: [q2_row(items, profile)],
         "Q3": lambda: [_per_school_or_item(charter_digitised(schools), "Q3", items, q["Q3"],
-                                           "学校基本情况（schools.csv）是否制定章程、管理与教学信息化")],
+                                           f"{TABLES['schools'].title}是否制定章程、管理与教学信息化")],
         "Q4": lambda: [_per_school_or_item(training_budget(schools, profile), "Q4", items, q["Q4"],
-                                           "学校基本情况（schools.csv）教师培训经费、" + basis_zh.get(q["Q4"]["basis"], q["Q4"]["basis"]),
+                                           f"{TABLES['schools'].title}教师培训经费、" + basis_zh.get(q["Q4"]["basis"], q["Q4"]["basis"]),
                                            note=f"培训经费 ÷ {basis_zh.get(q['Q4']['basis'], q['Q4']['basis'])} ≥ "
                                                 f"{q['Q4']['threshold']:.0%}")],
         "Q5": lambda: [evidence_row(items, "Q5", "quality", q["Q5"]["zh"])],
         "Q6": lambda: [_per_school_or_item(moral_rating(schools, profile), "Q6", items, q["Q6"],
-                                           "学校基本情况（schools.csv）德育与校园文化评价",
+                                           f"{TABLES['schools'].title}德育与校园文化评价",
                                            note="良好以上：" + "、".join(q["Q6"]["ok_ratings"]))],
         "Q7": lambda: [evidence_row(items, "Q7", "quality", q["Q7"]["zh"])],
         "Q8": lambda: [evidence_row(items, "Q8", "quality", q["Q8"]["zh"])],

@@ -24,10 +24,12 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from scipy.stats import norm
 
-from analysis.evaluate.guarantee import MISSING, item_row, meets, status_of
+from analysis.data.columns import TABLES
+from analysis.evaluate.guarantee import item_row, status_of
+from analysis.standards.compare import meets
+from analysis.standards.status import MISSING
 
 ALL = "全部"
 
@@ -58,7 +60,7 @@ def scored_answers(survey: pd.DataFrame, profile: dict) -> pd.DataFrame:
     """Long survey (respondent_id, respondent_type, question, answer) with ``valid`` and ``favourable`` flags."""
     missing = [c for c in ("respondent_id", "respondent_type", "question", "answer") if c not in survey]
     if missing:
-        raise ValueError(f"survey.csv（社会认可度调查）: column(s) {missing} missing (expected the long form)")
+        raise ValueError(f"{TABLES['survey'].title}: column(s) {missing} missing (expected the long form)")
     favourable = {normalize_answer(v) for v in profile["recognition"]["favourable"]}
     out = survey[["respondent_id", "respondent_type", "question", "answer"]].copy()
     out["respondent_type"] = out["respondent_type"].map(normalize_answer)
@@ -124,30 +126,6 @@ def s1_row(table: pd.DataFrame | None, profile: dict) -> dict:
     value = float(overall["rate"])
     return item_row("S1", "recognition", name, value=value, unit="比例", threshold=cfg["threshold"],
                     comparator=cfg["comparator"], status=status_of(meets(value, cfg["threshold"], cfg["comparator"])),
-                    evidence="社会认可度调查（survey.csv）", kind="computed", note=note)
+                    evidence=TABLES["survey"].title, kind="computed", note=note)
 
 
-def recognition_chart(table: pd.DataFrame, profile: dict) -> Figure:
-    """Recognition rate per respondent group with its Wilson interval and the threshold (认可度与置信区间)."""
-    from analysis.report.plotting import COLOURS
-
-    cfg = profile["recognition"]
-    part = table[table["answers"] > 0].iloc[::-1]
-    fig = Figure(figsize=(8, 0.45 * len(part) + 1.6))
-    ax = fig.subplots()
-    y = np.arange(len(part))
-    rate = part["rate"].to_numpy(float) * 100
-    # clip: at p̂ = 1 the upper bound equals p̂ up to binary rounding, which must not become a negative bar
-    low = np.maximum(rate - part["ci_low"].to_numpy(float) * 100, 0)
-    high = np.maximum(part["ci_high"].to_numpy(float) * 100 - rate, 0)
-    colours = [COLOURS["pass"] if p else COLOURS["fail"] for p in part["passed"].fillna(False)]
-    ax.errorbar(rate, y, xerr=[low, high], fmt="none", ecolor=COLOURS["threshold"], capsize=3, linewidth=1)
-    ax.scatter(rate, y, color=colours, zorder=3)
-    for yi, r, n in zip(y, rate, part["respondents"], strict=True):
-        ax.text(r, yi + 0.2, f"{r:.1f}%（{n}份）", fontsize=8, ha="center")
-    ax.axvline(cfg["threshold"] * 100, color=COLOURS["threshold"], linestyle="--", linewidth=1)
-    ax.set_yticks(y, part["group"])
-    ax.set_xlabel(f"认可度（%），误差线为 {cfg['confidence']:.0%} Wilson 置信区间；虚线为标准 {cfg['threshold']:.0%}")
-    ax.set_title("社会认可度（分调查对象）")
-    fig.tight_layout()
-    return fig

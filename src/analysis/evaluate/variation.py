@@ -18,7 +18,7 @@ import pandas as pd
 
 from analysis.config import SECTIONS
 from analysis.evaluate.indicators import indicator_ids, indicator_spec, section_codes
-from analysis.standards import COMPARATORS
+from analysis.standards.compare import meets
 
 
 def _weighted_moments(values, weights, indicator: str = "") -> tuple[float, float, float]:
@@ -53,10 +53,6 @@ def weighted_cv(values, weights, indicator: str = "") -> float:
 def weighted_stats(values, weights, indicator: str = "") -> tuple[float, float, float]:
     """``(weighted_mean, S, CV)`` of :func:`weighted_cv`."""
     return _weighted_moments(values, weights, indicator)
-
-
-def cv_passes(cv: float, limit: float, comparator: str) -> bool:
-    return bool(COMPARATORS[comparator](cv, limit))
 
 
 def _section_groups(frame: pd.DataFrame, by: tuple[str, ...]) -> tuple[np.ndarray, pd.DataFrame]:
@@ -121,7 +117,7 @@ def cv_table(school_indicators: pd.DataFrame, profile: dict, by: tuple[str, ...]
     limits = np.array([float(cfg["limits"][s]) for s in SECTIONS])
     out["limit"] = np.repeat(limits[groups.pop("_section").to_numpy()], len(ids))
     out["comparator"] = cfg["comparator"]
-    out["passed"] = COMPARATORS[cfg["comparator"]](out["cv"].to_numpy(), out["limit"].to_numpy())
+    out["passed"] = meets(out["cv"].to_numpy(), out["limit"].to_numpy(), cfg["comparator"], rel_tol=0)  # no tolerance on a CV
     out["note"] = pd.Categorical.from_codes((out["n_schools"].to_numpy() < 2).astype(np.int8),
                                             categories=["", "参评学校少于2所，差异系数无比较意义"])
     out["core"] = np.tile(np.array([i in profile["resources"] for i in ids]), len(groups))

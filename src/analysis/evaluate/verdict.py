@@ -25,23 +25,20 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis import config
+from analysis.data import catalog
 from analysis.evaluate.guarantee import (
-    FAIL,
-    MISSING,
-    NOT_APPLICABLE,
-    PASS,
-    VETO,
     county_item_index,
     item_evidence,
     item_row,
     item_yes_no,
     items_frame,
 )
+from analysis.standards.departments import departments, departments_source
+from analysis.standards.status import FAIL, MISSING, NOT_APPLICABLE, PASS, VERDICT_ZH, VETO
 
 SEVERITY = {"veto": 1, "recognition": 2, "resource_cv": 3, "resource_schools": 4, "guarantee": 5, "quality": 6}
 SEVERITY_ZH = {1: "否决", 2: "社会认可度", 3: "差异系数", 4: "校校达标", 5: "政府保障", 6: "教育质量"}
 SECTION_ZH = {s: config.SECTION_ZH[s] for s in config.SECTIONS}  # compulsory sections only
-VERDICT_ZH = {"pass": "认定", "fail": "不予认定"}
 
 
 
@@ -56,8 +53,10 @@ VERDICT_ZH = {"pass": "认定", "fail": "不予认定"}
 # Resource rows.
 
 
-def _departments(profile: dict, item_id: str) -> list[str]:
-    return list(profile.get("departments", {}).get(item_id, []))
+def _source(name: str) -> str:
+    """Evidence naming an earlier step's dataset by its Chinese title and step (never its file name)."""
+    ds = catalog.dataset(name)
+    return f"{ds.title_zh}（{ds.step}）"
 
 
 def resource_rows(school_indicators: pd.DataFrame, cv: pd.DataFrame, profile: dict) -> pd.DataFrame:
@@ -81,7 +80,7 @@ def resource_rows(school_indicators: pd.DataFrame, cv: pd.DataFrame, profile: di
         row = item_row(f"R_schools_{section}", "resource_schools", name, parent_id="R_schools",
                        value=len(failing), unit="所", threshold=0, comparator="<=",
                        status=PASS if failing.empty else FAIL, kind="computed",
-                       evidence="school_indicators.csv（02 资源配置七项指标）", note=note)
+                       evidence=_source("school_indicators"), note=note)
         missed = sorted({i for m in failing["missed"].dropna() for i in str(m).split(";") if i in core},
                         key=core.index)
         row["_departments"] = _merge_departments(profile, missed or core)
@@ -95,7 +94,7 @@ def resource_rows(school_indicators: pd.DataFrame, cv: pd.DataFrame, profile: di
         row = item_row(f"CV_{r.section}_{r.indicator}", "resource_cv", f"{zh}{r.indicator}差异系数（{r.name_zh}）",
                        parent_id=f"CV_{r.section}", value=float(r.cv), unit="", threshold=float(r.limit),
                        comparator=r.comparator, status=PASS if passed else FAIL, kind="computed",
-                       evidence="cv.csv（03 校际差异系数）", note=note, value_text=f"{r.cv:.4f}")
+                       evidence=_source("cv"), note=note, value_text=f"{r.cv:.4f}")
         row["_departments"] = _merge_departments(profile, [r.indicator])
         rows.append(row)
     frame = items_frame(rows)
@@ -105,9 +104,9 @@ def resource_rows(school_indicators: pd.DataFrame, cv: pd.DataFrame, profile: di
 
 def _merge_departments(profile: dict, item_ids: list[str]) -> dict[str, list[str]]:
     """Departments of several indicators: each one's lead leads, the other units cooperate (each unit once)."""
-    lists = [_departments(profile, i) for i in item_ids]
-    leads = list(dict.fromkeys(d[0] for d in lists if d))
-    rest = [u for d in lists for u in d[1:] if u not in leads]
+    units = [departments(profile, i) for i in item_ids]
+    leads = list(dict.fromkeys(u for lead, _ in units for u in lead))
+    rest = [u for _, cooperating in units for u in cooperating if u not in leads]
     return {"lead": leads, "cooperate": list(dict.fromkeys(rest))}
 
 
@@ -258,7 +257,7 @@ def county_verdict(items: pd.DataFrame, profile: dict, county: str, year: int,
         "missing_items": [f["item_id"] for f in failing if f["status"] == MISSING],
         "counts": area_counts(items),
         "departments": departments.to_dict("records"),
-        "department_source": profile.get("departments", {}).get("source", ""),
+        "department_source": departments_source(profile),
         "severity_order": [SEVERITY_ZH[i] for i in sorted(SEVERITY_ZH)],
         "rules": {"quality_items_are_veto": bool(profile.get("quality_items_are_veto")),
                   "recognition_failing_is_veto": bool(profile["recognition"].get("failing_is_veto")),

@@ -1,4 +1,7 @@
-"""Charts of the indicator and CV steps (指标与差异系数图表). Call ``analysis.plotting.setup_plotting()`` first.
+"""Charts of the indicator, CV, guarantee and recognition steps (指标、差异系数、班额与认可度图表).
+
+Call ``analysis.report.plotting.setup_plotting()`` first. The projection's charts are in
+:mod:`analysis.report.charts_projection`.
 
 Figures are built with ``matplotlib.figure.Figure`` (not pyplot) so a notebook shows each one exactly once.
 """
@@ -12,6 +15,7 @@ from matplotlib.figure import Figure
 
 from analysis.config import SECTION_ZH
 from analysis.evaluate.indicators import indicator_ids, indicator_spec
+from analysis.report.plotting import COLOURS
 
 PASS, FAIL, NEUTRAL = "#2e7d32", "#c62828", "#90a4ae"
 
@@ -83,5 +87,54 @@ def distribution_dots(school_indicators: pd.DataFrame, profile: dict, section: s
     ax.set_xticks(range(len(ids)), [f"{i}\n{indicator_spec(profile, i)['short']}" for i in ids], fontsize=7)
     ax.set_ylabel("学校指标值 ÷ 县域加权均值")
     ax.set_title(f"{SECTION_ZH[section]}：各校指标相对县域均值的分布（点的大小表示学生数）")
+    fig.tight_layout()
+    return fig
+
+
+def class_size_chart(sizes: pd.DataFrame, profile: dict) -> Figure:
+    """Histogram of class sizes per section with the cap (班额分布); oversized classes in red."""
+    caps = profile["guarantee"]["G5"]["max_class"]
+    sections = [s for s in caps if (sizes["section"] == s).any()]
+    fig = Figure(figsize=(9, 3.8))
+    axes = fig.subplots(1, max(1, len(sections)), sharey=True, squeeze=False)[0]
+    for ax, section in zip(axes, sections, strict=False):
+        x = sizes.loc[sizes["section"] == section, "students"].to_numpy(dtype=float)
+        cap = caps[section]
+        bins = np.arange(np.floor(x.min()) - 0.5, np.ceil(x.max()) + 1.5, 1.0)
+        counts, edges = np.histogram(x, bins=bins)
+        centres = (edges[:-1] + edges[1:]) / 2
+        colours = [COLOURS["fail"] if c > cap else COLOURS["pass"] for c in centres]
+        ax.bar(centres, counts, width=0.9, color=colours)
+        ax.axvline(cap + 0.5, color=COLOURS["threshold"], linestyle="--", linewidth=1)
+        ax.text(cap + 0.5, counts.max(), f" 上限 {cap} 人", va="top", fontsize=8)
+        over = int((x > cap).sum())
+        ax.set_title(f"{'小学' if section == 'primary' else '初中'}：{len(x)} 个班，大班额 {over} 个")
+        ax.set_xlabel("班级学生数（人）")
+    axes[0].set_ylabel("班级数")
+    fig.suptitle("班额分布（红色为超过上限的班级）")
+    fig.tight_layout()
+    return fig
+
+
+def recognition_chart(table: pd.DataFrame, profile: dict) -> Figure:
+    """Recognition rate per respondent group with its Wilson interval and the threshold (认可度与置信区间)."""
+    cfg = profile["recognition"]
+    part = table[table["answers"] > 0].iloc[::-1]
+    fig = Figure(figsize=(8, 0.45 * len(part) + 1.6))
+    ax = fig.subplots()
+    y = np.arange(len(part))
+    rate = part["rate"].to_numpy(float) * 100
+    # clip: at p̂ = 1 the upper bound equals p̂ up to binary rounding, which must not become a negative bar
+    low = np.maximum(rate - part["ci_low"].to_numpy(float) * 100, 0)
+    high = np.maximum(part["ci_high"].to_numpy(float) * 100 - rate, 0)
+    colours = [COLOURS["pass"] if p else COLOURS["fail"] for p in part["passed"].fillna(False)]
+    ax.errorbar(rate, y, xerr=[low, high], fmt="none", ecolor=COLOURS["threshold"], capsize=3, linewidth=1)
+    ax.scatter(rate, y, color=colours, zorder=3)
+    for yi, r, n in zip(y, rate, part["respondents"], strict=True):
+        ax.text(r, yi + 0.2, f"{r:.1f}%（{n}份）", fontsize=8, ha="center")
+    ax.axvline(cfg["threshold"] * 100, color=COLOURS["threshold"], linestyle="--", linewidth=1)
+    ax.set_yticks(y, part["group"])
+    ax.set_xlabel(f"认可度（%），误差线为 {cfg['confidence']:.0%} Wilson 置信区间；虚线为标准 {cfg['threshold']:.0%}")
+    ax.set_title("社会认可度（分调查对象）")
     fig.tight_layout()
     return fig

@@ -19,16 +19,19 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from analysis.config import SECTION_ZH
+from analysis.data import catalog
 from analysis.data.columns import SCHOOL_TYPE_ZH, TABLES
 from analysis.data.files import neutralise_text
-from analysis.report.reporting import STATUS_ZH, URBAN_RURAL_ZH, Results, normalise_status
+from analysis.report.format import URBAN_RURAL_ZH
+from analysis.report.results import Results
+from analysis.standards.status import FAIL, LIGHT_ZH, MISSING, PROJECTION_ZH, VETO, light_of
 
 SHEETS = ("学校指标", "差异系数", "政府保障", "教育质量", "社会认可", "不予认定", "预测", "整改计划", "不参评学校",
           "数据问题")
 # items.csv ``area`` → sheet
 AREA_SHEET = {"guarantee": "政府保障", "government": "政府保障", "quality": "教育质量", "recognition": "社会认可",
               "veto": "不予认定"}
-FAIL_TEXT, RISK_TEXT = STATUS_ZH["fail"], STATUS_ZH["at_risk"]
+FAIL_TEXT, RISK_TEXT = LIGHT_ZH["fail"], LIGHT_ZH["at_risk"]
 VETO_PRESENT = "存在"
 
 HEADER_FILL = PatternFill("solid", start_color="FFE8EEF5", end_color="FFE8EEF5")
@@ -58,7 +61,6 @@ HEADERS = {
 }
 LEVEL_ZH = {"county": "县域", "school": "学校"}
 # projection.csv status (analysis.projection) and items.csv kind (analysis.guarantee), in Chinese
-PROJECTION_STATUS_ZH = {"observed": "实际值", "on_track": "预计达标", "at_risk": "存在风险", "off_track": "预计不达标"}
 KIND_ZH = {"computed": "由学校数据计算", "reported": "县级填报数值", "evidence": "是/否及佐证材料"}
 SEVERITY_ZH = {"error": "错误", "warning": "提示"}
 COMPARATOR_TEXT = {">=": "≥", ">": "＞", "<=": "≤", "<": "＜"}
@@ -83,7 +85,7 @@ def header_of(column: str, profile: Mapping | None = None) -> str:
 
 
 def _status_text(value: Any) -> str:
-    return STATUS_ZH[normalise_status(value)]
+    return LIGHT_ZH[light_of(value)]
 
 
 def _cell_value(value: Any) -> Any:
@@ -143,13 +145,19 @@ def _note_sheet(ws: Worksheet, text: str) -> None:
     write_sheet(ws, pd.DataFrame({"说明": [text]}), ["说明"])
 
 
+def _missing(name: str, why: str = "") -> str:
+    """The note of a sheet whose dataset is absent: its Chinese title and the step that writes it."""
+    ds = catalog.dataset(name)
+    return f"缺少{ds.title_zh}（由步骤 {ds.step} 生成）" + (f"：{why}" if why else "。")
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Sheets
 # ---------------------------------------------------------------------------------------------------------
 def school_sheet(ws: Worksheet, si: pd.DataFrame | None, profile: Mapping, rel_tol: float) -> None:
     """学校指标: one row per school-section; value and ratio cells red below the standard."""
     if si is None:
-        return _note_sheet(ws, "缺少 school_indicators.csv：资源配置指标尚未计算。")
+        return _note_sheet(ws, _missing("school_indicators", "资源配置指标尚未计算。"))
     ids = [i for i in [*profile.get("resources", {}), *(profile.get("extra_resources") or {})] if i in si]
     head = [c for c in ("school_code", "school_name", "school_type", "urban_rural", "township", "section",
                         "students") if c in si]
@@ -189,14 +197,14 @@ def school_sheet(ws: Worksheet, si: pd.DataFrame | None, profile: Mapping, rel_t
 def cv_sheet(ws: Worksheet, cv: pd.DataFrame | None, profile: Mapping) -> None:
     """差异系数: per section and indicator; the CV and verdict cells red when above the limit."""
     if cv is None:
-        return _note_sheet(ws, "缺少 cv.csv：差异系数尚未计算。")
+        return _note_sheet(ws, _missing("cv", "差异系数尚未计算。"))
     frame = cv.copy()
     frame["section"] = frame["section"].map(lambda v: SECTION_ZH.get(v, v))
     frame["passed"] = frame["passed"].map(_status_text)
     if "comparator" in frame:
         frame["comparator"] = frame["comparator"].map(lambda v: COMPARATOR_TEXT.get(v, v))
     if "core" in frame:
-        frame["core"] = frame["core"].map(lambda v: "是" if normalise_status(v) == "pass" else "否")
+        frame["core"] = frame["core"].map(lambda v: "是" if light_of(v) == "pass" else "否")
     formats = {"weighted_mean": "0.0000", "std": "0.0000", "cv": "0.000", "limit": "0.00", "n_schools": "0"}
     letters = write_sheet(ws, frame, [header_of(c, profile) for c in frame.columns], formats)
     cond = f'${letters["passed"]}2="{FAIL_TEXT}"'
@@ -207,22 +215,22 @@ def cv_sheet(ws: Worksheet, cv: pd.DataFrame | None, profile: Mapping) -> None:
 ITEM_SHEET_COLUMNS = ["item_id", "name_zh", "value", "value_text", "unit", "comparator", "threshold", "status",
                       "lead_department", "cooperating_departments", "kind", "evidence", "note"]
 ITEM_HEADERS = {"value_text": "现状（显示）", "unit": "单位", "status": "判定", "kind": "数据来源类型"}
-ITEM_BAD = ("未达标", "否决", VETO_PRESENT)
-ITEM_MISSING = ("缺少数据", STATUS_ZH["unknown"])
+ITEM_BAD = (FAIL, VETO, VETO_PRESENT)
+ITEM_MISSING = (MISSING, LIGHT_ZH["unknown"])
 
 
 def items_sheet(ws: Worksheet, items: pd.DataFrame | None, areas: set[str], what: str) -> None:
     """政府保障 / 教育质量 / 社会认可 / 不予认定: the items of these areas; 未达标/否决 red, 缺少数据 amber."""
     if items is None:
-        return _note_sheet(ws, f"缺少 items.csv：{what}尚未判定。")
+        return _note_sheet(ws, _missing("items", f"{what}尚未判定。"))
     frame = items[items["area"].astype(str).isin(areas)].copy() if "area" in items else items.iloc[0:0].copy()
     if frame.empty:
-        return _note_sheet(ws, f"items.csv 中没有{what}事项。")
+        return _note_sheet(ws, f"{catalog.dataset('items').title_zh}中没有{what}事项。")
     if "status" not in frame:  # older layout: judge from ``passed``
         veto = areas == {"veto"}
         frame["status"] = frame["passed"].map(
-            lambda v: (VETO_PRESENT if veto else FAIL_TEXT) if normalise_status(v) == "fail" else
-            ("不存在" if veto and normalise_status(v) == "pass" else _status_text(v)))
+            lambda v: (VETO_PRESENT if veto else FAIL_TEXT) if light_of(v) == "fail" else
+            ("不存在" if veto and light_of(v) == "pass" else _status_text(v)))
     frame["value"] = frame["value"].map(_numeric_or_text)
     if "threshold" in frame:
         frame["threshold"] = frame["threshold"].map(_numeric_or_text)
@@ -257,7 +265,7 @@ def _numeric_or_text(value: Any) -> Any:
 def projection_sheet(ws: Worksheet, projection: pd.DataFrame | None, si: pd.DataFrame | None) -> None:
     """预测: county and school projections per year; fail red, at risk amber."""
     if projection is None:
-        return _note_sheet(ws, "缺少 projection.csv：历史年份不足或预测尚未生成。")
+        return _note_sheet(ws, _missing("projection", "历史年份不足或预测尚未生成。"))
     frame = projection.copy()
     if si is not None and "school_code" in frame and "school_name" not in frame:
         names = si.drop_duplicates("school_code").set_index("school_code")["school_name"]
@@ -266,15 +274,15 @@ def projection_sheet(ws: Worksheet, projection: pd.DataFrame | None, si: pd.Data
         frame["level"] = frame["level"].map(lambda v: LEVEL_ZH.get(v, v))
     if "section" in frame:
         frame["section"] = frame["section"].map(lambda v: SECTION_ZH.get(v, v))
-    frame["status"] = frame["status"].map(lambda v: "" if pd.isna(v) else PROJECTION_STATUS_ZH.get(v, v))
+    frame["status"] = frame["status"].map(lambda v: "" if pd.isna(v) else PROJECTION_ZH.get(v, v))
     formats = {c: "0.000" for c in ("value", "low", "high", "threshold")}
     headers = [{"value": "值（实际或预测）"}.get(c) or header_of(c) for c in frame.columns]
     letters = write_sheet(ws, frame, headers, formats)
     status = letters["status"]
     for col in ("status", "value"):
         font = FAIL_FONT if col == "status" else None
-        mark_when(ws, letters[col], len(frame), f'${status}2="{PROJECTION_STATUS_ZH["off_track"]}"', font=font)
-        mark_when(ws, letters[col], len(frame), f'${status}2="{PROJECTION_STATUS_ZH["at_risk"]}"', RISK_FILL,
+        mark_when(ws, letters[col], len(frame), f'${status}2="{PROJECTION_ZH["off_track"]}"', font=font)
+        mark_when(ws, letters[col], len(frame), f'${status}2="{PROJECTION_ZH["at_risk"]}"', RISK_FILL,
                   RISK_FONT if col == "status" else None)
 
 
@@ -296,7 +304,7 @@ def plain_sheet(ws: Worksheet, frame: pd.DataFrame | None, missing: str, empty: 
 def issues_sheet(ws: Worksheet, validation: pd.DataFrame | None) -> None:
     """数据问题: every validation issue (file, sheet, row, column, value, expected); errors red."""
     if validation is None:
-        return _note_sheet(ws, "缺少 validation.csv：数据校验结果未找到。")
+        return _note_sheet(ws, _missing("validation", "数据校验结果未找到。"))
     if validation.empty:
         return _note_sheet(ws, "数据校验未发现问题。")
     frame = validation.copy()
@@ -310,8 +318,8 @@ def issues_sheet(ws: Worksheet, validation: pd.DataFrame | None) -> None:
 
 
 def build_workbook(res: Results, profile: Mapping) -> Workbook:
-    """The results workbook of one county-year from its processed outputs (``reporting.load_results``)."""
-    from analysis.evaluate.indicators import REL_TOL
+    """The results workbook of one county-year from its processed outputs (``analysis.report.results.load_results``)."""
+    from analysis.standards.compare import REL_TOL
 
     wb = Workbook()
     wb.remove(wb.active)
@@ -324,6 +332,6 @@ def build_workbook(res: Results, profile: Mapping) -> Workbook:
     projection_sheet(wb.create_sheet("预测"), res.projection, res.school_indicators)
     if res.planning is not None:
         plain_sheet(wb.create_sheet("整改计划"), res.planning, "", "无需整改的学校。")
-    plain_sheet(wb.create_sheet("不参评学校"), res.excluded, "缺少 excluded_schools.csv。", "所有学校均参评。")
+    plain_sheet(wb.create_sheet("不参评学校"), res.excluded, _missing("excluded_schools"), "所有学校均参评。")
     issues_sheet(wb.create_sheet("数据问题"), res.validation)
     return wb

@@ -7,7 +7,6 @@ everything else replaced). No threshold is written in code: every number comes f
 from __future__ import annotations
 
 import copy
-import operator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,6 @@ import yaml
 
 STANDARDS_DIR = Path(__file__).parent
 
-# The comparators the documents use (standards.md §0): 以上/不低于 ≥, 高于 >, 不超过/不大于 ≤, 低于/小于 <.
-COMPARATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 
 
 def available_profiles() -> list[str]:
