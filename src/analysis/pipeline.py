@@ -369,14 +369,14 @@ def execute_notebook(nb_path: Path, out_path: Path, params: dict) -> tuple[bool,
 
 
 def render_year(reports_dir: Path, manifest: dict, notebooks: list[str]) -> tuple[bool, float, str]:
-    """summary.html and audit.html of one year from its executed notebooks (analysis.report.reporting)."""
-    from analysis.report import reporting
+    """summary.html and audit.html of one year from its executed notebooks (analysis.report.render)."""
+    from analysis.report.render import render_reports
 
     start = time.perf_counter()
     try:
         executed = {Path(n).stem: nbformat.read(reports_dir / n, as_version=4) for n in notebooks
                     if (reports_dir / n).exists()}
-        reporting.render_reports(executed, manifest, reports_dir)
+        render_reports(executed, manifest, reports_dir)
     except Exception as exc:  # e.g. a chart that showed an error instead of a figure
         return False, round(time.perf_counter() - start, 3), f"报告生成失败：{exc}"
     return True, round(time.perf_counter() - start, 3), ""
@@ -755,9 +755,9 @@ def _keep_failed(st: _Year) -> None:
 
 
 def _write_index(reports_root: Path, processed_root: Path) -> None:
-    from analysis.report import reporting
+    from analysis.report.index import write_index
 
-    reporting.write_index(reports_root, processed_root)
+    write_index(reports_root, processed_root)
 
 
 def run_year(county: str, year: int, standards_profile: str = "", **kwargs) -> RunResult:

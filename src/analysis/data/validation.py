@@ -207,6 +207,9 @@ def section_rules(schools: pd.DataFrame, src) -> list[Issue]:
         n = pd.to_numeric(schools[f"students_{section}"], errors="coerce")
         f, s, h = _where(src, f"students_{section}")
         zh = SECTION_ZH[section]
+        teaches = schools["school_type"].map(lambda t, sec=section: sec in SECTIONS_BY_TYPE.get(t, ()))
+        if not (evaluated & teaches).any():  # e.g. a test county of primary schools only: nothing to judge
+            continue
         if n.notna().any() and n.fillna(0).sum() == 0:
             issues.append(Issue(f, s, None, h, 0, f"全县{zh}在校生合计大于0（现为0：{zh}学段无法评估；"
                                                   "请核对是否漏填或填错列）", "error", "empty_section"))
