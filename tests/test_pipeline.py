@@ -272,3 +272,26 @@ def test_kernel_is_reused_over_private_unix_sockets_with_a_clean_namespace(tmp_p
         pipeline.shutdown_kernel()
     assert "running over TCP" not in capfd.readouterr().err
     assert not Path(sockets).exists(), "sockets left behind"
+
+
+@pytest.mark.slow
+def test_a_year_is_published_whole_or_not_at_all(tmp_path, monkeypatch):
+    """If the reports folder cannot be swapped in (read-only, full disk), the processed folder is put back and the
+    message says nothing was published for that year."""
+    _demo(tmp_path)
+    roots = _roots(tmp_path)
+    run_year("demo", 2025, "national", only=["01"], progress=lambda _: None, **roots)
+    processed, reports = tmp_path / "processed" / "demo" / "2025", tmp_path / "reports" / "demo" / "2025"
+    before = _snapshot(processed), _snapshot(reports)
+    real = pipeline._swap_in
+
+    def failing(staging, final):
+        if final == reports:
+            raise OSError(30, "Read-only file system")
+        return real(staging, final)
+
+    monkeypatch.setattr(pipeline, "_swap_in", failing)
+    with pytest.raises(PipelineError, match="2025 年未发布，原有结果不变") as exc:
+        run_year("demo", 2025, "national", only=["01"], force=True, jobs=1, progress=lambda _: None, **roots)
+    assert "已发布的年份" not in str(exc.value)
+    assert (_snapshot(processed), _snapshot(reports)) == before

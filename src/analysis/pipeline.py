@@ -233,24 +233,34 @@ def county_lock(processed_root: Path, county: str):
         handle.close()
 
 
-def _swap(staging: Path, final: Path) -> None:
-    """Replace ``final`` by ``staging`` with renames, so readers never see a half-written folder; on a failed
-    rename the previous folder is put back."""
+def _swap_in(staging: Path, final: Path) -> Path | None:
+    """Move ``final`` aside (to ``.old-<name>``) and ``staging`` into its place; returns the old folder to drop, or
+    ``None``. On a failed rename the previous folder is put back and the error re-raised."""
     old = final.with_name(f".old-{final.name}")
     _remove_ours(old)
     if old.exists():
-        raise PipelineError(f"{old} 已存在且不是本程序创建的：请人工检查后删除")
-    moved = False
-    if final.exists():
+        raise PipelineError(f"{old} 已存在且不是本程序创建的：请人工检查后删除；未发布任何结果")
+    moved = final.exists()
+    if moved:
         final.rename(old)
-        moved = True
     try:
         staging.rename(final)
     except OSError:
         if moved:
             old.rename(final)
         raise
-    if moved:
+    return old if moved else None
+
+
+def _swap_back(staging: Path, final: Path, old: Path | None) -> None:
+    """Undo :func:`_swap_in` (the other folder of the same year could not be published)."""
+    final.rename(staging)
+    if old is not None:
+        old.rename(final)
+
+
+def _drop_old(old: Path | None) -> None:
+    if old is not None:
         (old / OURS).touch()
         _remove_ours(old)
 
@@ -675,13 +685,20 @@ def _run_locked(county, years, profile_name, profile, meta, force, jobs, selecte
                 _keep_failed(st)
             continue
         if st.staged:
-            _publish(st)
-            res.published = True
+            try:
+                _publish(st)
+                res.published = True
+            except PipelineError as exc:
+                failures.append((y, [NodeResult(y, RENDER, "failed", 0.0, str(exc))]))
+                _keep_failed(st)
     with contextlib.suppress(OSError):
         _remove_ours(stage_p)
         _remove_ours(stage_r)
     if index and any(r.published for r in report.years):
-        _write_index(reports_root, processed_root)
+        try:
+            _write_index(reports_root, processed_root)
+        except OSError as exc:  # the year is published; only the list of reports could not be refreshed
+            progress(f"提示：未能更新报告索引（{exc}）；各年报告已发布")
     report.seconds = round(time.perf_counter() - started, 1)
     if failures:
         lines = []
@@ -730,8 +747,18 @@ def _publish(st: _Year) -> None:
         _check_writable(final.parent)
     for path in (st.staging_processed, st.staging_reports):
         (path / OURS).unlink(missing_ok=True)
-    _swap(st.staging_processed, st.final_processed)
-    _swap(st.staging_reports, st.final_reports)
+    try:
+        old_p = _swap_in(st.staging_processed, st.final_processed)
+    except OSError as exc:
+        raise PipelineError(f"无法发布 {st.final_processed}（{exc.strerror}）；未发布任何结果，原有结果不变") from None
+    try:
+        old_r = _swap_in(st.staging_reports, st.final_reports)
+    except (OSError, PipelineError) as exc:  # put the processed folder back: a year is published whole or not at all
+        _swap_back(st.staging_processed, st.final_processed, old_p)
+        raise PipelineError(f"无法发布 {st.final_reports}（{getattr(exc, 'strerror', exc)}）；{st.year} 年未发布，"
+                            "原有结果不变") from None
+    _drop_old(old_p)
+    _drop_old(old_r)
 
 
 def _keep_failed(st: _Year) -> None:
