@@ -40,7 +40,7 @@ lint: $(STAMP)
 
 ## lab: open JupyterLab on the notebooks with the project kernel
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks
+	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks
 
 ## bench: run the timing scripts in benchmarks/ (prints ratios; never asserted)
 bench: $(STAMP)
