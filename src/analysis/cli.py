@@ -83,8 +83,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_templates(args: argparse.Namespace) -> int:
     from analysis.data.templates import write_templates
+    from analysis.standards import ProfileError, load_profile
 
-    for path in write_templates(Path(args.dir)):
+    try:
+        profile = load_profile(args.profile)
+    except ProfileError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    for path in write_templates(Path(args.dir), profile):
         print(path)
     return 0
 
@@ -124,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("templates", help="write empty Excel templates with the Chinese headers")
     p.add_argument("dir")
+    p.add_argument("--profile", default="national")
     p.set_defaults(func=_cmd_templates)
     p = sub.add_parser("sample", help="regenerate the fictional sample county (deterministic)")
     p.add_argument("--out", default=str(config.RAW / "sample"))

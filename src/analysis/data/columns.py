@@ -1,7 +1,7 @@
 """Raw-data contract (原始数据表结构): every input sheet, its Chinese headers, English ids, types and ranges.
 
 One definition serves the reader (header alias map), the cleaner (types, units), the validation schemas,
-the empty Excel templates and the Chinese headers of the outputs. See ../shared/spec/raw-data.md.
+the empty Excel templates and the Chinese headers of the outputs. Described for users in docs/输入数据说明.md.
 """
 
 from __future__ import annotations
@@ -76,6 +76,8 @@ class Table:
     key: tuple[str, ...] = ()
     note: str = ""
     file_stems: tuple[str, ...] = field(default=())
+    # Template-only columns (e.g. 取值要求 of the county items): recognised by the reader and ignored, never data.
+    guide: tuple[Column, ...] = field(default=())
 
     def column(self, col_id: str) -> Column:
         return next(c for c in self.columns if c.id == col_id)
@@ -186,6 +188,7 @@ COUNTY_ITEMS = Table(
     key=("item_id",),
     note="缺少本表时，政府保障、教育质量等县级指标显示为“缺少数据”",
     file_stems=("县级", "county_items"),
+    guide=(C("allowed", "取值要求", "str", required=False, note="模板预填，说明“数值”可填什么"),),
 )
 
 MONITORING = Table(

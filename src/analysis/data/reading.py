@@ -96,7 +96,7 @@ def match_header(text: object, table: Table) -> tuple[Column | None, str]:
         return None, ""
     lookup = _HEADER_LOOKUP.get(table.id)
     if lookup is None:  # built once per table: a header row may be thousands of cells wide
-        lookup = _HEADER_LOOKUP[table.id] = {_header_key(name): col for col in table.columns
+        lookup = _HEADER_LOOKUP[table.id] = {_header_key(name): col for col in (*table.columns, *table.guide)
                                              for name in (col.zh, *col.aliases, col.id)}
     if key in lookup:
         return lookup[key], ""
@@ -328,6 +328,8 @@ def read_table(path: Path, table: Table) -> RawSheet:
         if col is None:
             if not _is_empty(text):
                 unknown.append(str(text).strip())
+            continue
+        if col in table.guide:  # the template's own guidance (取值要求): known, not data
             continue
         if col.id in positions:
             raise InputFileError(path.name, f"列 {col.zh} 出现了两次（第{positions[col.id] + 1}列和第{j + 1}列），"
