@@ -65,20 +65,49 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     return 1 if report.failed() else 0
 
 
-def _cmd_validate(args: argparse.Namespace) -> int:
-    from analysis.data.cleaning import InputError, clean_folder
+def _validate_profile(folder: Path, name: str) -> dict:
+    """The profile of ``--profile``, else the county.yaml next to the year folder, else national."""
+    from analysis.context import CountyError, county_meta, resolve_profile
 
+    if name:
+        return resolve_profile(name, folder.parent.name, folder.parent.parent)
     try:
-        result = clean_folder(Path(args.folder))
-    except InputError as exc:
+        meta = county_meta(folder.parent.name, folder.parent.parent)
+    except CountyError:
+        meta = {}
+    return resolve_profile(meta.get("standards_profile", "national"), folder.parent.name, folder.parent.parent)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from analysis.precheck import chinese_issues, precheck, terminal_table, write_issues
+    from analysis.standards import ProfileError
+
+    folder = Path(args.folder)
+    year = args.year or (int(folder.name) if folder.name.isdigit() else time.localtime().tm_year)
+    try:
+        profile = _validate_profile(folder, args.profile)
+    except ProfileError as exc:
         print(exc, file=sys.stderr)
-        return 1
-    issues = result.issues
-    if issues.empty:
-        print("no problems found")
-        return 0
-    print(issues.to_string(index=False))
-    return 1 if result.has_errors else 0
+        return 2
+    issues = precheck(folder, profile, year)
+    out_dir = Path(args.out) if args.out else config.PROCESSED / "validate" / folder.parent.name / folder.name
+    path = write_issues(issues, out_dir)
+    errors = int((issues["severity"] == "error").sum())
+    missing = int((issues["rule"] == "missing_data").sum())
+    warnings = int((issues["severity"] == "warning").sum()) - missing
+    if not issues.empty:
+        shown = chinese_issues(issues).drop(columns=["规则"])
+        print(terminal_table(shown))
+    print(f"\n错误 {errors} 个，警告 {warnings} 个，将显示为“缺少数据”的项目 {missing} 项"
+          f"（评估口径：{profile.get('title', profile['name'])}）。")
+    print(f"全部问题已写入 {path}")
+    if errors:
+        print("有错误时运行会停止：请先改正错误。")
+    elif missing:
+        print("没有错误，可以运行；上面列出的项目将显示为“缺少数据”，结论为“不予认定”，补齐数据后再运行即可。")
+    else:
+        print("没有发现问题。")
+    return 1 if errors else 0
 
 
 def _cmd_templates(args: argparse.Namespace) -> int:
@@ -127,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_cmd_batch)
     p = sub.add_parser("validate", help="check a raw county-year folder and list every problem")
     p.add_argument("folder")
+    p.add_argument("--profile", default="")
+    p.add_argument("--year", type=int)
+    p.add_argument("--out")
     p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("templates", help="write empty Excel templates with the Chinese headers")
     p.add_argument("dir")
