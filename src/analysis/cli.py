@@ -169,13 +169,13 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_cmd_batch)
     p = sub.add_parser("validate", help="检查一个县一个年份的原始数据，列出全部问题和将“缺少数据”的项目",
                        formatter_class=fmt,
-                       description="一次列出全部错误和警告，并预判哪些评估项目将显示为“缺少数据”及原因；结果写入 validation.csv。",
+                       description="一次列出全部错误和警告，并预判哪些评估项目将显示为“缺少数据”及原因；结果写入 " + catalog.dataset("validation").file + "。",
                        epilog="例：analysis validate data/raw/sample/2025\n"
                               "    analysis validate 新县/2025 --profile anhui --out 校验结果")
     p.add_argument("folder", help="县-年份原始数据文件夹，例：data/raw/sample/2025")
     p.add_argument("--profile", default="", help="评估口径（缺省取上级文件夹的 county.yaml，否则 national），例：--profile anhui")
     p.add_argument("--year", type=int, help="统计年份（缺省取文件夹名），例：--year 2025")
-    p.add_argument("--out", help="validation.csv 的输出文件夹（缺省：data/processed/validate/<县>/<年份>），例：--out 校验结果")
+    p.add_argument("--out", help=catalog.dataset("validation").file + " 的输出文件夹（缺省：data/processed/validate/<县>/<年份>），例：--out 校验结果")
     p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("templates", help="生成填报模板（中文表头、下拉列表，县级指标已预填）", formatter_class=fmt,
                        epilog="例：analysis templates templates_out --profile anhui")
