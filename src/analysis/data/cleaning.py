@@ -22,6 +22,7 @@ from analysis.data.reading import (
     RawSheet,
     describe,
     find_input_files,
+    missing_columns_error,
     normalize_text,
     read_table,
     sha256,
@@ -230,17 +231,22 @@ def clean_folder(folder: Path) -> CleanResult:
     """Read, clean and validate every input of ``data/raw/<county>/<year>/``; never raises on bad cells."""
     issues: list[Issue] = []
     tables, sources, inputs, dropped = {}, {}, [], []
+    notes: list[str] = []
     try:
-        files = find_input_files(folder)
+        files = find_input_files(folder, notes)
     except InputFileError as exc:
         raise InputError(issues_frame([file_issue(exc)])) from exc
+    issues += [Issue(folder.name, "", None, "", "", note, "warning", "file") for note in notes]
     for table_id, path in files.items():
         table = TABLES[table_id]
         try:
-            raw = read_table(path, table)
+            raw = read_table(path, table, strict=False)  # a missing column is one error; the rest is still checked
         except InputFileError as exc:
             issues.append(file_issue(exc))
             continue
+        if raw.missing_columns:
+            issues.append(file_issue(missing_columns_error(raw.file, table, raw.missing_columns, raw.sheet,
+                                                           raw.header_row)))
         frame, found = clean_sheet(raw)
         issues += found
         issues += [Issue(raw.file, raw.sheet, raw.header_row, h, "", f"未识别的列（已忽略）：{h}", "warning",

@@ -1,7 +1,7 @@
 """Raw-data contract (原始数据表结构): every input sheet, its Chinese headers, English ids, types and ranges.
 
 One definition serves the reader (header alias map), the cleaner (types, units), the validation schemas,
-the empty Excel templates and the Chinese headers of the outputs. See ../shared/spec/raw-data.md.
+the empty Excel templates and the Chinese headers of the outputs. Described for users in docs/输入数据说明.md.
 """
 
 from __future__ import annotations
@@ -76,6 +76,8 @@ class Table:
     key: tuple[str, ...] = ()
     note: str = ""
     file_stems: tuple[str, ...] = field(default=())
+    # Template-only columns (e.g. 取值要求 of the county items): recognised by the reader and ignored, never data.
+    guide: tuple[Column, ...] = field(default=())
 
     def column(self, col_id: str) -> Column:
         return next(c for c in self.columns if c.id == col_id)
@@ -106,7 +108,8 @@ SCHOOLS = Table(
         C("founded_year", "建校年份", "int", required=False, min=1900, max=2100),
         C("students_primary", "小学在校生数", "int", unit="人"),
         C("students_junior", "初中在校生数", "int", unit="人"),
-        C("students_senior", "高中在校生数", "int", required=False, unit="人"),
+        C("students_senior", "高中在校生数", "int", required=False, unit="人",
+          note="完全中学、十二年一贯制学校必填（没有高中学生时填 0）"),
         C("classes_primary", "小学班数", "int", unit="个"),
         C("classes_junior", "初中班数", "int", unit="个"),
         C("classes_senior", "高中班数", "int", required=False, unit="个"),
@@ -186,6 +189,7 @@ COUNTY_ITEMS = Table(
     key=("item_id",),
     note="缺少本表时，政府保障、教育质量等县级指标显示为“缺少数据”",
     file_stems=("县级", "county_items"),
+    guide=(C("allowed", "取值要求", "str", required=False, note="模板预填，说明“数值”可填什么"),),
 )
 
 MONITORING = Table(

@@ -24,6 +24,10 @@ from analysis.data.columns import TABLES, Column, Table
 EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".csv")
 HEADER_SCAN_ROWS = 20
 TOTAL_ROW_MARKERS = ("合计", "总计", "小计", "全县合计")
+# A sign-off line under a table (填表人：…　审核人：…　日期：…): its first cell starts with one of these (no data
+# cell does: the first column holds a code or a name).
+SIGN_OFF_MARKERS = ("填表人", "填报人", "制表人", "审核人", "审核", "负责人", "单位负责人", "分管领导", "校长签字",
+                    "联系电话", "电话", "填表日期", "填报日期", "日期", "签字", "签名", "盖章", "单位（盖章）")
 QUESTION_HEADER = re.compile(r"^(题|问题|Q|q)\s*\d+")
 
 
@@ -60,6 +64,7 @@ class RawSheet:
     unknown_columns: list[str] = field(default_factory=list)
     dropped_rows: list[tuple[int, str]] = field(default_factory=list)  # (row, why)
     warnings: list[str] = field(default_factory=list)  # file-level notes for the user (e.g. wrong extension)
+    missing_columns: list[str] = field(default_factory=list)  # ids of required columns absent (strict=False)
 
     @property
     def file(self) -> str:
@@ -96,7 +101,7 @@ def match_header(text: object, table: Table) -> tuple[Column | None, str]:
         return None, ""
     lookup = _HEADER_LOOKUP.get(table.id)
     if lookup is None:  # built once per table: a header row may be thousands of cells wide
-        lookup = _HEADER_LOOKUP[table.id] = {_header_key(name): col for col in table.columns
+        lookup = _HEADER_LOOKUP[table.id] = {_header_key(name): col for col in (*table.columns, *table.guide)
                                              for name in (col.zh, *col.aliases, col.id)}
     if key in lookup:
         return lookup[key], ""
@@ -109,30 +114,64 @@ def match_header(text: object, table: Table) -> tuple[Column | None, str]:
     return None, ""
 
 
-def find_input_files(folder: Path) -> dict[str, Path]:
-    """Map table id → file in a county-year folder, by file name (学校基本情况.xlsx, 专任教师情况.csv, ...).
+def table_of_name(stem: str) -> str | None:
+    """The table a file name names: the longest table name it contains (2025年学校基本情况表 → schools; 质量监测结果
+    before 质量监测), or None."""
+    stem = normalize_text(stem).lower()
+    best = max(((len(s), t.id) for t in TABLES.values() for s in t.stems if s.lower() in stem), default=None)
+    return best[1] if best else None
 
-    The longest matching name wins (质量监测结果 before 质量监测). Two files for the same table is an error.
+
+HEADER_MATCH_MIN = 3  # known headers a sheet must name to be taken for a table whose file name says nothing
+
+
+def table_of_header(path: Path) -> str | None:
+    """The table a spreadsheet's header row names (most known columns, at least :data:`HEADER_MATCH_MIN`), or None
+    when it cannot be read or names too few."""
+    try:
+        grids = read_grids(path)
+    except (InputFileError, OSError):
+        return None
+    scores = [(locate_header(grid, t)[1], t.id) for t in TABLES.values() for _, grid in grids]
+    score, table_id = max(scores, default=(0, None))
+    return table_id if score >= HEADER_MATCH_MIN else None
+
+
+def closest_table(stem: str) -> str:
+    """The table whose name is closest to ``stem`` (a suggestion for a file that matches none)."""
+    import difflib
+
+    stem = normalize_text(stem)
+    return max(TABLES.values(), key=lambda t: difflib.SequenceMatcher(None, stem, t.zh).ratio()).zh
+
+
+def find_input_files(folder: Path, notes: list[str] | None = None) -> dict[str, Path]:
+    """Map table id → file in a county-year folder, by file name (学校基本情况.xlsx, 2025年专任教师情况表.csv …);
+    a file whose name names no table is taken by its header row. The longest matching name wins (质量监测结果
+    before 质量监测). Two files for the same table is an error. ``notes`` receives a line per file left out.
     """
     if not folder.is_dir():
         raise InputFileError(str(folder), "找不到原始数据文件夹")
     found: dict[str, Path] = {}
+    ignored: list[str] = []
     for path in sorted(folder.iterdir()):
         if path.suffix.lower() not in EXTENSIONS or path.name.startswith(("~$", ".")):
             continue
-        stem = normalize_text(path.stem).lower()
-        best = max(((len(s), t.id) for t in TABLES.values() for s in t.stems if stem.startswith(s.lower())),
-                   default=None)
-        if best is None:
+        table_id = table_of_name(path.stem) or table_of_header(path)
+        if table_id is None:
+            ignored.append(f"文件 {path.name} 的文件名和表头都不对应任何一张表，已忽略（最接近的是“{closest_table(path.stem)}”："
+                           "请按 analysis templates 生成的模板命名）")
             continue
-        table_id = best[1]
         if table_id in found:
             raise InputFileError(str(folder), f"同一张表 {TABLES[table_id].zh} 有两个文件：{found[table_id].name}、"
                                                  f"{path.name}（只保留一个）")
         found[table_id] = path
+    if notes is not None:
+        notes += ignored
     missing = [t.zh for t in TABLES.values() if t.required and t.id not in found]
     if missing:
-        raise InputFileError(str(folder), f"缺少必需的文件：{'、'.join(missing)}（.xlsx/.xls/.csv）")
+        raise InputFileError(str(folder), f"缺少必需的文件：{'、'.join(missing)}（.xlsx/.xls/.csv）"
+                                          + ("；" + "；".join(ignored) if ignored else ""))
     return found
 
 
@@ -305,8 +344,17 @@ def locate_header(grid: list[list[object]], table: Table) -> tuple[int, int]:
     return best
 
 
-def read_table(path: Path, table: Table) -> RawSheet:
-    """Read ``table`` from ``path``: the sheet whose header row names the most known columns."""
+def is_sign_off_row(row: list[object]) -> bool:
+    """A sign-off line (填表人：张三　审核人：李四　日期：2025年9月1日): its first non-empty cell is a sign-off word."""
+    first = next((v for v in row if not _is_empty(v)), None)
+    return isinstance(first, str) and normalize_text(first).startswith(SIGN_OFF_MARKERS)
+
+
+def read_table(path: Path, table: Table, strict: bool = True) -> RawSheet:
+    """Read ``table`` from ``path``: the sheet whose header row names the most known columns.
+
+    A required column missing from the header raises :class:`InputFileError`; with ``strict=False`` it is listed in
+    ``missing_columns`` instead and the other columns are read, so that every other check can still run."""
     fmt = sniff_format(path)
     warnings = []
     if fmt != FORMAT_OF_SUFFIX[path.suffix.lower()]:
@@ -329,6 +377,8 @@ def read_table(path: Path, table: Table) -> RawSheet:
             if not _is_empty(text):
                 unknown.append(str(text).strip())
             continue
+        if col in table.guide:  # the template's own guidance (取值要求): known, not data
+            continue
         if col.id in positions:
             raise InputFileError(path.name, f"列 {col.zh} 出现了两次（第{positions[col.id] + 1}列和第{j + 1}列），"
                                             "只能保留一列", sheet=sheet, row=header_idx + 1, column=str(text).strip())
@@ -336,10 +386,9 @@ def read_table(path: Path, table: Table) -> RawSheet:
         headers[col.id] = str(text).strip()
         if unit:
             units[col.id] = unit
-    missing = [c.zh for c in table.columns if c.required and c.id not in positions]
-    if missing:
-        raise InputFileError(path.name, f"表头行缺少必需的列：{'、'.join(missing)}（表头见 analysis templates 生成的模板）",
-                             sheet=sheet, row=header_idx + 1)
+    missing = [c.id for c in table.columns if c.required and c.id not in positions]
+    if missing and strict:
+        raise missing_columns_error(path.name, table, missing, sheet, header_idx + 1)
     extra_positions = {}
     if table.id == "survey":  # every question column is kept under its own header
         extra_positions = {normalize_text(h): j for j, h in enumerate(header)
@@ -360,8 +409,18 @@ def read_table(path: Path, table: Table) -> RawSheet:
                 name_pos is not None and normalize_text(cells.get("school_name")) in TOTAL_ROW_MARKERS):
             dropped.append((i + 1, "合计行（不是学校）已忽略"))
             continue
+        if is_sign_off_row(row):
+            dropped.append((i + 1, "签字行（填表人、审核人、日期）已忽略"))
+            continue
         records.append(cells)
         index.append(i + 1)
     frame = pd.DataFrame.from_records(records, columns=[*positions, *extra_positions])
     frame.index = pd.Index(index, name="row")
-    return RawSheet(table, path, sheet, frame, header_idx + 1, headers, units, unknown, dropped, warnings)
+    return RawSheet(table, path, sheet, frame, header_idx + 1, headers, units, unknown, dropped, warnings, missing)
+
+
+def missing_columns_error(file: str, table: Table, missing: list[str], sheet: str, header_row: int) -> InputFileError:
+    """The header row lacks required columns (ids ``missing``), named in Chinese."""
+    names = "、".join(table.column(c).zh for c in missing)
+    return InputFileError(file, f"表头行缺少必需的列：{names}（表头见 analysis templates 生成的模板）",
+                          sheet=sheet, row=header_row)

@@ -114,19 +114,55 @@ def validate_tables(tables: dict[str, pd.DataFrame], sources: dict) -> list[Issu
     issues: list[Issue] = []
     for tid, frame in tables.items():
         src = sources[tid]
-        issues += schema_issues(frame, TABLES[tid], src.file, src.sheet, src.headers)
-    if "schools" in tables:
+        absent = set(getattr(src, "missing_columns", ()))  # reported once as a file error, not once per row
+        issues += [i for i in schema_issues(frame, TABLES[tid], src.file, src.sheet, src.headers)
+                   if i.column not in {TABLES[tid].column(c).zh for c in absent}]
+    schools_ok = "schools" in tables and _has_columns(sources["schools"], "school_code", "school_type")
+    if schools_ok:
         issues += school_rules(tables["schools"], sources["schools"])
         issues += section_rules(tables["schools"], sources["schools"])
+        issues += stated_sections_rule(tables["schools"], sources["schools"])
     for tid, frame in tables.items():
-        if "school_code" in frame:
+        if "school_code" in frame and _has_columns(sources[tid], "school_code"):
             issues += lost_zeros_rule(frame, sources[tid])
-    if "schools" in tables and "teachers" in tables:
+    if schools_ok and "teachers" in tables and _has_columns(sources["teachers"], "school_code", "section"):
         issues += teacher_rules(tables["teachers"], tables["schools"], sources["teachers"])
-    if "schools" in tables and "classes" in tables:
+    if schools_ok and "classes" in tables and _has_columns(sources["classes"], "school_code", "section"):
         issues += class_rules(tables["classes"], tables["schools"], sources["classes"])
     if "planned_investment" in tables:
         issues += planned_investment_rules(tables["planned_investment"], sources["planned_investment"])
+    return issues
+
+
+def _has_columns(src, *column_ids: str) -> bool:
+    """The file has these columns (a rule keyed on an absent column would only repeat the missing-column error)."""
+    return not set(column_ids) & set(getattr(src, "missing_columns", ()))
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and pd.isna(value))
+
+
+def stated_sections_rule(schools: pd.DataFrame, src) -> list[Issue]:
+    """Every section a school's type teaches has its 在校生数 written, 0 included: an optional column (高中在校生数)
+    that is absent, or blank for a 完全中学 / 十二年一贯制学校, is an error — a missing count would be taken as 0 and
+    give the junior section the school's whole stock (the required columns are checked by the schema already)."""
+    issues = []
+    for section in ("primary", "junior", "senior"):
+        col = src.table.column(f"students_{section}")
+        if col.required:
+            continue
+        present = col.id in src.headers
+        f, s, h = _where(src, col.id)
+        for r in schools.itertuples(index=False):
+            if section not in SECTIONS_BY_TYPE.get(r.school_type, ()):
+                continue
+            if present and not _blank(src.frame.at[r.source_row, col.id]):
+                continue
+            why = "本表没有该列" if not present else "该格为空"
+            issues.append(Issue(f, s, r.source_row, h, "",
+                                f"{r.school_name}为{SCHOOL_TYPE_ZH[r.school_type]}，须填写{col.zh}（{why}；"
+                                f"没有{SECTION_ZH[section]}学生时填 0）", "error", "section_missing"))
     return issues
 
 

@@ -466,7 +466,7 @@ def g5_rows(sizes: pd.DataFrame | None, profile: dict) -> list[dict]:
     if sizes is None:
         return [item_row(f"G5_{s}", "guarantee", f"{spec['zh']}（{SECTION_ZH[s]}）", parent_id="G5", unit="人",
                          threshold=cap, comparator="<=", status=MISSING,
-                         note="没有班级学生数表（classes），无法逐班检查班额") for s, cap in spec["max_class"].items()]
+                         note="没有班级学生数表，无法逐班检查班额") for s, cap in spec["max_class"].items()]
     summary = class_size_summary(sizes).set_index("section")
     rows = []
     for section, cap in spec["max_class"].items():
@@ -551,6 +551,10 @@ def teacher_totals(teachers: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("column")
 
 
+def _teacher_zh(column_id: str) -> str:
+    return TABLES["teachers"].column(column_id).zh
+
+
 def _teacher_rate_row(item_id: str, parent_id: str, name_zh: str, totals: pd.DataFrame, numerator: str,
                       denominator: str, threshold: float, comparator: str, formula: str) -> dict:
     num, den = totals.loc[numerator], totals.loc[denominator]
@@ -558,7 +562,7 @@ def _teacher_rate_row(item_id: str, parent_id: str, name_zh: str, totals: pd.Dat
     if pd.isna(num["total"]) or pd.isna(den["total"]) or den["total"] <= 0:
         return item_row(item_id, "guarantee", name_zh, parent_id=parent_id, unit="比例", threshold=threshold,
                         comparator=comparator, status=MISSING, evidence=evidence,
-                        note=f"教师表没有“{numerator}”或“{denominator}”数据")
+                        note=f"专任教师情况表没有“{_teacher_zh(numerator)}”或“{_teacher_zh(denominator)}”数据")
     value = num["total"] / den["total"]
     note = f"{formula} = {num['total']:g} ÷ {den['total']:g}"
     status = status_of(meets(value, threshold, comparator))

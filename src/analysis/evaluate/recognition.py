@@ -111,7 +111,7 @@ def s1_row(table: pd.DataFrame | None, profile: dict) -> dict:
     name = "社会认可度达到85%以上" if cfg["comparator"] == ">=" else "社会认可度高于85%"
     if table is None or table.empty or table.iloc[0]["answers"] == 0:
         return item_row("S1", "recognition", name, unit="比例", threshold=cfg["threshold"], comparator=cfg["comparator"],
-                        status=MISSING, kind="computed", note="没有社会认可度调查数据（survey）")
+                        status=MISSING, kind="computed", note="没有社会认可度调查表")
     overall = table.iloc[0]
     pct = f"{cfg['confidence']:.0%}"
     note = (f"有效问卷 {overall['respondents']} 份、有效回答 {overall['answers']} 个，满意 {overall['favourable']} 个；"

@@ -154,8 +154,9 @@ def _missing(name: str, why: str = "") -> str:
 # ---------------------------------------------------------------------------------------------------------
 # Sheets
 # ---------------------------------------------------------------------------------------------------------
-def school_sheet(ws: Worksheet, si: pd.DataFrame | None, profile: Mapping, rel_tol: float) -> None:
-    """学校指标: one row per school-section; value and ratio cells red below the standard."""
+def school_sheet(ws: Worksheet, si: pd.DataFrame | None, profile: Mapping, rel_tol: float) -> dict[str, str] | None:
+    """学校指标: one row per school-section; value and ratio cells red below the standard. Returns column id →
+    letter (the 差异系数 sheet's formulas read the school values from here)."""
     if si is None:
         return _note_sheet(ws, _missing("school_indicators", "资源配置指标尚未计算。"))
     ids = [i for i in [*profile.get("resources", {}), *(profile.get("extra_resources") or {})] if i in si]
@@ -192,10 +193,40 @@ def school_sheet(ws: Worksheet, si: pd.DataFrame | None, profile: Mapping, rel_t
             mark_when(ws, ratio, n, below)
     if "school_pass" in letters:
         mark_when(ws, letters["school_pass"], n, f'${letters["school_pass"]}2="{FAIL_TEXT}"')
+    return letters
 
 
-def cv_sheet(ws: Worksheet, cv: pd.DataFrame | None, profile: Mapping) -> None:
-    """差异系数: per section and indicator; the CV and verdict cells red when above the limit."""
+def print_setup(ws: Worksheet, rows: str = "1:1") -> None:
+    """Landscape, one page wide (as many pages tall as needed), header rows repeated on every printed page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = rows
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+CV_FORMULA_HEADERS = ("Excel重算：加权均值", "Excel重算：标准差", "Excel重算：差异系数")
+
+
+def cv_formulas(school_sheet_name: str, letters: Mapping[str, str], n_rows: int, section_zh: str, indicator: str,
+                mean_cell: str) -> tuple[str, str]:
+    """Live formulas of one CV over the school sheet (rows 2..n+1): weighted mean x̄ = Σnᵢxᵢ / Σnᵢ, standard
+    deviation σ = √(Σnᵢ(xᵢ − x̄)² / Σnᵢ), CV = σ / x̄ — the definition analysis.evaluate.variation computes."""
+    def col(cid: str) -> str:
+        return f"'{school_sheet_name}'!${letters[cid]}$2:${letters[cid]}${n_rows + 1}"
+
+    mask, n, x = f'({col("section")}="{section_zh}")', col("students"), col(indicator)
+    mean = f"=SUMPRODUCT({mask}*{n}*{x})/SUMPRODUCT({mask}*{n})"
+    std = f"=SQRT(SUMPRODUCT({mask}*{n}*({x}-{mean_cell})^2)/SUMPRODUCT({mask}*{n}))"
+    return mean, std
+
+
+def cv_sheet(ws: Worksheet, cv: pd.DataFrame | None, profile: Mapping,
+             school_letters: Mapping[str, str] | None = None, n_school_rows: int = 0) -> None:
+    """差异系数: per section and indicator; the CV and verdict cells red when above the limit. With the school
+    sheet's column letters, three more columns recompute each CV with live formulas (SUMPRODUCT over nᵢ, xᵢ), so
+    that Excel or WPS shows the same numbers from the school values when the workbook is opened."""
     if cv is None:
         return _note_sheet(ws, _missing("cv", "差异系数尚未计算。"))
     frame = cv.copy()
@@ -210,6 +241,23 @@ def cv_sheet(ws: Worksheet, cv: pd.DataFrame | None, profile: Mapping) -> None:
     cond = f'${letters["passed"]}2="{FAIL_TEXT}"'
     mark_when(ws, letters["cv"], len(frame), cond)
     mark_when(ws, letters["passed"], len(frame), cond)
+    if not school_letters or not {"section", "students"} <= set(school_letters):
+        return
+    first = len(frame.columns) + 1
+    mean_l, std_l, cv_l = (get_column_letter(first + k) for k in range(3))
+    for k, title in enumerate(CV_FORMULA_HEADERS):
+        cell = ws.cell(1, first + k, title)
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        ws.column_dimensions[get_column_letter(first + k)].width = 14
+    for r, row in enumerate(cv.itertuples(index=False), 2):
+        if row.indicator not in school_letters:
+            continue
+        mean, std = cv_formulas("学校指标", school_letters, n_school_rows, SECTION_ZH.get(row.section, row.section),
+                                   row.indicator, f"${mean_l}{r}")
+        ws[f"{mean_l}{r}"], ws[f"{std_l}{r}"], ws[f"{cv_l}{r}"] = mean, std, f"=IF({mean_l}{r}=0,\"\",{std_l}{r}/{mean_l}{r})"
+        for letter, fmt in ((mean_l, "0.0000"), (std_l, "0.0000"), (cv_l, "0.000")):
+            ws[f"{letter}{r}"].number_format = fmt
 
 
 ITEM_SHEET_COLUMNS = ["item_id", "name_zh", "value", "value_text", "unit", "comparator", "threshold", "status",
@@ -296,6 +344,8 @@ def plain_sheet(ws: Worksheet, frame: pd.DataFrame | None, missing: str, empty: 
     for col, mapping in (("section", SECTION_ZH), ("school_type", SCHOOL_TYPE_ZH), ("level", LEVEL_ZH)):
         if col in frame:
             frame[col] = frame[col].map(lambda v, m=mapping: m.get(v, v))
+    if "stock_field" in frame:  # a stock by its Chinese name (体育运动场（馆）面积（㎡）), never its column id
+        frame["stock_field"] = frame["stock_field"].map(lambda v: header_of(v) if isinstance(v, str) else v)
     formats = {"students": "#,##0", "ratio": "0.0%", "share": "0.0000", "gap": "#,##0.00", "stock": "#,##0.00",
                "school_amount": "#,##0.00", "to_add": "0", "value": "0.000", "target_value": "0.000"}
     write_sheet(ws, frame, [header_of(c) for c in frame.columns], formats)
@@ -323,8 +373,9 @@ def build_workbook(res: Results, profile: Mapping) -> Workbook:
 
     wb = Workbook()
     wb.remove(wb.active)
-    school_sheet(wb.create_sheet("学校指标"), res.school_indicators, profile, REL_TOL)
-    cv_sheet(wb.create_sheet("差异系数"), res.cv, profile)
+    school_letters = school_sheet(wb.create_sheet("学校指标"), res.school_indicators, profile, REL_TOL)
+    n_school_rows = 0 if res.school_indicators is None else len(res.school_indicators)
+    cv_sheet(wb.create_sheet("差异系数"), res.cv, profile, school_letters, n_school_rows)
     for sheet, what in (("政府保障", "政府保障程度"), ("教育质量", "教育质量"), ("社会认可", "社会认可度")):
         items_sheet(wb.create_sheet(sheet), res.items, {a for a, s in AREA_SHEET.items() if s == sheet}, what)
     if res.items is not None and "area" in res.items and (res.items["area"] == "veto").any():
@@ -334,4 +385,6 @@ def build_workbook(res: Results, profile: Mapping) -> Workbook:
         plain_sheet(wb.create_sheet("整改计划"), res.planning, "", "无需整改的学校。")
     plain_sheet(wb.create_sheet("不参评学校"), res.excluded, _missing("excluded_schools"), "所有学校均参评。")
     issues_sheet(wb.create_sheet("数据问题"), res.validation)
+    for ws in wb.worksheets:
+        print_setup(ws)
     return wb
