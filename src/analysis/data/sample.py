@@ -1051,7 +1051,7 @@ def write_county(out: Path, years: Iterable[int] = DEFAULT_YEARS, seed: int = DE
 
 PRESCHOOL_FILES = {
     "kindergartens": "幼儿园基本情况.xlsx", "kg_classes": "幼儿园班级.csv", "kg_staff": "幼儿园教职工.xlsx",
-    "preschool_items": "学前教育县级指标.xlsx", "preschool_spending": "学前教育财政投入.csv",
+    "preschool_county_items": "学前教育县级指标.xlsx", "preschool_spending": "学前教育财政投入.csv",
     "preschool_incidents": "学前教育安全与师德事件.csv", "preschool_survey": "学前教育社会认可度调查.csv",
     "preschool_population": "出生人口.csv",
 }
@@ -1115,7 +1115,7 @@ def preschool_year(year: int, seed: int = DEFAULT_SEED) -> dict[str, pd.DataFram
     weights = np.array([k[6] for k in open_kg]) * rng.uniform(0.93, 1.07, len(open_kg))
     children = np.maximum(12, np.round(children_total * weights / weights.sum())).astype(int)
     kg_rows, class_rows, staff_rows = [], [], []
-    for i, (k, n) in enumerate(zip(open_kg, children, strict=True)):
+    for k, n in zip(open_kg, children, strict=True):
         township, name, types, sponsor, central, estate, _w, opened, _closed = k
         serial = _KG.index(k) + 1
         code = f"5001{townships.index(township) + 1:02d}8{serial:03d}"
@@ -1175,7 +1175,7 @@ def preschool_year(year: int, seed: int = DEFAULT_SEED) -> dict[str, pd.DataFram
         "kindergartens": pd.DataFrame(kg_rows, columns=[c.id for c in KINDERGARTENS.columns]),
         "kg_classes": pd.DataFrame(class_rows, columns=[c.id for c in KG_CLASSES.columns]),
         "kg_staff": pd.DataFrame(staff_rows, columns=[c.id for c in KG_STAFF.columns]),
-        "preschool_items": pd.DataFrame(items, columns=[c.id for c in PRESCHOOL_ITEMS.columns]),
+        "preschool_county_items": pd.DataFrame(items, columns=[c.id for c in PRESCHOOL_ITEMS.columns]),
         "preschool_spending": pd.DataFrame(spend, columns=[c.id for c in PRESCHOOL_SPENDING.columns]),
         "preschool_incidents": pd.DataFrame(incidents, columns=[c.id for c in PRESCHOOL_INCIDENTS.columns]),
         "preschool_survey": survey,

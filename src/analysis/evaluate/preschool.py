@@ -30,7 +30,6 @@ import pandas as pd
 
 from analysis.data.columns import CLASS_TYPE_ZH
 from analysis.evaluate import verdict as compulsory_verdict
-from analysis.evaluate.projection import band_status, draw_pairs, method_settings, reach_year, trend_paths
 from analysis.evaluate.guarantee import (
     FAIL,
     MISSING,
@@ -44,6 +43,7 @@ from analysis.evaluate.guarantee import (
     meets,
     status_of,
 )
+from analysis.evaluate.projection import band_status, draw_pairs, method_settings, reach_year, trend_paths
 from analysis.evaluate.recognition import recognition_table, recognition_warnings
 
 NOT_PROVIDED = "not_provided"
@@ -462,6 +462,21 @@ def preschool_verdict(items: pd.DataFrame | None, profile: dict, county: str, ye
             "departments": compulsory_verdict.department_summary(items).to_dict("records"),
             "department_source": spec_of(profile)["departments"].get("source", ""),
             "warnings": list(warnings or [])}
+
+
+CLASS_CAP_COLUMNS = ["kg_code", "class_type", "class_no", "children", "kg_name", "kg_type", "cap", "within"]
+RECOGNITION_COLUMNS = ["group", "respondents", "answers", "favourable", "rate", "ci_low", "ci_high", "passed",
+                       "warning"]
+
+
+def class_caps_frame() -> pd.DataFrame:
+    """``kg_class_caps`` of a county without kindergarten classes (no rows)."""
+    return pd.DataFrame(columns=CLASS_CAP_COLUMNS)
+
+
+def recognition_frame() -> pd.DataFrame:
+    """``preschool_recognition`` of a county without a preschool survey (no rows)."""
+    return pd.DataFrame(columns=RECOGNITION_COLUMNS)
 
 
 def empty_items() -> pd.DataFrame:
