@@ -162,3 +162,9 @@ def test_preschool_projection_uses_births():
     pop = pd.DataFrame({"year": range(2015, 2026), "births": [3000 - 50 * k for k in range(11)],
                         "population_3_5": [None] * 11, "source": ""})
     assert preschool.population_from_births(pop, [2027])[2027] == 2650 + 2600 + 2550  # births of 2024, 2023, 2022
+
+
+def test_a_county_without_preschool_data_projects_nothing():
+    empty = preschool.measures(None, None, None, None, PROFILE, 2025)
+    frame, notes = preschool.project_preschool({2024: empty, 2025: empty}, None, PROFILE)
+    assert frame.empty and list(frame.columns) == preschool.PROJECTION_COLUMNS and notes

@@ -541,11 +541,11 @@ def project_preschool(measures_by_year: dict[int, pd.DataFrame], population: pd.
     """Observed P1–P3, P28, P31 per year and projections to the last milestone, with bands and status."""
     settings = method_settings(profile)
     spec = spec_of(profile)
-    panel = pd.concat([m for m in measures_by_year.values() if m is not None and len(m)], ignore_index=True) \
-        if measures_by_year else pd.DataFrame(columns=["year", "measure", "value"])
+    frames = [m for m in measures_by_year.values() if m is not None and len(m)]
     notes: list[str] = []
-    if panel.empty:
+    if not frames:  # a county that handed in no preschool data (or only empty years)
         return pd.DataFrame(columns=PROJECTION_COLUMNS), ["没有学前教育历史数据"]
+    panel = pd.concat(frames, ignore_index=True)
     wide = panel.pivot_table(index="measure", columns="year", values="value", aggfunc="first")
     years = sorted(int(y) for y in wide.columns)
     base = years[-1]
