@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.data.columns import TABLES, Column, Table
+from analysis.data.columns import TABLES, Column, Table, parts_supplied
 
 EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".csv")
 HEADER_SCAN_ROWS = 20
@@ -113,6 +113,8 @@ def find_input_files(folder: Path) -> dict[str, Path]:
     """Map table id → file in a county-year folder, by file name (学校基本情况.xlsx, 专任教师情况.csv, ...).
 
     The longest matching name wins (质量监测结果 before 质量监测). Two files for the same table is an error.
+    A county may hand in one evaluation only (义务教育 or 学前教育): the required tables are those of the parts
+    (``Table.part``) it supplies.
     """
     if not folder.is_dir():
         raise InputFileError(str(folder), "找不到原始数据文件夹")
@@ -130,7 +132,8 @@ def find_input_files(folder: Path) -> dict[str, Path]:
             raise InputFileError(str(folder), f"同一张表 {TABLES[table_id].zh} 有两个文件：{found[table_id].name}、"
                                                  f"{path.name}（只保留一个）")
         found[table_id] = path
-    missing = [t.zh for t in TABLES.values() if t.required and t.id not in found]
+    parts = parts_supplied(found) or ["compulsory"]  # an empty folder is asked for the compulsory tables
+    missing = [t.zh for t in TABLES.values() if t.required and t.part in parts and t.id not in found]
     if missing:
         raise InputFileError(str(folder), f"缺少必需的文件：{'、'.join(missing)}（.xlsx/.xls/.csv）")
     return found
@@ -341,7 +344,7 @@ def read_table(path: Path, table: Table) -> RawSheet:
         raise InputFileError(path.name, f"表头行缺少必需的列：{'、'.join(missing)}（表头见 analysis templates 生成的模板）",
                              sheet=sheet, row=header_idx + 1)
     extra_positions = {}
-    if table.id == "survey":  # every question column is kept under its own header
+    if table.questions:  # every question column is kept under its own header
         extra_positions = {normalize_text(h): j for j, h in enumerate(header)
                            if not _is_empty(h) and QUESTION_HEADER.match(normalize_text(h))}
         unknown = [u for u in unknown if normalize_text(u) not in extra_positions]
@@ -365,3 +368,8 @@ def read_table(path: Path, table: Table) -> RawSheet:
     frame = pd.DataFrame.from_records(records, columns=[*positions, *extra_positions])
     frame.index = pd.Index(index, name="row")
     return RawSheet(table, path, sheet, frame, header_idx + 1, headers, units, unknown, dropped, warnings)
+
+
+def parts_in_folder(folder: Path) -> list[str]:
+    """The evaluations a county-year folder supplies (``compulsory``, ``preschool``), from its file names."""
+    return parts_supplied(find_input_files(folder))
