@@ -113,16 +113,17 @@ def _statuses(report) -> dict[tuple[int, str], str]:
 @pytest.mark.slow
 def test_cache_reruns_exactly_what_changed(tmp_path):
     _demo(tmp_path, (2024, 2025))
+    steps = len(catalog.STEPS)  # every step runs once per year
     first = run("demo", [2024, 2025], "national", progress=lambda _: None, **_roots(tmp_path))
-    assert first.count("ran") == 12 and all(r.published for r in first)
+    assert first.count("ran") == 2 * steps and all(r.published for r in first)
     out = tmp_path / "processed" / "demo"
     before = _snapshot(out)
 
     lines: list[str] = []
     again = run("demo", [2024, 2025], "national", progress=lines.append, **_roots(tmp_path))
-    assert again.count("ran") == 0 and again.count("skipped") == 12, "an unchanged rerun runs no notebook"
+    assert again.count("ran") == 0 and again.count("skipped") == 2 * steps, "an unchanged rerun runs no notebook"
     assert not any(r.published for r in again) and _snapshot(out) == before
-    assert sum("跳过" in line for line in lines) == 14  # one line per skipped step and report
+    assert sum("跳过" in line for line in lines) == 2 * (steps + 1)  # one line per skipped step and report
 
     # a new teacher sheet for 2024: its steps rerun, and of 2025 only what reads 2024's history
     rows = [teacher_row(f"50010000{i:02d}", n=300 + 37 * i, 县级及以上骨干教师数=i + 2) for i in range(6)]
@@ -130,14 +131,15 @@ def test_cache_reruns_exactly_what_changed(tmp_path):
     write_xlsx(tmp_path / "raw" / "demo" / "2024" / "专任教师情况.xlsx", list(dict.fromkeys(h for r in rows for h in r)), rows)
     third = run("demo", [2024, 2025], "national", progress=lambda _: None, **_roots(tmp_path))
     status = _statuses(third)
-    assert {s for (y, s), v in status.items() if y == 2024 and v == "ran"} == set(catalog.STEPS) | {"render"}
+    preschool = {catalog.PRESCHOOL, catalog.PRESCHOOL_PROJECTION}  # read no compulsory table: their inputs are unchanged
+    assert {s for (y, s), v in status.items() if y == 2024 and v == "ran"} == set(catalog.STEPS) - preschool | {"render"}
     ran_2025 = {s for (y, s), v in status.items() if y == 2025 and v == "ran"}
-    assert {"01_clean", "02_indicators", "03_variation", "04_guarantee_quality"}.isdisjoint(ran_2025)
+    assert {"01_clean", "02_indicators", "03_variation", "04_guarantee_quality", *preschool}.isdisjoint(ran_2025)
     assert "05_projection" in ran_2025
     assert _snapshot(out / "2025")["school_indicators.csv"] == before["2025/school_indicators.csv"]
 
     forced = run("demo", [2025], "national", force=True, progress=lambda _: None, **_roots(tmp_path))
-    assert forced.count("ran") == 6
+    assert forced.count("ran") == steps
 
 
 @pytest.mark.slow

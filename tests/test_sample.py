@@ -56,7 +56,7 @@ def _number(value) -> float:
 def test_same_seed_gives_byte_identical_files(tmp_path):
     a = sample.write_county(tmp_path / "a", years=[2024])
     b = sample.write_county(tmp_path / "b", years=[2024])
-    assert len(a) == len(b) == 9  # county.yaml + all 8 tables (2024 is a monitoring year)
+    assert len(a) == len(b) == 9 + len(sample.PRESCHOOL_FILES)  # county.yaml, all 8 tables (a monitoring year), preschool
     assert _digests(tmp_path / "a") == _digests(tmp_path / "b")
 
 

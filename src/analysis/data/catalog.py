@@ -47,6 +47,7 @@ class Step:
     history: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
     raw: bool = False
+    part: str | None = None  # compulsory steps need the compulsory tables; None = every county runs it
 
 
 CLEAN = "01_clean"
@@ -54,10 +55,14 @@ INDICATORS = "02_indicators"
 VARIATION = "03_variation"
 GUARANTEE = "04_guarantee_quality"
 PROJECTION = "05_projection"
-REPORT = "06_report"
+PRESCHOOL = "06_preschool"
+PRESCHOOL_PROJECTION = "07_preschool_projection"
+REPORT = "08_report"
 
 # Cleaned input tables: one CSV per table of the input contract (analysis.data.columns.TABLES).
-_CLEANED = [Dataset(t.id, f"{t.id}.csv", CLEAN, f"清洗后的{t.zh}", optional=not t.required) for t in TABLES.values()]
+# A preschool table is optional here even when its part requires it: a county may hand in the compulsory part only.
+_CLEANED = [Dataset(t.id, f"{t.id}.csv", CLEAN, f"清洗后的{t.zh}", optional=not t.required or t.part != "compulsory")
+            for t in TABLES.values()]
 
 DATASETS: dict[str, Dataset] = {d.name: d for d in [
     *_CLEANED,
@@ -78,6 +83,13 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in [
     Dataset("enrollment_projection", "enrollment_projection.csv", PROJECTION, "逐校在校生预测"),
     Dataset("falling_out", "falling_out.csv", PROJECTION, "因在校生变化将失去达标的学校"),
     Dataset("planning", "planning.csv", PROJECTION, "整改清单（差距与责任单位）"),
+    Dataset("preschool_items", "preschool_items.csv", PRESCHOOL, "学前教育普及普惠评估事项 P1–P37"),
+    Dataset("preschool_verdict", "preschool_verdict.json", PRESCHOOL, "学前教育普及普惠评估结论"),
+    Dataset("preschool_measures", "preschool_measures.csv", PRESCHOOL, "学前教育县域计数（在园幼儿、教师、班级、人口）"),
+    Dataset("kg_class_caps", "kg_class_caps.csv", PRESCHOOL, "幼儿园逐班班额与上限"),
+    Dataset("preschool_recognition", "preschool_recognition.csv", PRESCHOOL, "学前教育社会认可度（分调查对象，Wilson 区间）"),
+    Dataset("preschool_projection", "preschool_projection.csv", PRESCHOOL_PROJECTION,
+            "学前教育 P1–P3、P28、P31 历年值与预测"),
     Dataset("results", "results.xlsx", REPORT, "Excel 结果汇总", where="reports"),
 ]}
 
@@ -95,20 +107,29 @@ STEPS: dict[str, Step] = {s.name: s for s in [
     Step(CLEAN, f"{CLEAN}.ipynb", "原始数据清洗与校验", raw=True,
          outputs=(*_TABLE_IDS, "validation", "inputs", "dropped_rows")),
     Step(INDICATORS, f"{INDICATORS}.ipynb", "资源配置七项指标与校校达标", inputs=("schools", "teachers"),
+         part="compulsory",
          outputs=("school_indicators", "excluded_schools", "compliance_summary")),
-    Step(VARIATION, f"{VARIATION}.ipynb", "校际差异系数", inputs=("school_indicators",),
+    Step(VARIATION, f"{VARIATION}.ipynb", "校际差异系数", inputs=("school_indicators",), part="compulsory",
          outputs=("cv", "cv_contributions")),
     Step(GUARANTEE, f"{GUARANTEE}.ipynb", "政府保障、教育质量、社会认可与结论",
          inputs=("schools", "teachers", "classes", "county_items", "survey", "school_indicators", "cv"),
-         history=("monitoring", "monitoring_results"), outputs=("items", "verdict")),
-    Step(PROJECTION, f"{PROJECTION}.ipynb", "趋势分析与达标预测",
+         history=("monitoring", "monitoring_results"), outputs=("items", "verdict"), part="compulsory"),
+    Step(PROJECTION, f"{PROJECTION}.ipynb", "趋势分析与达标预测", part="compulsory",
          inputs=("planned_investment", "intake"),
          history=("schools", "teachers", "classes", "school_indicators", "items", "targets"),
          outputs=("projection", "milestones", "targets_comparison", "school_changes", "enrollment_projection",
                   "falling_out", "planning")),
+    Step(PRESCHOOL, f"{PRESCHOOL}.ipynb", "学前教育普及普惠评估",
+         inputs=("kindergartens", "kg_classes", "kg_staff", "preschool_county_items", "preschool_spending",
+                 "preschool_incidents", "preschool_survey"),
+         outputs=("preschool_items", "preschool_verdict", "preschool_measures", "kg_class_caps",
+                  "preschool_recognition")),
+    Step(PRESCHOOL_PROJECTION, f"{PRESCHOOL_PROJECTION}.ipynb", "学前教育趋势与预测",
+         inputs=("preschool_population",), history=("preschool_measures",), outputs=("preschool_projection",)),
     Step(REPORT, f"{REPORT}.ipynb", "评估结果摘要",
          inputs=("school_indicators", "excluded_schools", "cv", "cv_contributions", "items", "verdict",
-                 "projection", "planning", "validation"),
+                 "projection", "planning", "validation", "preschool_items", "preschool_verdict",
+                 "preschool_projection"),
          outputs=("results",)),
 ]}
 
@@ -199,3 +220,10 @@ def loader(folder: Path):
         return read(folder, name)
 
     return load
+
+
+def part_steps(parts: list[str]) -> list[str]:
+    """The steps to run for a county-year supplying ``parts`` (``analysis.data.reading.parts_in_folder``): the
+    steps of a part it does not supply (``Step.part``) are left out; the others read an absent part as not
+    provided."""
+    return [s.name for s in STEPS.values() if s.part is None or s.part in parts]

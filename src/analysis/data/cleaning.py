@@ -203,7 +203,7 @@ def _table_specific(out: pd.DataFrame, raw: RawSheet) -> pd.DataFrame:
         out["ownership"] = out["ownership"].fillna("public")
         for c in ("students_senior", "classes_senior", "indoor_sports_rooms_m2"):
             out[c] = pd.to_numeric(out[c], errors="coerce").fillna(0)
-    if tid == "survey":
+    if raw.table.questions:
         questions = [c for c in out.columns if c not in {col.id for col in raw.table.columns}]
         long = out.reset_index().melt(id_vars=["row", *[c.id for c in raw.table.columns]], value_vars=questions,
                                       var_name="question", value_name="answer")

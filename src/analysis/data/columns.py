@@ -78,6 +78,8 @@ class Table:
     file_stems: tuple[str, ...] = field(default=())
     # Template-only columns (e.g. 取值要求 of the county items): recognised by the reader and ignored, never data.
     guide: tuple[Column, ...] = field(default=())
+    part: str = "compulsory"  # which evaluation the table feeds: compulsory (义务教育) or preschool (学前教育)
+    questions: bool = False  # survey layout: every column headed 题1/Q1 … is a question, kept in long form
 
     def column(self, col_id: str) -> Column:
         return next(c for c in self.columns if c.id == col_id)
@@ -237,6 +239,7 @@ SURVEY = Table(
     required=False,
     note="其余每列为一道题（表头以“题”或“Q”开头），答案为 非常满意/满意/基本满意/不满意/非常不满意 或 1–5 分",
     file_stems=("社会认可度", "survey"),
+    questions=True,
 )
 
 TARGETS = Table(
@@ -297,7 +300,176 @@ INTAKE = Table(
     file_stems=("招生预测", "intake"),
 )
 
+# ---------------------------------------------------------------------------------------------------------------
+# Preschool (学前教育普及普惠, 004_bc97163581bd74c7.txt 附件1 C1–C37 → P1–P37). A county hands in these tables for
+# the second evaluation; a county with only compulsory (or only preschool) tables gets that part evaluated.
+KINDERGARTEN_TYPES = {"公办": "public", "公办园": "public", "普惠性民办": "inclusive_private",
+                      "普惠性民办园": "inclusive_private", "非普惠性民办": "private", "非普惠性民办园": "private"}
+KINDERGARTEN_TYPE_ZH = {"public": "公办", "inclusive_private": "普惠性民办", "private": "非普惠性民办"}
+# 公办园的举办者 (004 附件1 C11: 企事业单位、部队、高校、街道、村集体办园 count as public kindergartens).
+PUBLIC_SPONSORS = {"教育部门": "education", "其他部门": "other_department", "企事业": "enterprise",
+                   "企事业单位": "enterprise", "部队": "army", "高校": "university", "街道": "subdistrict",
+                   "村集体": "village_collective"}
+# 小区配套幼儿园的办园方式 (004 附件1 C9): 公办, 委托办成普惠性民办园, or neither.
+ESTATE_OPERATION = {"公办": "public", "委托办普惠": "commissioned_inclusive", "普惠性民办": "commissioned_inclusive",
+                    "非普惠": "other", "非普惠性民办": "other", "闲置": "other"}
+ANNUAL_INSPECTION = {"合格": "passed", "基本合格": "basic", "不合格": "failed", "未年检": "none"}
+CLASS_TYPES = {"小班": "small", "小": "small", "中班": "middle", "中": "middle", "大班": "large", "大": "large",
+               "混龄班": "mixed", "混龄": "mixed"}
+CLASS_TYPE_ZH = {"small": "小班", "middle": "中班", "large": "大班", "mixed": "混龄班"}
+INCIDENT_KINDS = {"安全事故": "safety", "安全": "safety", "师德事件": "ethics", "师德": "ethics"}
+
+KG_CODE = C("kg_code", "幼儿园标识码", "code", aliases=("幼儿园代码", "学校标识码"))
+
+KINDERGARTENS = Table(
+    "kindergartens",
+    "幼儿园基本情况",
+    (
+        KG_CODE,
+        C("kg_name", "幼儿园名称", "str", aliases=("园名",)),
+        C("township", "所在乡镇", "str", aliases=("乡镇（街道）",)),
+        C("kg_type", "办园类型", "enum", values=KINDERGARTEN_TYPES, note="公办/普惠性民办/非普惠性民办"),
+        C("sponsor", "公办园举办者", "enum", required=False, values=PUBLIC_SPONSORS,
+          note="公办园填：教育部门/其他部门/企事业/部队/高校/街道/村集体"),
+        C("township_central", "是否乡镇中心园", "bool", required=False, note="是/否；公办乡镇中心园用于 P7"),
+        C("estate", "是否小区配套幼儿园", "bool", required=False),
+        C("estate_operation", "小区配套园办园方式", "enum", required=False, values=ESTATE_OPERATION,
+          note="公办/委托办普惠/非普惠；只填小区配套园"),
+        C("design_year", "规划设计年份", "int", required=False, min=1900, max=2100, note="P27：2017年后规划设计的园"),
+        C("meets_building_standard", "是否符合幼儿园建设标准", "bool", required=False),
+        C("licensed", "是否取得办园许可证", "bool", note="否 = 无证园（P24）"),
+        C("annual_inspection", "年检结论", "enum", required=False, values=ANNUAL_INSPECTION),
+        C("last_supervised", "最近一次办园行为督导评估年份", "int", required=False, min=1990, max=2100,
+          note="P22：每4年一个周期覆盖所有幼儿园"),
+        C("supervisor", "责任督学", "str", required=False),
+        C("fee_per_month", "保教费标准", required=False, unit="元/月"),
+        C("children", "在园幼儿数", "int", unit="人"),
+    ),
+    key=("kg_code",),
+    note="一行一所幼儿园（含无证园）；在园幼儿数为秋季学期统计数",
+    file_stems=("幼儿园基本情况", "kindergartens"),
+    part="preschool",
+)
+
+KG_CLASSES = Table(
+    "kg_classes",
+    "幼儿园班级",
+    (
+        KG_CODE,
+        C("class_type", "班级类型", "enum", values=CLASS_TYPES, note="小班/中班/大班/混龄班"),
+        C("class_no", "班号", "int", min=1),
+        C("children", "幼儿数", "int", unit="人", aliases=("班级幼儿数",)),
+    ),
+    key=("kg_code", "class_type", "class_no"),
+    note="一行一个班（P28 班额，《幼儿园工作规程》）",
+    file_stems=("幼儿园班级", "kg_classes"),
+    part="preschool",
+)
+
+KG_STAFF = Table(
+    "kg_staff",
+    "幼儿园教职工",
+    (
+        KG_CODE,
+        C("teachers", "专任教师数", "int", unit="人"),
+        C("caregivers", "保育员数", "int", required=False, unit="人"),
+        C("health_staff", "卫生保健人员数", "int", required=False, unit="人"),
+        C("certified_teachers", "持有教师资格证专任教师数", "int", required=False, unit="人"),
+        C("vacant_posts", "空编未补数", "int", required=False, unit="个", note="公办园核定编制中空缺未补的数量（P30）"),
+        C("trained", "本年参加培训人数", "int", required=False, unit="人"),
+    ),
+    key=("kg_code",),
+    file_stems=("幼儿园教职工", "kg_staff"),
+    part="preschool",
+)
+
+PRESCHOOL_ITEMS = Table(
+    "preschool_county_items",
+    "学前教育县级指标",
+    COUNTY_ITEMS.columns,
+    required=False,
+    key=("item_id",),
+    note="P1_population_3_5（3—5岁常住人口数，佐证写明来源）及 P4–P36 的是/否事项与佐证材料；缺少的事项显示为“缺少数据”",
+    file_stems=("学前教育县级指标", "preschool_county_items"),
+    part="preschool",
+)
+
+PRESCHOOL_SPENDING = Table(
+    "preschool_spending",
+    "学前教育财政投入",
+    (
+        C("year", "年份", "int", min=2000, max=2100),
+        C("total", "学前教育财政性经费总额", unit="万元", aliases=("财政投入总额",)),
+        C("per_child", "生均财政性经费", required=False, unit="元", aliases=("生均财政投入",)),
+        C("children", "在园幼儿数", "int", required=False, unit="人", note="未填生均时用于计算生均"),
+    ),
+    required=False,
+    key=("year",),
+    note="历年数据（P10：总额和生均均只增不减）；每年的文件列出截至本年的各年",
+    file_stems=("学前教育财政投入", "preschool_spending"),
+    part="preschool",
+)
+
+PRESCHOOL_INCIDENTS = Table(
+    "preschool_incidents",
+    "学前教育安全与师德事件",
+    (
+        C("kind", "事件类别", "enum", values=INCIDENT_KINDS, note="安全事故/师德事件"),
+        C("year", "发生年份", "int", min=2000, max=2100),
+        C("kg_code", "幼儿园标识码", "code", required=False),
+        C("serious", "是否造成较大社会影响或严重", "bool", note="是 = P19/P35 所指的事件"),
+        C("description", "事件说明", "str", required=False),
+    ),
+    required=False,
+    note="一行一起事件；近两年没有事件时提交只有表头的空表（不提交则 P19、P35 为“缺少数据”）",
+    file_stems=("学前教育安全与师德事件", "preschool_incidents"),
+    part="preschool",
+)
+
+PRESCHOOL_SURVEY = Table(
+    "preschool_survey",
+    "学前教育社会认可度调查",
+    (
+        C("respondent_id", "问卷编号", "str"),
+        C("respondent_type", "调查对象", "str", note="家长/教职工/园长/人大代表/政协委员/其他群众"),
+        C("kg_code", "幼儿园标识码", "code", required=False),
+        C("township", "乡镇", "str", required=False),
+    ),
+    required=False,
+    note=SURVEY.note,
+    file_stems=("学前教育社会认可度", "preschool_survey"),
+    part="preschool",
+    questions=True,
+)
+
+PRESCHOOL_POPULATION = Table(
+    "preschool_population",
+    "出生人口与学龄前人口",
+    (
+        C("year", "年份", "int", min=1990, max=2100),
+        C("births", "出生人口数", "int", required=False, unit="人"),
+        C("population_3_5", "3—5岁人口数", "int", required=False, unit="人", note="已知或预测的3—5岁常住人口"),
+        C("source", "数据来源", "str", required=False),
+    ),
+    required=False,
+    key=("year",),
+    note="可选：P1 预测用；3—5岁人口按 t−3、t−4、t−5 年出生人口之和推算（未计死亡和迁移）",
+    file_stems=("出生人口", "preschool_population"),
+    part="preschool",
+)
+
+PRESCHOOL_TABLES = (KINDERGARTENS, KG_CLASSES, KG_STAFF, PRESCHOOL_ITEMS, PRESCHOOL_SPENDING, PRESCHOOL_INCIDENTS,
+                    PRESCHOOL_SURVEY, PRESCHOOL_POPULATION)
+
 TABLES: dict[str, Table] = {
     t.id: t for t in (SCHOOLS, TEACHERS, CLASSES, COUNTY_ITEMS, MONITORING, MONITORING_RESULTS, SURVEY, TARGETS,
-                      PLANNED_INVESTMENT, INTAKE)
+                      PLANNED_INVESTMENT, INTAKE, *PRESCHOOL_TABLES)
 }
+PARTS_ZH = {"compulsory": "义务教育优质均衡", "preschool": "学前教育普及普惠"}
+
+
+def parts_supplied(table_ids) -> list[str]:
+    """The evaluations (parts) a county-year's tables feed, in contract order: a part is supplied when any of its
+    tables is."""
+    found = {TABLES[t].part for t in table_ids if t in TABLES}
+    return [p for p in PARTS_ZH if p in found]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.data.columns import TABLES, Column, Table
+from analysis.data.columns import TABLES, Column, Table, parts_supplied
 
 EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".csv")
 HEADER_SCAN_ROWS = 20
@@ -149,6 +149,8 @@ def find_input_files(folder: Path, notes: list[str] | None = None) -> dict[str, 
     """Map table id → file in a county-year folder, by file name (学校基本情况.xlsx, 2025年专任教师情况表.csv …);
     a file whose name names no table is taken by its header row. The longest matching name wins (质量监测结果
     before 质量监测). Two files for the same table is an error. ``notes`` receives a line per file left out.
+    A county may hand in one evaluation only (义务教育 or 学前教育): the required tables are those of the parts
+    (``Table.part``) it supplies.
     """
     if not folder.is_dir():
         raise InputFileError(str(folder), "找不到原始数据文件夹")
@@ -168,7 +170,8 @@ def find_input_files(folder: Path, notes: list[str] | None = None) -> dict[str, 
         found[table_id] = path
     if notes is not None:
         notes += ignored
-    missing = [t.zh for t in TABLES.values() if t.required and t.id not in found]
+    parts = parts_supplied(found) or ["compulsory"]  # an empty folder is asked for the compulsory tables
+    missing = [t.zh for t in TABLES.values() if t.required and t.part in parts and t.id not in found]
     if missing:
         raise InputFileError(str(folder), f"缺少必需的文件：{'、'.join(missing)}（.xlsx/.xls/.csv）"
                                           + ("；" + "；".join(ignored) if ignored else ""))
@@ -390,7 +393,7 @@ def read_table(path: Path, table: Table, strict: bool = True) -> RawSheet:
     if missing and strict:
         raise missing_columns_error(path.name, table, missing, sheet, header_idx + 1)
     extra_positions = {}
-    if table.id == "survey":  # every question column is kept under its own header
+    if table.questions:  # every question column is kept under its own header
         extra_positions = {normalize_text(h): j for j, h in enumerate(header)
                            if not _is_empty(h) and QUESTION_HEADER.match(normalize_text(h))}
         unknown = [u for u in unknown if normalize_text(u) not in extra_positions]
@@ -424,3 +427,8 @@ def missing_columns_error(file: str, table: Table, missing: list[str], sheet: st
     names = "、".join(table.column(c).zh for c in missing)
     return InputFileError(file, f"表头行缺少必需的列：{names}（表头见 analysis templates 生成的模板）",
                           sheet=sheet, row=header_row)
+
+
+def parts_in_folder(folder: Path) -> list[str]:
+    """The evaluations a county-year folder supplies (``compulsory``, ``preschool``), from its file names."""
+    return parts_supplied(find_input_files(folder))

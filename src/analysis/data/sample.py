@@ -33,8 +33,16 @@ import yaml
 from analysis.data.columns import (
     CLASSES,
     COUNTY_ITEMS,
+    KG_CLASSES,
+    KG_STAFF,
+    KINDERGARTENS,
     MONITORING,
     MONITORING_RESULTS,
+    PRESCHOOL_INCIDENTS,
+    PRESCHOOL_ITEMS,
+    PRESCHOOL_POPULATION,
+    PRESCHOOL_SPENDING,
+    PRESCHOOL_SURVEY,
     SCHOOLS,
     SURVEY,
     TARGETS,
@@ -55,7 +63,7 @@ DEFECT_YEAR = 2024
 
 # Independent random streams: one per purpose (and year), so generating a subset of years changes nothing.
 _STREAMS = {"roster": 1, "enrollment": 2, "classes": 3, "teachers": 4, "finance": 5, "rooms": 6,
-            "monitoring": 7, "survey": 8, "quirks": 9}
+            "monitoring": 7, "survey": 8, "quirks": 9, "kindergartens": 10, "kg_classes": 11, "kg_survey": 12}
 
 # File names (stems are what analysis.reading recognises).
 FILES = {
@@ -1024,13 +1032,188 @@ def county_yaml_text() -> str:
 
 
 def write_county(out: Path, years: Iterable[int] = DEFAULT_YEARS, seed: int = DEFAULT_SEED) -> list[Path]:
-    """Write ``county.yaml`` and every year folder of the sample county under ``out``."""
+    """Write ``county.yaml`` and every year folder of the sample county under ``out`` (compulsory and preschool)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "county.yaml").write_text(county_yaml_text(), encoding="utf-8")
     written = [out / "county.yaml"]
     for year, tables in generate_county(years, seed).items():
         written += write_year(tables, out / str(year), year, seed)
+        written += write_preschool_year(preschool_year(year, seed), out / str(year), year)
+    return written
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Preschool (学前教育): about 40 kindergartens of 示例县, 2021–2025, for the 普及普惠 evaluation (004 附件1).
+# Not tidy on purpose: 安乐乡 has no public central kindergarten, a few classes are over the caps of 《幼儿园工作规程》,
+# private kindergartens move into 普惠 (2023, 2025), one unlicensed kindergarten until 2022 (closed in 2023), a
+# serious safety accident in 2021 (P19 fails while it is within two years), vacant posts until 2022.
+
+PRESCHOOL_FILES = {
+    "kindergartens": "幼儿园基本情况.xlsx", "kg_classes": "幼儿园班级.csv", "kg_staff": "幼儿园教职工.xlsx",
+    "preschool_county_items": "学前教育县级指标.xlsx", "preschool_spending": "学前教育财政投入.csv",
+    "preschool_incidents": "学前教育安全与师德事件.csv", "preschool_survey": "学前教育社会认可度调查.csv",
+    "preschool_population": "出生人口.csv",
+}
+BIRTHS = {2015: 3480, 2016: 3620, 2017: 3390, 2018: 3150, 2019: 2980, 2020: 2760, 2021: 2590, 2022: 2410,
+          2023: 2330, 2024: 2280, 2025: 2240}
+GROSS_ENROLLMENT = {2021: 0.872, 2022: 0.884, 2023: 0.893, 2024: 0.905, 2025: 0.912}
+KG_RECOGNITION = {2021: 0.84, 2022: 0.855, 2023: 0.87, 2024: 0.88, 2025: 0.885}
+KG_SURVEY_GROUPS = {"家长": (260, 0.0), "教职工": (85, 0.03), "园长": (28, 0.05), "人大代表": (12, 0.02),
+                    "政协委员": (8, 0.02), "其他群众": (60, -0.04)}
+# (township, name suffix, type by year {from: type}, sponsor, central, estate, weight, opened, closed)
+_KG = [
+    ("东城街道", "实验幼儿园", {2021: "公办"}, "教育部门", False, False, 3.2, 0, 0),
+    ("西城街道", "机关幼儿园", {2021: "公办"}, "其他部门", False, False, 2.4, 0, 0),
+    ("南山街道", "南山幼儿园", {2021: "公办"}, "教育部门", False, False, 2.6, 0, 0),
+    ("东城街道", "电力公司幼儿园", {2021: "公办"}, "企事业", False, False, 1.2, 0, 0),
+    ("西城街道", "锦绣花园幼儿园", {2021: "公办"}, "教育部门", False, True, 1.5, 2022, 0),
+    ("南山街道", "滨江小区幼儿园", {2021: "普惠性民办"}, "", False, True, 1.4, 0, 0),
+    ("东城街道", "小天使幼儿园", {2021: "普惠性民办"}, "", False, False, 1.8, 0, 0),
+    ("西城街道", "童心幼儿园", {2021: "普惠性民办"}, "", False, False, 1.6, 0, 0),
+    ("南山街道", "金色摇篮幼儿园", {2021: "非普惠性民办", 2023: "普惠性民办"}, "", False, False, 1.7, 0, 0),
+    ("东城街道", "蓝天幼儿园", {2021: "非普惠性民办", 2023: "普惠性民办"}, "", False, False, 1.5, 0, 0),
+    ("西城街道", "贝贝幼儿园", {2021: "非普惠性民办", 2025: "普惠性民办"}, "", False, False, 1.3, 0, 0),
+    ("南山街道", "双语艺术幼儿园", {2021: "非普惠性民办"}, "", False, False, 1.4, 0, 0),
+    ("东城街道", "启蒙幼儿园", {2021: "非普惠性民办"}, "", False, False, 1.1, 0, 0),
+    *[(t, f"{t[:-1]}中心幼儿园", {2021: "公办"}, "教育部门", True, False, w, 0, 0)
+      for t, w in zip(TOWNS, (2.0, 1.8, 1.6, 1.5, 1.4, 1.3, 1.2, 1.1, 1.0, 1.0), strict=True)],
+    *[(t, f"{t[:-1]}中心幼儿园", {2021: "公办"}, "教育部门", True, False, 0.7, 0, 0)
+      for t in (*XIANG_NINE, *XIANG_OTHER) if t != "安乐乡"],
+    ("龙池镇", "龙池镇阳光幼儿园", {2021: "普惠性民办"}, "", False, False, 1.0, 0, 0),
+    ("桃源镇", "桃源镇七彩幼儿园", {2021: "非普惠性民办", 2023: "普惠性民办"}, "", False, False, 0.9, 0, 0),
+    ("白沙镇", "白沙镇快乐幼儿园", {2021: "非普惠性民办"}, "", False, False, 0.8, 0, 0),
+    ("双河镇", "双河镇育苗幼儿园", {2021: "普惠性民办"}, "", False, False, 0.7, 0, 0),
+    ("安乐乡", "安乐乡小太阳幼儿园", {2021: "普惠性民办"}, "", False, False, 0.6, 0, 0),
+    ("金竹乡", "金竹乡石桥村幼儿园", {2021: "公办"}, "村集体", False, False, 0.35, 0, 0),
+    ("杨柳镇", "杨柳镇花园村幼儿园", {2021: "公办"}, "村集体", False, False, 0.35, 0, 0),
+    ("青龙镇", "青龙镇新苗看护点", {2021: "非普惠性民办"}, "", False, False, 0.3, 0, 2023),  # unlicensed
+]
+UNLICENSED = "青龙镇新苗看护点"
+KG_CLASS_CAPS = (("small", "小班"), ("middle", "中班"), ("large", "大班"))
+
+
+def _kg_population(year: int) -> int:
+    """3—5岁人口 as the county reports it: births of the three cohorts, less 3% moved away."""
+    return round(sum(BIRTHS[year - a] for a in (3, 4, 5)) * 0.97)
+
+
+def _kg_type(types: dict[int, str], year: int) -> str:
+    return _by_year(types, year)
+
+
+def preschool_year(year: int, seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
+    """Every preschool table of 示例县 for ``year`` (table id → DataFrame with ``columns`` ids)."""
+    (year,) = _check_years([year])
+    profile = load_profile(PROFILE)
+    caps = {k: v for k, v in profile["preschool"]["class_caps"].items() if k != "source"}
+    rng = _rng(seed, "kindergartens", year)
+    townships = [*URBAN_STREETS, *TOWNS, *XIANG_NINE, *XIANG_OTHER]
+    population = _kg_population(year)
+    children_total = population * _by_year(GROSS_ENROLLMENT, year)
+    open_kg = [k for k in _KG if (not k[7] or k[7] <= year) and (not k[8] or year < k[8])]
+    weights = np.array([k[6] for k in open_kg]) * rng.uniform(0.93, 1.07, len(open_kg))
+    children = np.maximum(12, np.round(children_total * weights / weights.sum())).astype(int)
+    kg_rows, class_rows, staff_rows = [], [], []
+    for k, n in zip(open_kg, children, strict=True):
+        township, name, types, sponsor, central, estate, _w, opened, _closed = k
+        serial = _KG.index(k) + 1
+        code = f"5001{townships.index(township) + 1:02d}8{serial:03d}"
+        kg_type = _kg_type(types, year)
+        full = name if name.startswith(township) else f"{COUNTY_NAME}{name}"
+        unlicensed = name == UNLICENSED
+        design = opened or (2018 if estate else 1990 + (serial * 7) % 27)
+        last = year - (serial + year) % 4
+        if serial == 20 and year == 2023:
+            last = 2018  # one town centre overdue for its supervision in 2023 (P22)
+        kg_rows.append({
+            "kg_code": code, "kg_name": full, "township": township, "kg_type": kg_type,
+            "sponsor": sponsor if kg_type == "公办" else "", "township_central": "是" if central else "否",
+            "estate": "是" if estate else "否",
+            "estate_operation": ("公办" if kg_type == "公办" else "委托办普惠") if estate else "",
+            "design_year": design, "meets_building_standard": "是",
+            "licensed": "否" if unlicensed else "是", "annual_inspection": "未年检" if unlicensed else "合格",
+            "last_supervised": "" if unlicensed else last,
+            "supervisor": "" if unlicensed or (serial == 7 and year == 2021) else f"督学{serial:02d}",
+            "fee_per_month": 380 if kg_type == "公办" else 560 if kg_type == "普惠性民办" else 1350,
+            "children": int(n)})
+        mixed = n < 60 or sponsor == "村集体"
+        groups = [("mixed", n)] if mixed else list(zip(("small", "middle", "large"),
+                                                      np.diff(np.round(np.linspace(0, n, 4))).astype(int), strict=True))
+        for ctype, m in groups:
+            per = caps[ctype] - 3
+            k_classes = max(1, math.ceil(m / per))
+            sizes = _split_classes(int(m), k_classes, rng)
+            if ctype == "large" and (serial in (1, 3, 9) and year <= 2023 or serial == 1):  # crowded urban large classes
+                sizes = [sizes[0] + (sizes[1] if len(sizes) > 1 else 0), *sizes[2:]]
+            for no, size in enumerate(sizes, 1):
+                class_rows.append({"kg_code": code, "class_type": dict(KG_CLASS_CAPS).get(ctype, "混龄班"),
+                                   "class_no": no, "children": int(size)})
+        ptr = (12.5 if kg_type == "公办" else 14.0) + rng.normal(0, 0.8)
+        teachers = max(1, round(n / ptr))
+        uncertified = 1 if (kg_type != "公办" and year <= 2022 and serial % 3 == 0) else 0
+        staff_rows.append({"kg_code": code, "teachers": teachers, "caregivers": max(1, round(n / 30)),
+                           "health_staff": 1, "certified_teachers": teachers - uncertified,
+                           "vacant_posts": (2 if year <= 2022 and central and serial % 5 == 0 else 0)
+                           if kg_type == "公办" else "",
+                           "trained": teachers})
+    items = [("P1_population_3_5", "3—5岁人口数", population, "人",
+              f"县统计局{year}年常住人口抽样调查推算（出生人口{year - 5}—{year - 3}年合计×0.97）")]
+    for item_id, spec in profile["preschool"]["items"].items():
+        if spec["kind"] != "evidence":
+            continue
+        answer = "否" if (item_id == "P29" and year <= 2022) or (item_id == "P14" and year == 2021) else "是"
+        items.append((item_id, spec["zh"], answer, "", f"{year}年{item_id}佐证材料（县教委文件汇编）"))
+    spend = [(y, round(1.02e4 * (1 + 0.06 * (y - 2021)), 1), "", round(_kg_population(y) * _by_year(GROSS_ENROLLMENT, y)))
+             for y in range(2020, year + 1)]
+    incidents = [("安全事故", 2021, kg_rows[5]["kg_code"], "是", "户外活动器械伤害事故，造成较大社会影响"),
+                 ("安全事故", 2022, kg_rows[12]["kg_code"], "否", "幼儿食物过敏，及时处置，未造成社会影响")]
+    incidents = [r for r in incidents if r[1] <= year]
+    survey = _kg_survey(year, [r["kg_code"] for r in kg_rows], seed)
+    births = [(y, b, "", "县卫生健康委出生登记") for y, b in BIRTHS.items() if y <= year]
+    return {
+        "kindergartens": pd.DataFrame(kg_rows, columns=[c.id for c in KINDERGARTENS.columns]),
+        "kg_classes": pd.DataFrame(class_rows, columns=[c.id for c in KG_CLASSES.columns]),
+        "kg_staff": pd.DataFrame(staff_rows, columns=[c.id for c in KG_STAFF.columns]),
+        "preschool_county_items": pd.DataFrame(items, columns=[c.id for c in PRESCHOOL_ITEMS.columns]),
+        "preschool_spending": pd.DataFrame(spend, columns=[c.id for c in PRESCHOOL_SPENDING.columns]),
+        "preschool_incidents": pd.DataFrame(incidents, columns=[c.id for c in PRESCHOOL_INCIDENTS.columns]),
+        "preschool_survey": survey,
+        "preschool_population": pd.DataFrame(births, columns=[c.id for c in PRESCHOOL_POPULATION.columns]),
+    }
+
+
+def _kg_survey(year: int, codes: list[str], seed: int) -> pd.DataFrame:
+    rng = _rng(seed, "kg_survey", year)
+    base = _by_year(KG_RECOGNITION, year)
+    rows, k = [], 0
+    for group, (expected, offset) in KG_SURVEY_GROUPS.items():
+        for _ in range(max(5, int(rng.poisson(expected)))):
+            k += 1
+            code = codes[int(rng.integers(len(codes)))] if group in ("家长", "教职工", "园长") else ""
+            p_fav = float(np.clip(base + offset + rng.normal(0, 0.06), 0.3, 0.995))
+            answers = [SURVEY_ANSWERS[rng.choice(3)] if rng.random() < p_fav else SURVEY_ANSWERS[3 + rng.choice(2)]
+                       for _q in range(5)]
+            rows.append((f"XQ{year}-{k:04d}", group, code, "", *answers))
+    return pd.DataFrame(rows, columns=[c.id for c in PRESCHOOL_SURVEY.columns] + [f"题{q}" for q in range(1, 6)])
+
+
+def write_preschool_year(tables: dict[str, pd.DataFrame], folder: Path, year: int) -> list[Path]:
+    """Write one year's preschool tables (幼儿园基本情况.xlsx with a title row, the rest plain)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for tid, name in PRESCHOOL_FILES.items():
+        table = {t.id: t for t in (KINDERGARTENS, KG_CLASSES, KG_STAFF, PRESCHOOL_ITEMS, PRESCHOOL_SPENDING,
+                                   PRESCHOOL_INCIDENTS, PRESCHOOL_SURVEY, PRESCHOOL_POPULATION)}[tid]
+        frame = tables[tid]
+        headers = [*_headers(table), *frame.columns[len(table.columns):]]
+        path = folder / name
+        if name.endswith(".xlsx"):
+            title = f"{COUNTY_NAME}{year}年幼儿园基本情况表" if tid == "kindergartens" else None
+            written.append(save_workbook(_title_workbook(table.zh, title, headers, frame.itertuples(index=False)),
+                                         path))
+        else:
+            written.append(_write_text_csv(path, headers, frame.itertuples(index=False)))
     return written
 
 

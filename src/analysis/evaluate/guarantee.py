@@ -47,6 +47,12 @@ AREA_ZH = {
     "resource_schools": "资源配置·校校达标",
     "guarantee": "政府保障程度",
     "quality": "教育质量",
+    # 学前教育普及普惠 (analysis.evaluate.preschool), 004_bc97163581bd74c7.txt 附件1 A1–A4
+    "preschool_veto": "学前·一票否决事项",
+    "preschool_universal": "学前·普及普惠水平",
+    "preschool_guarantee": "学前·政府保障情况",
+    "preschool_quality": "学前·保教质量保障",
+    "preschool_recognition": "学前·社会认可度",
 }
 
 

@@ -354,8 +354,11 @@ def summary_notebook(nb: Any) -> Any:
 
 
 def _report_notebook(executed: Mapping[str, Any]) -> Any | None:
+    report = Path(catalog.STEPS[catalog.REPORT].notebook).stem  # the catalog's report step, else a *_report one
+    if report in executed:
+        return executed[report]
     for stem in sorted(executed):
-        if stem.startswith("06") or stem.endswith("_report"):
+        if stem.endswith("_report"):
             return executed[stem]
     return None
 
@@ -421,7 +424,7 @@ def output_errors(executed: Mapping[str, Any]) -> list[str]:
 
 def render_reports(executed: dict[str, Any], manifest: dict, out_dir: Path, notebook_pages: bool = False
                    ) -> list[Path]:
-    """Write ``summary.html`` (if the 06 report notebook ran)
+    """Write ``summary.html`` (if the report notebook ran)
     and ``audit.html`` into ``out_dir``.
 
     Called by :func:`analysis.pipeline.run_year` with the executed notebooks (stem → NotebookNode) and the

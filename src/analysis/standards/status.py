@@ -29,8 +29,10 @@ PROJECTION_ZH = {ON_TRACK: "预计达标", AT_RISK: "存在风险", OFF_TRACK: "
 TARGET_ZH = {**PROJECTION_ZH, MET: "已达成", NOT_MET: "未达成"}
 PROJECTION_SEVERITY = {ON_TRACK: 0, AT_RISK: 1, OFF_TRACK: 2}
 
-# Verdict of the county (评估结论, verdict.json).
-VERDICT_ZH = {"pass": "认定", "fail": "不予认定"}
+# Verdict of the county (评估结论, verdict.json); ``not_provided``: an evaluation (e.g. 学前教育) whose data the
+# county did not hand in (preschool_verdict.json).
+NOT_PROVIDED = "not_provided"
+VERDICT_ZH = {"pass": "认定", "fail": "不予认定", NOT_PROVIDED: "未提供数据"}
 
 # Report lights (交通灯), worst last.
 LIGHTS = ("pass", "at_risk", "fail", "unknown")
