@@ -297,3 +297,22 @@ def test_a_year_is_published_whole_or_not_at_all(tmp_path, monkeypatch):
         run_year("demo", 2025, "national", only=["01"], force=True, jobs=1, progress=lambda _: None, **roots)
     assert "已发布的年份" not in str(exc.value)
     assert (_snapshot(processed), _snapshot(reports)) == before
+
+
+@pytest.mark.slow
+def test_a_county_with_preschool_data_only_gets_the_preschool_report(tmp_path):
+    from analysis.data.columns import TABLES
+    from analysis.data.reading import find_input_files
+
+    raw = tmp_path / "raw" / "pre" / "2025"
+    raw.mkdir(parents=True)
+    for table_id, path in find_input_files(config.RAW / "sample" / "2025").items():
+        if TABLES[table_id].part == "preschool":
+            shutil.copy2(path, raw / path.name)
+    report = run("pre", [2025], "chongqing", progress=lambda _: None, **_roots(tmp_path))
+    status = _statuses(report)
+    compulsory = [s.name for s in catalog.STEPS.values() if s.part == "compulsory"]
+    assert compulsory and all(status[(2025, s)] == "skipped" for s in compulsory)
+    assert all(status[(2025, s)] == "ran" for s in catalog.STEPS if s not in compulsory)
+    summary = (tmp_path / "reports" / "pre" / "2025" / catalog.SUMMARY_FILE).read_text(encoding="utf-8")
+    assert "未提供" in summary and "学前教育" in summary

@@ -42,11 +42,12 @@ import nbformat
 from analysis import config
 from analysis.context import check_county_name, county_meta, resolve_profile
 from analysis.data import catalog, files
-from analysis.data.reading import sha256
+from analysis.data.reading import parts_in_folder, sha256
 
 PACKAGES = ("analysis", "pandas", "numpy", "scipy", "matplotlib", "papermill", "nbconvert", "nbclient",
             "openpyxl", "pandera", "PyYAML", "mplfonts")
 RENDER = "render"  # the node that writes summary.html and audit.html of a year
+PART_ZH = {"compulsory": "义务教育", "preschool": "学前教育"}
 OURS = ".county-eval"  # marker file in every folder this runner creates (and so may delete)
 CELL_TIMEOUT_S = 900
 
@@ -587,6 +588,18 @@ def _run_locked(county, years, profile_name, profile, meta, force, jobs, selecte
                 "processed_dir": str(st.staging_processed), "reports_dir": str(st.staging_reports),
                 "processed_root": str(processed_root)}
 
+    step_parts: dict[int, list[str]] = {}
+
+    def parts_steps(y: int) -> list[str]:
+        """The steps of the parts (义务教育, 学前教育) this county-year hands in; a folder that is not readable
+        keeps every step, so that step 01 reports why."""
+        if y not in step_parts:
+            try:
+                step_parts[y] = catalog.part_steps(parts_in_folder(state[y].raw) or ["compulsory"])
+            except Exception:  # reported by step 01 with file, sheet, row and column
+                step_parts[y] = list(catalog.STEPS)
+        return step_parts[y]
+
     results: dict[tuple[int, str], NodeResult] = {}
     fingerprints: dict[tuple[int, str], str] = {}
     record: dict[tuple[int, str], dict] = {}
@@ -642,6 +655,9 @@ def _run_locked(county, years, profile_name, profile, meta, force, jobs, selecte
                 fp = fingerprint(node)
                 fingerprints[node] = fp
                 previous = (state[y].previous.get("steps") or {}).get(name) or {}
+                if name not in parts_steps(y):  # e.g. the compulsory steps of a county that handed in preschool only
+                    finish(node, NodeResult(y, name, "skipped", message=f"未提供{PART_ZH.get(catalog.STEPS[name].part, '')}数据"))
+                    continue
                 if name not in selected:  # --notebooks: earlier results (if any) stay as they are
                     record[node] = previous
                     finish(node, NodeResult(y, name, "skipped", message="本次未选择该步骤"))

@@ -282,6 +282,22 @@ def outputs(result: CleanResult) -> dict[str, pd.DataFrame]:
     return out
 
 
+PREVIEW_TABLES = {"schools": "school_type", "kindergartens": "kg_type"}  # table → the column counted
+
+
+def previews(result: CleanResult, rows: int = 10) -> list[pd.DataFrame]:
+    """For the reader of step 01: the first rows of each roster handed in (学校、幼儿园) and its count by type."""
+    out = []
+    for table_id, by in PREVIEW_TABLES.items():
+        frame = result.tables.get(table_id)
+        if frame is None:
+            continue
+        out.append(frame.head(rows))
+        if by in frame:
+            out.append(frame[by].value_counts().rename(f"{TABLES[table_id].zh}：数量").to_frame())
+    return out
+
+
 def stop_on_errors(result: CleanResult) -> None:
     """Stop the run when the raw data has errors (after validation.csv has been written)."""
     if result.has_errors:
