@@ -180,8 +180,13 @@ def departments_for(profile: dict, item: str) -> tuple[str, str, str]:
 
     if isinstance(entry, str):
         return entry, "", ""
-    if isinstance(entry, list | tuple):
-        return (str(entry[0]) if entry else ""), join(list(entry[1:])), ""
+    if isinstance(entry, list | tuple):  # roles as the seed states them (standards.seed_roles)
+        from analysis.standards.seed_roles import department_roles
+
+        roles = department_roles(profile, item)
+        if roles["lead"]:
+            return join(roles["lead"]), join(roles["cooperate"]), ""
+        return "", "", f"{roles['role_zh']}：{join(roles['responsible'])}（文件未指定牵头单位）" if entry else ""
     lead = entry.get("lead", entry.get("lead_department", entry.get("牵头", "")))
     coop = entry.get("cooperating", entry.get("cooperating_departments", entry.get("配合", "")))
     return join(lead), join(coop), join(entry.get("note", ""))

@@ -749,8 +749,10 @@ class Projection:
 
 
 def future_milestones(profile: dict, base_year: int) -> list[dict]:
-    return sorted((m for m in profile.get("milestones", []) if int(m["year"]) > base_year),
-                  key=lambda m: int(m["year"]))
+    """Milestones to project: dated, assessed, after the base year (past ones: analysis.evaluate.milestones)."""
+    from analysis.evaluate.milestones import projected
+
+    return projected(profile, base_year)
 
 
 def project(history: History, profile: dict, planned: pd.DataFrame | None = None,
