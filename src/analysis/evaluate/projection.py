@@ -1143,7 +1143,9 @@ def compliant_share(values: pd.DataFrame, indicators: list[str], scope: str, by:
     met = np.ones(len(part), dtype=bool)
     for ind in indicators:
         met &= (part[ind] >= part[f"{ind}_std"] * (1 - REL_TOL)).to_numpy()
-    frame = part[list(by)].assign(met=met)
+    # 003 counts schools ("达标学校比例"): a school meets when each of its sections does
+    frame = part[["school_code", *by]].assign(met=met).groupby(["school_code", *by], sort=False, as_index=False)[
+        "met"].all().drop(columns="school_code")
     if by:
         g = frame.groupby(list(by), sort=False)["met"]
         return g.mean().reset_index(name="share").merge(g.size().reset_index(name="n_schools"), on=list(by))
@@ -1217,6 +1219,8 @@ def target_comparison(targets: pd.DataFrame | None, history: History, result: Pr
         return pd.DataFrame(columns=cols)
     flags: dict = {}
     out = []
+    if "target_share" in targets:  # counts and wordings (新建1所小学, 基本消除大班额): analysis.evaluate.targets
+        targets = targets[pd.to_numeric(targets["target_share"], errors="coerce").notna()]
     for r in targets.itertuples(index=False):
         scope = "" if pd.isna(getattr(r, "scope", "")) else str(r.scope)
         scope_mask(history.school_indicators[history.base_year].head(0), scope)  # validates the label
