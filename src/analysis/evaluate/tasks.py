@@ -1,11 +1,11 @@
 """The task list per department (任务清单): each failing item and each school action with its deadline.
 
 001_168bc896d16e4fd4.txt 四（二）1 asks that "所有项目均明确时间进度及责任人". For every unit the profile names for a
-failing item (items.csv: 未达标 / 否决 / 缺少数据, extras included) or for a school action of the rectification plan
-(planning.csv), one row: the unit, its role as the seed states it (牵头 / 配合, or the seed's own word such as
+failing item (items: 未达标 / 否决 / 缺少数据, extras included) or for a school action of the rectification plan
+(planning), one row: the unit, its role as the seed states it (牵头 / 配合, or the seed's own word such as
 责任单位 / 责任科室 when it names no lead — standards.seed_roles), the task and its deadline.
 
-Deadline: a school action is due at the milestone it was planned for (planning.csv ``milestone_year``); an item
+Deadline: a school action is due at the milestone it was planned for (planning ``milestone_year``); an item
 is due at the next assessed milestone of this year or later. When every milestone is past (e.g. xinjiang, all in
 2022) or the profile has none, the deadline is "尽快" and says why.
 """
