@@ -63,7 +63,9 @@ def compliant_share(values: pd.DataFrame, indicators: list[str], scope: str, by:
     met = np.ones(int(mask.sum()), dtype=bool)
     for ind in indicators:
         met &= meets(values[ind].to_numpy()[mask], values[f"{ind}_std"].to_numpy()[mask], ">=")
-    frame = values.loc[mask, list(by)].assign(met=met)
+    # 003 counts schools ("达标学校比例"): a school meets when each of its sections does
+    frame = values.loc[mask, ["school_code", *by]].assign(met=met).groupby(
+        ["school_code", *by], sort=False, as_index=False)["met"].all().drop(columns="school_code")
     if by:
         g = frame.groupby(list(by), sort=False)["met"]
         return g.mean().reset_index(name="share").merge(g.size().reset_index(name="n_schools"), on=list(by))
@@ -143,6 +145,8 @@ def target_comparison(targets: pd.DataFrame | None, history: History, result: Pr
             "status_zh", "note"]
     if targets is None or targets.empty:
         return pd.DataFrame(columns=cols)
+    if "target_share" in targets:  # counts and wordings (新建1所小学, 基本消除大班额): analysis.evaluate.targets
+        targets = targets[pd.to_numeric(targets["target_share"], errors="coerce").notna()]
     cache: dict = {}
     out = []
     for r in targets.itertuples(index=False):
