@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 from openpyxl import Workbook
 
-from analysis.report.excel import plain_sheet
+from analysis.report.excel import missing_note, plain_sheet
 from analysis.report.format import esc, missing_notice, num_link, section_zh, wrap_fragment
 from analysis.report.results import load_optional
 from analysis.standards.departments import departments_source
@@ -121,4 +121,4 @@ def add_sheets(wb: Workbook, tracking: Tracking) -> None:
         if frame is not None:  # 学段 in Chinese before the headers are renamed (plain_sheet maps by column id)
             frame = frame.assign(**{"section": frame["section"].map(section_zh)} if "section" in frame else {})
             frame = frame[[c for c in HEADERS[dataset] if c in frame]].rename(columns=HEADERS[dataset])
-        plain_sheet(wb.create_sheet(sheet), frame, f"缺少 {dataset}：{what}尚未生成。", f"没有{what}。")
+        plain_sheet(wb.create_sheet(sheet), frame, missing_note(dataset, f"{what}尚未生成。"), f"没有{what}。")
