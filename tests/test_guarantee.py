@@ -126,20 +126,25 @@ def test_g3_no_rooms_fails_and_missing_counts_are_not_assumed():
     assert row["value"] == 1 and row["status"] == st.FAIL and "缺少数据 1 所" in row["note"]
 
 
-def test_g3_scope_leaves_out_special_schools_and_small_teaching_points():
+def test_g3_scope_leaves_out_special_schools_and_keeps_small_teaching_points():
+    # G3 reads "所有小学、初中"; the under-50 exclusion is for the 7 indicators only (000 附件2 备注（三）)
     schools = frame(school("1"), school("2", school_type="special_ed_school", music_rooms=0),
                     school("3", school_type="teaching_point", primary=49, classes_primary=3, music_rooms=0),
                     school("4", school_type="teaching_point", primary=50, classes_primary=3, music_rooms=0))
     rooms = g.music_art_rooms(schools, NATIONAL)
-    assert rooms["school_code"].tolist() == ["1", "4"]
-    assert g.g3_row(rooms, NATIONAL)["value"] == 1
+    assert rooms["school_code"].tolist() == ["1", "3", "4"]
+    assert g.g3_row(rooms, NATIONAL)["value"] == 2
+    narrow = load_profile("national")
+    narrow["guarantee"]["G3"]["include_small_teaching_points"] = False
+    assert g.music_art_rooms(schools, narrow)["school_code"].tolist() == ["1", "4"]
 
 
-def test_g3_anhui_checks_no_art_room_area():
+def test_g3_anhui_literal_checks_no_art_room_area():
     s = school("1", art_rooms_m2=50.0)
     assert not g.music_art_rooms(frame(s), NATIONAL).loc[0, "passed"]
-    anhui = g.music_art_rooms(frame(s), load_profile("anhui"))
-    assert anhui.loc[0, "passed"] and pd.isna(anhui.loc[0, "art_min_m2"])  # no art-room area in the Anhui profile
+    assert not g.music_art_rooms(frame(s), load_profile("anhui")).loc[0, "passed"]  # 90 ㎡ applies (national items)
+    literal = g.music_art_rooms(frame(s), load_profile("anhui_literal"))
+    assert literal.loc[0, "passed"] and pd.isna(literal.loc[0, "art_min_m2"])  # only what 001's plan restates
 
 
 def test_g3_older_school_variant_lowers_the_area():
@@ -339,7 +344,7 @@ def test_guarantee_items_cover_all_fifteen_and_profile_omissions():
     assert list(dict.fromkeys(national["parent_id"])) == [f"G{i}" for i in range(1, 16)]
     assert set(national["status"]) <= {st.PASS, st.MISSING}  # nothing reported → missing, never passed by default
     assert national.set_index("item_id").loc["G1", "status"] == st.MISSING
-    anhui = g.guarantee_items(schools, teachers, None, None, load_profile("anhui")).set_index("item_id")
+    anhui = g.guarantee_items(schools, teachers, None, None, load_profile("anhui_literal")).set_index("item_id")
     assert anhui.loc["G2", "status"] == st.NOT_APPLICABLE and anhui.loc["G14", "status"] == st.NOT_APPLICABLE
     assert pd.isna(anhui.loc["G2", "passed"])
 

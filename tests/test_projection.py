@@ -452,6 +452,12 @@ def test_target_scopes_and_shares():
     # R4+R5 in township schools: b fails R4, d and e meet both → 2/3
     assert proj.target_indicators("R4+R5") == ["R4", "R5"]
     assert proj.compliant_share(values, ["R4", "R5"], "乡镇法人学校").iloc[0]["share"] == pytest.approx(2 / 3)
+    # 003 "达标学校比例" counts schools: a nine-year school meets when both its sections do, with and without ``by``
+    nine = pd.DataFrame({"school_code": ["n", "n", "p"], "school_type": ["nine_year_school"] * 2 + ["primary_school"],
+                         "urban_rural": ["town"] * 3, "R4": [5.0, 4.0, 5.0], "R4_std": [4.5] * 3, "scenario": [0] * 3})
+    assert proj.compliant_share(nine, ["R4"], "全部").iloc[0][["share", "n_schools"]].tolist() == [0.5, 2]
+    assert proj.compliant_share(nine, ["R4"], "全部", by=("scenario",)).iloc[0][["share", "n_schools"]].tolist() == [
+        0.5, 2]
     with pytest.raises(ValueError, match="unknown scope"):
         proj.scope_mask(values, "山区学校")
 
@@ -459,12 +465,13 @@ def test_target_scopes_and_shares():
 def test_target_comparison_observed_and_projected():
     hist = steady_county(rooms_step=-150.0)
     targets = pd.DataFrame({"indicator": ["R4", "R4", "R4", "G3"], "scope": ["全部", "全部", "城区学校", "全部"],
-                            "year": [2024, 2028, 2028, 2026], "target_share": [0.8, 1.0, 1.0, 1.0]})
+                            "year": [2024, 2028, 2028, 2026], "target_share": [0.75, 1.0, 1.0, 1.0]})
     result = proj.project(hist, PROFILE)
     comp = proj.target_comparison(targets, hist, result, PROFILE).set_index(["indicator", "scope", "year"])
-    # 2024: 1001 has 2350 m² for 600 pupils (3.9 < 4.5); 4 of 5 school-sections meet R4 → 0.8 ≥ 0.8
+    # 2024: 1001 has 2350 m² for 600 pupils (3.9 < 4.5); 3 of 4 schools meet R4 (the nine-year school 3001 counts
+    # once, 003 "达标学校比例") → 0.75 ≥ 0.75
     assert comp.loc[("R4", "全部", 2024), "kind"] == "observed"
-    assert comp.loc[("R4", "全部", 2024), "share"] == pytest.approx(0.8)
+    assert comp.loc[("R4", "全部", 2024), ["share", "n_schools"]].tolist() == [pytest.approx(0.75), 4]
     assert comp.loc[("R4", "全部", 2024), "status"] == "met"
     assert comp.loc[("R4", "全部", 2028), "kind"] == "projected"
     assert comp.loc[("R4", "全部", 2028), "status"] == "off_track"

@@ -10,6 +10,9 @@ from analysis.standards import load_profile
 
 pytestmark = pytest.mark.slow
 
+# 000 四 (chongqing, the sample county's profile): 2026 市级, 2027 国家, then "接受国家连续3年的复查与动态监测" 2028–2030
+MILESTONE_YEARS = {2026, 2027, 2028, 2029, 2030}
+
 
 def _folder(sample_run, year):
     return sample_run["processed_root"] / "sample" / str(year)
@@ -20,13 +23,14 @@ def test_projection_contract_for_the_last_year(sample_run):
     rows = files.read_csv(_folder(sample_run, 2025) / "projection.csv")
     assert list(rows.columns) == PROJECTION_COLUMNS
     assert set(rows["level"]) == {"county", "school"}
-    assert set(rows["year"]) == set(range(2021, 2029))
+    assert {int(m["year"]) for m in profile["milestones"] if m["year"] > 2025} == MILESTONE_YEARS
+    assert set(rows["year"]) == set(range(2021, max(MILESTONE_YEARS) + 1))
     past, future = rows[rows["year"] <= 2025], rows[rows["year"] > 2025]
     assert (past["status"] == "observed").all() and past["low"].isna().all()
     assert set(future["status"].fillna("")) <= {"on_track", "at_risk", "off_track", ""}
     assert (future["low"] <= future["value"] + 1e-12).all() and (future["value"] <= future["high"] + 1e-12).all()
     cv = future[(future["level"] == "county") & future["indicator"].str.endswith("_cv")]
-    assert len(cv) == 3 * 2 * len(profile["resources"])
+    assert len(cv) == len(range(2026, max(MILESTONE_YEARS) + 1)) * 2 * len(profile["resources"])  # years × sections
     assert (cv["threshold"] == cv["section"].map(profile["cv"]["limits"])).all()
     assert cv["status"].isin(["on_track", "at_risk", "off_track"]).all()
     # observed county CVs are the step-03 CVs
@@ -53,10 +57,10 @@ def test_side_outputs(sample_run):
     merged = changes[changes["status"] == "merged"]
     assert len(merged) >= 1 and merged["merged_into"].isin(schools["school_code"]).all()
     actions = files.read_csv(folder / "planning.csv")
-    assert set(actions["milestone_year"]) == {2026, 2027, 2028}
+    assert set(actions["milestone_year"]) == MILESTONE_YEARS
     for _, part in actions.groupby("milestone_year"):
         assert part["priority"].is_monotonic_increasing
     milestones = files.read_csv(folder / "milestones.csv")
-    assert set(milestones["milestone_year"]) == {2026, 2027, 2028}
+    assert set(milestones["milestone_year"]) == MILESTONE_YEARS
     targets = files.read_csv(folder / "targets_comparison.csv")
     assert {"observed", "projected"} <= set(targets["kind"].dropna())

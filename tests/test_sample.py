@@ -24,7 +24,8 @@ COUNTY_ITEM_IDS = [
     "G1", "G2", "G7", "G8_teacher_pay", "G8_civil_servant_pay", "G8_performance_pay", "G10", "G13_primary",
     "G13_junior", "G14_quota_share", "G14_rural_tilt", "G15_care_system", "G15_migrant_eligible",
     "G15_migrant_public", "Q1_intake", "Q1_graduates", "Q1_transfer_in", "Q1_transfer_out", "Q1_deaths",
-    "Q2_disabled_enrolled", "Q2_disabled_population", "Q5", "Q7", "Q8", "V1", "V2", "V3", "V4", "V5", "V6",
+    "Q2_disabled_enrolled", "Q2_disabled_population", "Q5", "Q7", "Q8", "X_staff_payroll",
+    "X_continuing_education_budget", "X_comprehensive_practice_hours", "X_labour_practice_hours", "V1", "V2", "V3", "V4", "V5", "V6",
 ]
 
 
@@ -290,7 +291,12 @@ def test_targets_follow_seed_003(county):
     t = county[2025]["targets"]
     key = {(r.indicator, r.scope, r.year): r.target_share for r in t.itertuples()}
     assert key[("R3", "全部", 2022)] == 0.75 and key[("R3", "全部", 2026)] == 1.0
-    assert key[("R4", "乡镇法人学校", 2024)] == 0.85 and key[("R5", "乡镇法人学校", 2025)] == 0.9
+    # 003: "生均教学及辅助用房与生均体育场馆面积达标学校比例达85%以上" — one joint share
+    assert key[("R4+R5", "乡镇法人学校", 2024)] == 0.85 and key[("R4+R5", "乡镇法人学校", 2025)] == 0.9
+    assert not {"R1", "R7", "R4", "R5"} & set(t["indicator"])
+    counts = {(r.indicator, r.scope, r.year): r.target_count for r in t.itertuples() if r.target_count == r.target_count}
+    assert counts == {("新建小学", "全部", 2021): 1, ("新建小学", "全部", 2022): 1, ("新建初中", "全部", 2023): 1,
+                      ("新建小学", "城区学校", 2024): 1, ("新建小学", "全部", 2025): 1}
     assert key[("R6", "全部", 2025)] == 0.8 and key[("R6", "全部", 2027)] == 1.0
     assert key[("R2", "全部", 2026)] == 1.0 and key[("G3", "乡镇法人学校", 2026)] == 1.0
 

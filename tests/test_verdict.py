@@ -115,18 +115,20 @@ def test_failing_items_are_ordered_by_severity():
     items_.loc[items_["item_id"] == "Q7", "status"] = st.FAIL  # a failing quality item
     result = verdict.county_verdict(items_, NATIONAL, "demo", 2025)
     order = [f["item_id"] for f in result["failing_items"]]
-    # recognition below 85% is veto-equivalent in the national profile (failing_is_veto) → first
+    # recognition below 85% is a failing item, not a veto (no seed's 不予认定 list has it): severity 2
     assert order == ["S1", "CV_junior_R5", "R_schools_primary", "G7", "Q7"]
-    assert [f["severity"] for f in result["failing_items"]] == [1, 3, 4, 5, 6]
-    assert "按评估口径视同一票否决：S1" in result["summary"]
+    assert [f["severity"] for f in result["failing_items"]] == [2, 3, 4, 5, 6]
+    assert "视同一票否决" not in result["summary"]
 
 
-def test_recognition_is_not_a_veto_when_the_profile_says_so():
+def test_recognition_is_a_veto_only_when_the_profile_says_so():
     profile = load_profile("national")
-    profile["recognition"]["failing_is_veto"] = False
     low = {grp: [["满意"] * 6] * 10 + [["不满意"] * 6] * 5 for grp in profile["recognition"]["groups"]}
     result = verdict.county_verdict(county(answers=low, profile=profile), profile, "demo", 2025)
     assert result["veto_triggered"] == [] and result["failing_items"][0]["severity"] == 2
+    profile["recognition"]["failing_is_veto"] = True
+    result = verdict.county_verdict(county(answers=low, profile=profile), profile, "demo", 2025)
+    assert result["failing_items"][0]["severity"] == 1 and "按评估口径视同一票否决：S1" in result["summary"]
 
 
 def test_xinjiang_makes_every_failing_quality_item_a_veto():

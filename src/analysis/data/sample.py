@@ -683,6 +683,11 @@ _G14 = {2021: 0.5, 2022: 0.52, 2023: 0.55, 2024: 0.58, 2025: 0.6}
 _G15 = {2021: 0.83, 2022: 0.87, 2023: 0.9, 2024: 0.92, 2025: 0.93}
 _Q1 = {2021: 0.962, 2022: 0.968, 2023: 0.972, 2024: 0.975, 2025: 0.978}
 _Q2 = {2021: 0.952, 2022: 0.958, 2023: 0.963, 2024: 0.968, 2025: 0.972}
+# 000's extras (profile chongqing): staff payroll and the continuing-education budget (≥ 1.5%, 2021 below it);
+# comprehensive-practice and labour-practice class hours per school year (≥ 50%)
+_PAYROLL = {2021: (398_600_000, 5_580_000), 2022: (411_200_000, 6_170_000), 2023: (423_900_000, 6_480_000),
+            2024: (436_500_000, 6_720_000), 2025: (449_800_000, 6_930_000)}
+_LABOUR = {2021: (72, 34), 2022: (72, 36), 2023: (72, 38), 2024: (72, 38), 2025: (72, 40)}
 
 
 def county_items_table(schools: pd.DataFrame, classes: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -734,6 +739,12 @@ def county_items_table(schools: pd.DataFrame, classes: pd.DataFrame, year: int) 
          f"县教委{y}年教育信息化应用评估报告"),
         ("Q7", "课程开齐开足，教学秩序规范，综合实践活动有效开展", "是", "", f"县教育督导室{y}年课程实施专项督导报告"),
         ("Q8", "无过重课业负担", "是", "", f"县教育督导室{y}年“双减”专项督查通报"),
+        ("X_staff_payroll", "教职工工资总额", _by_year(_PAYROLL, y)[0], "元", f"县人力社保局{y}年工资统计年报"),
+        ("X_continuing_education_budget", "教师继续教育经费预算", _by_year(_PAYROLL, y)[1], "元",
+         f"县财政局{y}年部门预算批复（示财教〔{y}〕3号）"),
+        ("X_comprehensive_practice_hours", "综合实践活动课时（学年）", _by_year(_LABOUR, y)[0], "课时",
+         f"县教委{y}学年课程计划"),
+        ("X_labour_practice_hours", "其中劳动实践课时", _by_year(_LABOUR, y)[1], "课时", f"县教委{y}学年课程计划"),
         ("V1", "存在以考试方式招生", "否", "", f"县教委{y}年招生工作自查报告"),
         ("V2", "存在违规择校行为", "否", "", f"县教委{y}年招生工作自查报告"),
         ("V3", "存在重点学校或重点班", "否", "", f"县教委{y}年均衡编班情况核查表"),
@@ -843,17 +854,11 @@ def survey_table(schools: pd.DataFrame, year: int, seed: int = DEFAULT_SEED) -> 
 
 
 def targets_table() -> pd.DataFrame:
-    """年度目标: the county's own schedule of compliant-school shares, modelled on 003_1c8462c5537f038e.txt §四."""
-    rows = [("R3", "全部", y, v) for y, v in ((2022, 0.75), (2023, 0.78), (2024, 0.8), (2025, 0.9), (2026, 1.0))]
-    rows += [("R2", "全部", 2026, 1.0)]
-    for ind in ("R4", "R5"):
-        rows += [(ind, "乡镇法人学校", y, v) for y, v in ((2024, 0.85), (2025, 0.9), (2026, 1.0))]
-        rows += [(ind, "城区学校", 2027, 1.0), (ind, "50人以上教学点", 2027, 1.0)]
-    rows += [("G3", "乡镇法人学校", 2026, 1.0), ("G3", "城区学校", 2027, 1.0), ("G3", "50人以上教学点", 2027, 1.0)]
-    rows += [("R6", "全部", y, v) for y, v in ((2025, 0.8), (2026, 0.9), (2027, 1.0))]
-    rows += [("G5", "全部", 2022, 1.0), ("G4", "全部", 2028, 1.0)]
-    rows += [(ind, "全部", 2028, 1.0) for ind in ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "G3")]
-    return pd.DataFrame(rows, columns=[c.id for c in TARGETS.columns])
+    """年度目标: 003_1c8462c5537f038e.txt 四, row by row as the xiushan profile quotes it (``yearly_targets``):
+    shares of schools, R4+R5 as one joint share, counts of new schools, no target the seed does not set."""
+    cols = [c.id for c in TARGETS.columns]
+    rows = [{c: t.get(c) for c in cols} for t in load_profile("xiushan")["yearly_targets"]]
+    return pd.DataFrame(rows, columns=cols)
 
 
 # ---------------------------------------------------------------------------------------------------------------

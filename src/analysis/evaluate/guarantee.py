@@ -53,6 +53,7 @@ AREA_ZH = {
     "preschool_guarantee": "学前·政府保障情况",
     "preschool_quality": "学前·保教质量保障",
     "preschool_recognition": "学前·社会认可度",
+    "extra": "附加要求（省、县文件）",
 }
 
 
@@ -310,7 +311,8 @@ def music_art_rooms(schools: pd.DataFrame, profile: dict, reasons: bool = True) 
     cols = ["school_code", "school_name", "school_type", "classes_primary", "classes_junior", "music_rooms",
             "music_rooms_m2", "music_rooms_m2_basis", "art_rooms", "art_rooms_m2", "art_rooms_m2_basis"]
     require_columns(schools, cols, "schools")
-    part = schools[rule_scope(schools, profile, small_points=False)].reset_index(drop=True)
+    small = spec.get("include_small_teaching_points", True)  # "所有小学、初中" (national.yaml G3)
+    part = schools[rule_scope(schools, profile, small_points=small)].reset_index(drop=True)
     classes = (pd.to_numeric(part["classes_primary"], errors="coerce").fillna(0)
                + pd.to_numeric(part["classes_junior"], errors="coerce").fillna(0)).to_numpy(dtype=float)
     required = np.maximum(int(spec["min_rooms"]), np.ceil(classes / spec["classes_per_room"])).astype(int)
@@ -505,8 +507,10 @@ def small_school_funding(schools: pd.DataFrame, profile: dict) -> pd.DataFrame:
     """
     spec = profile["guarantee"]["G6"]
     n = compulsory_students(schools)
-    scope = (schools["school_type"].isin(spec["school_types"]) & schools["urban_rural"].isin(spec["urban_rural"])
-             & (n > 0) & (n < spec["floor_students"]))
+    # 村小 = rural primary schools; 教学点 wherever they are (national.yaml G6)
+    kinds = ((schools["school_type"].isin(spec["village_types"]) & schools["urban_rural"].isin(spec["village_urban_rural"]))
+             | schools["school_type"].isin(spec["any_location_types"]))
+    scope = kinds & (n > 0) & (n < spec["floor_students"])
     part = schools.loc[scope, ["school_code", "school_name", "school_type", "urban_rural"]].copy()
     part["students"] = n[scope]
     for col in ("public_funds_per_student", "public_funds_total"):

@@ -63,7 +63,8 @@ def scored_answers(survey: pd.DataFrame, profile: dict) -> pd.DataFrame:
         raise ValueError(f"{TABLES['survey'].title}: column(s) {missing} missing (expected the long form)")
     favourable = {normalize_answer(v) for v in profile["recognition"]["favourable"]}
     out = survey[["respondent_id", "respondent_type", "question", "answer"]].copy()
-    out["respondent_type"] = out["respondent_type"].map(normalize_answer)
+    aliases = profile["recognition"].get("group_aliases") or {}  # e.g. 社区群众 → 其他群众 (the seed's name)
+    out["respondent_type"] = out["respondent_type"].map(normalize_answer).replace(aliases)
     out["answer"] = out["answer"].map(normalize_answer)
     out["valid"] = out["answer"] != ""
     out["favourable"] = out["valid"] & out["answer"].isin(favourable)

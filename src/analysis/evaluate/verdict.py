@@ -33,11 +33,12 @@ from analysis.evaluate.guarantee import (
     item_yes_no,
     items_frame,
 )
-from analysis.standards.departments import departments, departments_source
+from analysis.standards.departments import department_roles, departments_source
 from analysis.standards.status import FAIL, MISSING, NOT_APPLICABLE, PASS, VERDICT_ZH, VETO
 
-SEVERITY = {"veto": 1, "recognition": 2, "resource_cv": 3, "resource_schools": 4, "guarantee": 5, "quality": 6}
-SEVERITY_ZH = {1: "否决", 2: "社会认可度", 3: "差异系数", 4: "校校达标", 5: "政府保障", 6: "教育质量"}
+SEVERITY = {"veto": 1, "recognition": 2, "resource_cv": 3, "resource_schools": 4, "guarantee": 5, "quality": 6,
+            "extra": 7}
+SEVERITY_ZH = {1: "否决", 2: "社会认可度", 3: "差异系数", 4: "校校达标", 5: "政府保障", 6: "教育质量", 7: "附加要求"}
 SECTION_ZH = {s: config.SECTION_ZH[s] for s in config.SECTIONS}  # compulsory sections only
 
 
@@ -103,11 +104,13 @@ def resource_rows(school_indicators: pd.DataFrame, cv: pd.DataFrame, profile: di
 
 
 def _merge_departments(profile: dict, item_ids: list[str]) -> dict[str, list[str]]:
-    """Departments of several indicators: each one's lead leads, the other units cooperate (each unit once)."""
-    units = [departments(profile, i) for i in item_ids]
-    leads = list(dict.fromkeys(u for lead, _ in units for u in lead))
-    rest = [u for _, cooperating in units for u in cooperating if u not in leads]
-    return {"lead": leads, "cooperate": list(dict.fromkeys(rest))}
+    """Departments of several indicators with the roles the seed states (standards.departments): a named lead
+    leads, the other units cooperate; ``responsible`` keeps every unit in the seed's order (each unit once)."""
+    roles = [department_roles(profile, i) for i in item_ids]
+    leads = list(dict.fromkeys(u for r in roles for u in r["lead"]))
+    rest = [u for r in roles for u in r["cooperate"] if u not in leads]
+    responsible = list(dict.fromkeys(u for r in roles for u in r["responsible"]))
+    return {"lead": leads, "cooperate": list(dict.fromkeys(rest)), "responsible": responsible}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -152,14 +155,16 @@ def assign_departments(items: pd.DataFrame, profile: dict) -> pd.DataFrame:
     """Fill ``lead_department`` / ``cooperating_departments`` from the profile's ``departments`` (by parent
     item; a row may carry its own ``_departments`` {lead, cooperate}, e.g. 校校达标 from the missed indicators)."""
     own = items["_departments"] if "_departments" in items else pd.Series([None] * len(items), index=items.index)
-    leads, coops = [], []
+    leads, coops, responsible = [], [], []
     for parent, units in zip(items["parent_id"], own, strict=True):
         if not isinstance(units, dict):
             units = _merge_departments(profile, [parent])
         leads.append("、".join(units["lead"]))
         coops.append("、".join(units["cooperate"]))
+        responsible.append("、".join(units["responsible"]))
     out = items.drop(columns=["_departments"], errors="ignore").copy()
     out["lead_department"], out["cooperating_departments"] = leads, coops
+    out["responsible_departments"] = responsible  # every unit the seed names, in its order (standards.departments)
     return out
 
 
@@ -207,22 +212,29 @@ def department_summary(items: pd.DataFrame) -> pd.DataFrame:
     for r in bad.itertuples(index=False):
         units = [(u, "lead") for u in r.lead_department.split("、")]
         units += [(u, "cooperate") for u in r.cooperating_departments.split("、")]
+        named = {u for u, _ in units}
+        units += [(u, "responsible") for u in str(getattr(r, "responsible_departments", "") or "").split("、")
+                  if u not in named]  # the seed names no lead: responsible only
         for unit, role in units:
             if not unit:
                 continue
-            entry = rows.setdefault(unit, {"department": unit, "lead": [], "cooperate": []})
+            entry = rows.setdefault(unit, {"department": unit, "lead": [], "cooperate": [], "responsible": []})
             if r.item_id not in entry[role]:
                 entry[role].append(r.item_id)
-    out = pd.DataFrame(list(rows.values()), columns=["department", "lead", "cooperate"])
+    out = pd.DataFrame(list(rows.values()), columns=["department", "lead", "cooperate", "responsible"])
     if out.empty:
-        return out.assign(n_lead=[], n_cooperate=[])
+        return out.assign(n_lead=[], n_cooperate=[], n_responsible=[])
     out["n_lead"], out["n_cooperate"] = out["lead"].map(len), out["cooperate"].map(len)
-    return out.sort_values(["n_lead", "n_cooperate"], ascending=False, kind="stable").reset_index(drop=True)
+    out["n_responsible"] = out["responsible"].map(len)
+    return out.sort_values(["n_lead", "n_cooperate", "n_responsible"], ascending=False,
+                           kind="stable").reset_index(drop=True)
 
 
 def county_verdict(items: pd.DataFrame, profile: dict, county: str, year: int,
                    warnings: list[str] | None = None, county_name: str = "") -> dict:
     """The verdict document (``verdict.json``)."""
+    extras = failing_items(items[items["area"] == "extra"])  # reported, never decide 认定 (national.yaml §9)
+    items = items[items["area"] != "extra"]
     veto = items[veto_equivalent(items, profile)]
     bad = failing_items(items)
     status = "pass" if bad.empty else "fail"
@@ -264,6 +276,8 @@ def county_verdict(items: pd.DataFrame, profile: dict, county: str, year: int,
                   "recognition_comparator": profile["recognition"]["comparator"],
                   "monitoring_sources": list(profile.get("monitoring_sources", []))},
         "warnings": list(warnings or []),
+        "extras_not_met": [{"item_id": r.item_id, "name_zh": r.name_zh, "status": r.status}
+                           for r in extras.itertuples(index=False)],
     }
 
 

@@ -145,7 +145,7 @@ def _note_sheet(ws: Worksheet, text: str) -> None:
     write_sheet(ws, pd.DataFrame({"说明": [text]}), ["说明"])
 
 
-def _missing(name: str, why: str = "") -> str:
+def missing_note(name: str, why: str = "") -> str:
     """The note of a sheet whose dataset is absent: its Chinese title and the step that writes it."""
     ds = catalog.dataset(name)
     return f"缺少{ds.title_zh}（由步骤 {ds.step} 生成）" + (f"：{why}" if why else "。")
@@ -158,7 +158,7 @@ def school_sheet(ws: Worksheet, si: pd.DataFrame | None, profile: Mapping, rel_t
     """学校指标: one row per school-section; value and ratio cells red below the standard. Returns column id →
     letter (the 差异系数 sheet's formulas read the school values from here)."""
     if si is None:
-        return _note_sheet(ws, _missing("school_indicators", "资源配置指标尚未计算。"))
+        return _note_sheet(ws, missing_note("school_indicators", "资源配置指标尚未计算。"))
     ids = [i for i in [*profile.get("resources", {}), *(profile.get("extra_resources") or {})] if i in si]
     head = [c for c in ("school_code", "school_name", "school_type", "urban_rural", "township", "section",
                         "students") if c in si]
@@ -228,7 +228,7 @@ def cv_sheet(ws: Worksheet, cv: pd.DataFrame | None, profile: Mapping,
     sheet's column letters, three more columns recompute each CV with live formulas (SUMPRODUCT over nᵢ, xᵢ), so
     that Excel or WPS shows the same numbers from the school values when the workbook is opened."""
     if cv is None:
-        return _note_sheet(ws, _missing("cv", "差异系数尚未计算。"))
+        return _note_sheet(ws, missing_note("cv", "差异系数尚未计算。"))
     frame = cv.copy()
     frame["section"] = frame["section"].map(lambda v: SECTION_ZH.get(v, v))
     frame["passed"] = frame["passed"].map(_status_text)
@@ -270,7 +270,7 @@ ITEM_MISSING = (MISSING, LIGHT_ZH["unknown"])
 def items_sheet(ws: Worksheet, items: pd.DataFrame | None, areas: set[str], what: str) -> None:
     """政府保障 / 教育质量 / 社会认可 / 不予认定: the items of these areas; 未达标/否决 red, 缺少数据 amber."""
     if items is None:
-        return _note_sheet(ws, _missing("items", f"{what}尚未判定。"))
+        return _note_sheet(ws, missing_note("items", f"{what}尚未判定。"))
     frame = items[items["area"].astype(str).isin(areas)].copy() if "area" in items else items.iloc[0:0].copy()
     if frame.empty:
         return _note_sheet(ws, f"{catalog.dataset('items').title_zh}中没有{what}事项。")
@@ -313,7 +313,7 @@ def _numeric_or_text(value: Any) -> Any:
 def projection_sheet(ws: Worksheet, projection: pd.DataFrame | None, si: pd.DataFrame | None) -> None:
     """预测: county and school projections per year; fail red, at risk amber."""
     if projection is None:
-        return _note_sheet(ws, _missing("projection", "历史年份不足或预测尚未生成。"))
+        return _note_sheet(ws, missing_note("projection", "历史年份不足或预测尚未生成。"))
     frame = projection.copy()
     if si is not None and "school_code" in frame and "school_name" not in frame:
         names = si.drop_duplicates("school_code").set_index("school_code")["school_name"]
@@ -354,7 +354,7 @@ def plain_sheet(ws: Worksheet, frame: pd.DataFrame | None, missing: str, empty: 
 def issues_sheet(ws: Worksheet, validation: pd.DataFrame | None) -> None:
     """数据问题: every validation issue (file, sheet, row, column, value, expected); errors red."""
     if validation is None:
-        return _note_sheet(ws, _missing("validation", "数据校验结果未找到。"))
+        return _note_sheet(ws, missing_note("validation", "数据校验结果未找到。"))
     if validation.empty:
         return _note_sheet(ws, "数据校验未发现问题。")
     frame = validation.copy()
@@ -383,7 +383,7 @@ def build_workbook(res: Results, profile: Mapping) -> Workbook:
     projection_sheet(wb.create_sheet("预测"), res.projection, res.school_indicators)
     if res.planning is not None:
         plain_sheet(wb.create_sheet("整改计划"), res.planning, "", "无需整改的学校。")
-    plain_sheet(wb.create_sheet("不参评学校"), res.excluded, _missing("excluded_schools"), "所有学校均参评。")
+    plain_sheet(wb.create_sheet("不参评学校"), res.excluded, missing_note("excluded_schools"), "所有学校均参评。")
     issues_sheet(wb.create_sheet("数据问题"), res.validation)
     for ws in wb.worksheets:
         print_setup(ws)

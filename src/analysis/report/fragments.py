@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.data import catalog
+from analysis.evaluate import milestones as milestone_rules
 from analysis.report.format import (
     AREA_ZH,
     AUDIT_FILE,
@@ -47,6 +48,8 @@ from analysis.standards.status import (
     ITEM_LIGHT,
     LIGHT_ZH,
     LIGHTS,
+    MET,
+    MISSED,
     MISSING,
     VETO,
     is_missing,
@@ -171,7 +174,7 @@ def _judged(projection: pd.DataFrame) -> pd.DataFrame:
 
 
 def milestone_status(projection: pd.DataFrame | None, profile: Mapping,
-                     item_names: Mapping | None = None) -> pd.DataFrame:
+                     item_names: Mapping | None = None, schedule: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per milestone of the profile (时间节点): the projected status in that year.
 
     Met only when every judged row of that year is on track; any off-track row → fail, any at-risk → at risk.
@@ -181,11 +184,22 @@ def milestone_status(projection: pd.DataFrame | None, profile: Mapping,
     cols = ["year", "id", "zh", "status", "has_data", "failing", "at_risk", "schools_fail", "schools_at_risk"]
     judged = _judged(projection) if projection is not None and "status" in projection else None
     rows = []
-    for m in profile.get("milestones", []):
+    # dated, assessed milestones (analysis.evaluate.milestones); a past one shows its observed met / missed
+    past = ({r.milestone_id: r for r in schedule.itertuples(index=False) if r.timing in ("past", "current")}
+            if schedule is not None else {})
+    for m in milestone_rules.dated(dict(profile)):
+        if m.get("assess", True) is False:
+            continue
         year = int(m["year"])
         part = judged[judged["year"].astype(int) == year] if judged is not None else None
         row = {"year": year, "id": m.get("id", ""), "zh": m.get("zh", ""), "status": "unknown", "has_data": False,
                "failing": "", "at_risk": "", "schools_fail": 0, "schools_at_risk": 0}
+        if m.get("id", "") in past:
+            seen = past[m.get("id", "")]
+            row.update(zh=f"{row['zh']}（{seen.timing_zh}）", has_data=seen.status in (MET, MISSED),
+                       status=light_of(seen.status), failing=seen.basis)
+            rows.append(row)
+            continue
         if part is not None and len(part):
             level = part["level"].astype(str) if "level" in part else pd.Series("county", part.index)
             county, school = part[level != "school"], part[level == "school"]
@@ -522,7 +536,7 @@ def _projection_figure(cv: pd.DataFrame, share: pd.DataFrame, profile: Mapping) 
     panels = len(sections) + (1 if len(share) else 0)
     fig = Figure(figsize=(3.4 * panels, 3.4))
     axes = fig.subplots(1, panels, squeeze=False)[0]
-    milestone_years = sorted(int(m["year"]) for m in profile.get("milestones", []))
+    milestone_years = sorted(int(m["year"]) for m in milestone_rules.dated(dict(profile)))
     palette = ["#c62828", "#ef6c00", "#6a1b9a", "#1565c0", "#00838f", "#5d4037", "#ad1457"]
 
     def draw(ax, series: pd.DataFrame, colour: str, label: str | None, width: float) -> None:
@@ -593,8 +607,8 @@ def planned_actions(planning: pd.DataFrame, profile: Mapping) -> pd.DataFrame:
         year = int(plan["milestone_year"].dropna().min())
         plan = plan[plan["milestone_year"] == year]
     # a plan for a milestone year is due then; a plan for the current year (no projection) is due now
-    milestones = {int(m["year"]) for m in profile.get("milestones", [])}
-    deadline = f"{year} 年前" if year in milestones else "尽快"
+    milestone_years = {int(m["year"]) for m in milestone_rules.dated(dict(profile))}
+    deadline = f"{year} 年前" if year in milestone_years else "尽快"
     rows = []
     keys = [c for c in ("priority", "priority_zh", "indicator", "action") if c in plan]
     for key, part in plan.groupby(keys, sort=False, dropna=False):
@@ -634,7 +648,7 @@ def priority_actions(results: Results, profile: Mapping, per_part: int = 5) -> p
     indicators failed by the most schools and failing CVs. ``attrs["omitted"]`` counts what was left out.
     """
     rows: list[dict] = []
-    first_year = min((int(m["year"]) for m in profile.get("milestones", [])), default=None)
+    first_year = min((int(m["year"]) for m in milestone_rules.dated(dict(profile))), default=None)
     deadline = f"{first_year} 年前" if first_year else ""
     if results.items is not None:
         for _, r in failing_items(results.items).iterrows():

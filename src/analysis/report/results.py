@@ -40,13 +40,15 @@ class Results:
         return [name for attr, name in RESULT_DATASETS.items() if getattr(self, attr) is None]
 
 
+def load_optional(load: Callable[[str], Any], name: str) -> Any:
+    """Catalog dataset ``name`` through ``load`` (``ctx.load``), or ``None`` when it is absent."""
+    try:
+        return load(name)
+    except FileNotFoundError:
+        return None
+
+
 def load_results(load: Callable[[str], Any]) -> Results:
     """Every processed output of the county-year that exists; ``load(name)`` reads a catalog dataset and gives
     ``None`` when it is absent (the step context's ``ctx.load`` with a fallback)."""
-    def optional(name: str) -> Any:
-        try:
-            return load(name)
-        except FileNotFoundError:
-            return None
-
-    return Results(**{attr: optional(name) for attr, name in RESULT_DATASETS.items()})
+    return Results(**{attr: load_optional(load, name) for attr, name in RESULT_DATASETS.items()})

@@ -3,7 +3,7 @@
 * Item status (评估事项判定, the ``status`` column of the item table): 达标 / 未达标 / 缺少数据 / 不适用 / 否决.
 * Projection status (达标预测状态) of a projected value against its threshold: ``on_track`` / ``at_risk`` /
   ``off_track``; past years are ``observed``. A county's own annual target is ``met`` / ``not_met`` in its
-  observed years.
+  observed years; a past milestone (时间节点) judged from its year's observed items is ``met`` / ``missed``.
 * Report light (交通灯) a reader sees: ``pass`` / ``at_risk`` / ``fail`` / ``unknown``.
 
 :func:`light_of` is the single mapping from any of these (and from the spellings county files use) to a light.
@@ -24,6 +24,7 @@ ITEM_STATUSES = (PASS, FAIL, MISSING, NOT_APPLICABLE, VETO)
 # Projection statuses (达标预测状态) and a county target's status in observed years (年度目标完成情况).
 ON_TRACK, AT_RISK, OFF_TRACK, OBSERVED = "on_track", "at_risk", "off_track", "observed"
 MET, NOT_MET = "met", "not_met"
+MISSED = "missed"  # a past milestone whose year's items did not all pass (analysis.evaluate.milestones)
 PROJECTION_ZH = {ON_TRACK: "预计达标", AT_RISK: "存在风险", OFF_TRACK: "预计不达标", OBSERVED: "实际值",
                  "": ""}  # "": a row without threshold has no status
 TARGET_ZH = {**PROJECTION_ZH, MET: "已达成", NOT_MET: "未达成"}
@@ -49,7 +50,7 @@ SPELLINGS = {
              VERDICT_ZH["pass"], "1", "1.0"},
     "at_risk": {AT_RISK, "at risk", "risk", "warning", "borderline", LIGHT_ZH["at_risk"], PROJECTION_ZH[AT_RISK],
                 "风险", "待核实", "临界"},
-    "fail": {"fail", "failed", NOT_MET, OFF_TRACK, "false", "no", "veto", FAIL, "不达标", "不合格",
+    "fail": {"fail", "failed", NOT_MET, MISSED, OFF_TRACK, "false", "no", "veto", FAIL, "不达标", "不合格",
              PROJECTION_ZH[OFF_TRACK], VERDICT_ZH["fail"], "否", "0", "0.0"},
 }
 

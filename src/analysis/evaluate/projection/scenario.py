@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.evaluate.indicators import STUDENT_COLUMNS, evaluate
+from analysis.evaluate.milestones import projected as projected_milestones
 from analysis.evaluate.projection.enrollment import Paths, project_enrollment
 from analysis.evaluate.projection.history import (
     History,
@@ -57,8 +58,8 @@ class Projection:
 
 
 def future_milestones(profile: dict, base_year: int) -> list[dict]:
-    return sorted((m for m in profile.get("milestones", []) if int(m["year"]) > base_year),
-                  key=lambda m: int(m["year"]))
+    """Milestones to project: dated, assessed, after the base year (past ones: analysis.evaluate.milestones)."""
+    return projected_milestones(profile, base_year)
 
 
 def project(history: History, profile: dict, planned: pd.DataFrame | None = None,

@@ -58,16 +58,19 @@ def target_indicators(text: str) -> list[str]:
 
 def compliant_share(values: pd.DataFrame, indicators: list[str], scope: str, by: tuple[str, ...] = ()
                     ) -> pd.DataFrame:
-    """Share of school-sections in ``scope`` meeting every indicator in ``indicators`` (达标学校比例)."""
+    """Share of schools in ``scope`` meeting every indicator in ``indicators`` (达标学校比例): a school with two
+    evaluated sections (九年一贯制) counts once and meets when each of its sections does."""
     mask = scope_mask(values, scope).to_numpy()
     met = np.ones(int(mask.sum()), dtype=bool)
     for ind in indicators:
         met &= meets(values[ind].to_numpy()[mask], values[f"{ind}_std"].to_numpy()[mask], ">=")
-    frame = values.loc[mask, list(by)].assign(met=met)
+    # 003 counts schools ("达标学校比例"), for the observed and central share as for every replicate
+    frame = values.loc[mask, ["school_code", *by]].assign(met=met).groupby(
+        ["school_code", *by], sort=False, as_index=False)["met"].all().drop(columns="school_code")
     if by:
         g = frame.groupby(list(by), sort=False)["met"]
         return g.mean().reset_index(name="share").merge(g.size().reset_index(name="n_schools"), on=list(by))
-    return pd.DataFrame({"share": [met.mean() if len(met) else np.nan], "n_schools": [len(met)]})
+    return pd.DataFrame({"share": [frame["met"].mean() if len(frame) else np.nan], "n_schools": [len(frame)]})
 
 
 def _rule_share(flags: pd.DataFrame, rules: list[str], scope: str, by: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -143,6 +146,8 @@ def target_comparison(targets: pd.DataFrame | None, history: History, result: Pr
             "status_zh", "note"]
     if targets is None or targets.empty:
         return pd.DataFrame(columns=cols)
+    if "target_share" in targets:  # counts and wordings (新建1所小学, 基本消除大班额): analysis.evaluate.targets
+        targets = targets[pd.to_numeric(targets["target_share"], errors="coerce").notna()]
     cache: dict = {}
     out = []
     for r in targets.itertuples(index=False):
