@@ -30,8 +30,12 @@ def county_rows(county_items, profile) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def test_every_sample_code_is_in_the_catalogue():
+def test_every_sample_code_and_every_extras_code_is_in_the_catalogue():
     assert set(sample_tables()["county_items"]["item_id"]) <= set(BY_CODE)
+    profile = load_profile("national")
+    read = {part.get(k) for spec in profile["extras"].values() for part in spec["parts"]
+            for k in ("numerator", "denominator", "item", "reference")} - {None}
+    assert read <= set(BY_CODE)
 
 
 @pytest.mark.parametrize("code", [i.code for i in ITEMS if not i.fallback and i.code != "G7"])
@@ -48,9 +52,12 @@ def test_each_code_is_read_by_the_evaluation(code):
 
 def test_profile_items_leave_out_what_the_profile_does_not_apply():
     national = {i.code for i in profile_items(load_profile("national"))}
-    anhui = {i.code for i in profile_items(load_profile("anhui"))}
-    assert national == set(BY_CODE)
+    anhui = {i.code for i in profile_items(load_profile("anhui_literal"))}  # 001 read literally
+    assert national == {i.code for i in ITEMS}  # the extras are off in the national profile
     assert national - anhui == {"G2", "G14_quota_share", "G14_rural_tilt"}
+    chongqing = {i.code for i in profile_items(load_profile("chongqing"))}
+    assert chongqing - national == {"X_continuing_education_budget", "X_staff_payroll", "X_labour_practice_hours",
+                                    "X_comprehensive_practice_hours"}
 
 
 def test_county_items_template_is_prefilled_with_codes_names_units_and_allowed_values(tmp_path):
@@ -86,8 +93,8 @@ def test_county_items_template_is_prefilled_with_codes_names_units_and_allowed_v
     assert raw.frame["item_id"].tolist() == [i.code for i in ITEMS]
 
 
-def test_anhui_template_lists_only_its_items(tmp_path):
-    write_templates(tmp_path, load_profile("anhui"))
+def test_anhui_literal_template_lists_only_its_items(tmp_path):
+    write_templates(tmp_path, load_profile("anhui_literal"))
     ws = openpyxl.load_workbook(tmp_path / "县级指标.xlsx")["县级指标"]
     codes = [r[0] for r in ws.iter_rows(min_row=2, values_only=True)]
     assert "G2" not in codes and "G14_quota_share" not in codes and "G8_teacher_pay" in codes

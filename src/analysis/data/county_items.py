@@ -19,7 +19,7 @@ ALLOWED_ZH = {
     COUNT: "不小于 0 的整数",
     AMOUNT: "不小于 0 的数值",
 }
-AREAS = ("guarantee", "quality", "veto")  # the profile sections whose items a county reports
+AREAS = ("guarantee", "quality", "veto", "extras")  # the profile sections whose items a county reports
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,31 @@ ITEMS: tuple[CountyItem, ...] = (
     Item("Q8", "Q8", YES_NO),
     *(Item(f"V{k}", f"V{k}", YES_NO) for k in range(1, 7)),
 )
-BY_CODE: dict[str, CountyItem] = {i.code: i for i in ITEMS}
+# Items of the extras (附加要求) that only some seeds add (standards ``extras``; off unless a profile applies them).
+EXTRA_ITEMS: tuple[CountyItem, ...] = (
+    Item("X_classrooms_networked_multimedia", "X_multimedia_every_classroom", COUNT, "配备联网多媒体设施的教室数", "间"),
+    Item("X_classrooms", "X_multimedia_every_classroom", COUNT, "教室总数", "间"),
+    Item("X_continuing_education_budget", "X_training_payroll", AMOUNT, "教师继续教育经费预算", "元"),
+    Item("X_staff_payroll", "X_training_payroll", AMOUNT, "教职工工资总额", "元"),
+    Item("X_labour_practice_hours", "X_labour_practice", AMOUNT, "其中劳动实践课时", "课时"),
+    Item("X_comprehensive_practice_hours", "X_labour_practice", AMOUNT, "综合实践活动课时（学年）", "课时"),
+    Item("X_dropout_rate", "X_dropout", RATE, "义务教育辍学率", "比例"),
+    Item("X_general_budget_edu_spending", "X_funding_non_decrease", AMOUNT, "一般公共预算教育支出（逐年填报）", "元"),
+    Item("X_general_budget_edu_spending_per_student", "X_funding_non_decrease", AMOUNT,
+         "按在校学生人数平均的一般公共预算教育支出（逐年填报）", "元"),
+    Item("X_edu_appropriation", "X_three_growths", AMOUNT, "财政教育拨款（逐年填报）", "元"),
+    Item("X_recurrent_revenue", "X_three_growths", AMOUNT, "财政经常性收入（逐年填报）", "元"),
+    Item("X_per_student_edu_spending", "X_three_growths", AMOUNT, "生均教育费用（逐年填报）", "元"),
+    Item("X_per_student_public_funds", "X_three_growths", AMOUNT, "生均公用经费（逐年填报）", "元"),
+    Item("X_standardised_schools", "X_standardised_schools", COUNT, "标准化学校数", "所"),
+    Item("X_compulsory_schools", "X_standardised_schools", COUNT, "义务教育学校数", "所"),
+    Item("X_urban_town_primary_seats", "X_school_places", COUNT, "城镇小学学位数", "个"),
+    Item("X_urban_town_junior_seats", "X_school_places", COUNT, "城镇初中学位数", "个"),
+    Item("X_urban_town_population", "X_school_places", COUNT, "城镇常住人口", "人"),
+    Item("X_primary_service_radius_m", "X_school_places", AMOUNT, "小学服务半径", "米"),
+    Item("X_junior_service_radius_m", "X_school_places", AMOUNT, "初中服务半径", "米"),
+)
+BY_CODE: dict[str, CountyItem] = {i.code: i for i in (*ITEMS, *EXTRA_ITEMS)}
 
 
 def _parent_spec(profile: dict, parent: str) -> dict | None:
@@ -97,7 +121,7 @@ def profile_items(profile: dict) -> list[CountyItem]:
     """The county items ``profile`` reads, in sheet order: items of parents it leaves out (applies: false) or does
     not have are dropped."""
     out = []
-    for item in ITEMS:
+    for item in (*ITEMS, *EXTRA_ITEMS):
         spec = _parent_spec(profile, item.parent)
         if spec is not None and spec.get("applies", True) is not False:
             out.append(item)
