@@ -1,0 +1,177 @@
+"""Teacher rotation (交流轮岗): who moves from which school to which, meeting G11 and lowering the R2/R3 CVs.
+
+G11: teachers rotated in a year ≥ ``rotation_min`` (10%) of the teachers eligible, key teachers ≥
+``key_share_min`` (20%) of those rotated (000_7663589297cde400.txt 附件2).
+
+Greedy assignment within each section (primary teachers rotate among primary schools): one teacher at a time,
+from the school with the highest value of the indicator to the one with the lowest. Moving one teacher from
+giver g to receiver r changes the values by a = per/n_g and b = per/n_r; the weighted mean stays put
+(n_g·a = n_r·b) and the weighted variance changes by c·(a + b − 2(x_g − x_r)), so a move is made only when
+x_g − x_r > (a + b)/2: every move lowers that CV. A move is refused when the giver would lose any indicator it
+meets (so a giving school never fails) or the R1 CV would go over its limit. When beneficial moves run out
+before G11 is met, pairs of schools exchange teachers of the same kind (对调): two rotated teachers each, no stock
+changes. A rotated key or specialist teacher is assumed to hold the degree above the required one.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from analysis.config import SECTIONS
+from analysis.evaluate.indicators import REL_TOL, indicator_spec
+from analysis.evaluate.variation import weighted_cv
+from analysis.standards import COMPARATORS
+
+KINDS = {"key_teachers": ("R2", "骨干教师"), "pe_music_art_teachers": ("R3", "体育、音乐、美术教师")}
+MOVE_COLUMNS = ["section", "from_school_code", "from_school_name", "to_school_code", "to_school_name", "kind",
+                "kind_zh", "teachers", "key_teachers"]
+
+
+def _met(row: dict, profile: dict) -> set[str]:
+    out = set()
+    for ind in profile["resources"]:
+        spec = indicator_spec(profile, ind)
+        if row[spec["numerator"]] * spec["per"] / row["students"] >= row[f"{ind}_std"] * (1 - REL_TOL):
+            out.add(ind)
+    return out
+
+
+def rotation_target(teachers: pd.DataFrame, profile: dict) -> tuple[int, int, float, str]:
+    """(teachers to rotate, of whom key teachers, eligible teachers, note) for G11."""
+    g = profile["guarantee"]["G11"]
+    part = teachers[teachers["section"].isin(SECTIONS)]
+    eligible = pd.to_numeric(part.get("rotation_eligible"), errors="coerce") if "rotation_eligible" in part else None
+    note = ""
+    if eligible is None or eligible.isna().all():
+        total, note = float(part["teachers"].sum()), "教师表无“符合交流条件教师数”，按专任教师总数估计"
+    else:
+        total = float(eligible.fillna(0).sum())
+    need = math.ceil(g["rotation_min"] * total - 1e-9)
+    return need, math.ceil(g["key_share_min"] * need - 1e-9), total, note
+
+
+def assign_rotation(values: pd.DataFrame, teachers: pd.DataFrame, profile: dict) -> pd.DataFrame:
+    """Moves (one row per giver, receiver and kind) for one year, from the school-section values after the plan
+    (school_indicators layout: stocks, students, standards). Rows of ``MOVE_COLUMNS``."""
+    need, need_key, _, _ = rotation_target(teachers, profile)
+    limit = profile["cv"]["limits"]
+    ok = COMPARATORS[profile["cv"]["comparator"]]
+    rows = {sec: values[values["section"].astype(str) == sec].to_dict("records") for sec in SECTIONS}
+    moves: list[dict] = []
+    moved = {"total": 0, "key": 0}
+
+    def r1_cv(part: list[dict]) -> float:
+        x = [r["teachers_above_degree"] * 100 / r["students"] for r in part]
+        return weighted_cv(x, [r["students"] for r in part], "R1")
+
+    def beneficial(field: str, quota: int, is_key: bool) -> None:
+        ind = KINDS[field][0]
+        per = float(indicator_spec(profile, ind)["per"])
+        for _ in range(quota):
+            best = None
+            for sec, part in rows.items():
+                if len(part) < 2:
+                    continue
+                x = np.array([r[field] * per / r["students"] for r in part])
+                order = np.argsort(x, kind="stable")
+                lo = part[order[0]]
+                for gi in order[::-1][:5]:
+                    giver = part[gi]
+                    a, b = per / giver["students"], per / lo["students"]
+                    gain = x[gi] - x[order[0]] - (a + b) / 2
+                    if giver is lo or gain <= 1e-12 or giver[field] < 1 or giver["teachers"] < 2:
+                        continue
+                    if best is None or gain > best[0]:
+                        best = (gain, sec, giver, lo)
+                    break
+            if best is None:
+                return
+            _, sec, giver, lo = best
+            before = _met(giver, profile)
+            r1_before = r1_cv(rows[sec])
+            change = (field, "teachers", "teachers_above_degree") if giver["teachers_above_degree"] >= 1 else (
+                field, "teachers")
+            for f in change:
+                giver[f] -= 1
+                lo[f] += 1
+            broken = not before <= _met(giver, profile)
+            r1_after = r1_cv(rows[sec])
+            if broken or (ok(r1_before, limit[sec]) and not ok(r1_after, limit[sec])):
+                for f in change:
+                    giver[f] += 1
+                    lo[f] -= 1
+                return
+            moves.append({"section": sec, "from_school_code": giver["school_code"],
+                          "from_school_name": giver["school_name"], "to_school_code": lo["school_code"],
+                          "to_school_name": lo["school_name"], "kind": field, "kind_zh": KINDS[field][1],
+                          "teachers": 1, "key_teachers": int(is_key)})
+            moved["total"] += 1
+            moved["key"] += int(is_key)
+
+    def exchanges(count: int, is_key: bool) -> None:
+        """Pairs of schools swap teachers of one kind (no stock changes): 2 rotated teachers per pair."""
+        field = "key_teachers" if is_key else "teachers"
+        pool = [(sec, r) for sec, part in rows.items() for r in sorted(part, key=lambda r: -r[field])
+                if r[field] >= 1]
+        k = 0
+        while count > 0 and len(pool) >= 2:
+            sec, a = pool[k % len(pool)]
+            partner = next((r for s, r in pool if s == sec and r is not a), None)
+            if partner is None:
+                k += 1
+                if k > 2 * len(pool):
+                    return
+                continue
+            for g, r in ((a, partner), (partner, a)):
+                moves.append({"section": sec, "from_school_code": g["school_code"], "from_school_name": g["school_name"],
+                              "to_school_code": r["school_code"], "to_school_name": r["school_name"],
+                              "kind": "exchange_key" if is_key else "exchange", "kind_zh": "对调交流（骨干教师）"
+                              if is_key else "对调交流", "teachers": 1, "key_teachers": int(is_key)})
+            moved["total"] += 2
+            moved["key"] += 2 * int(is_key)
+            count -= 2
+            k += 1
+
+    beneficial("key_teachers", need_key, True)
+    if moved["key"] < need_key:
+        exchanges(need_key - moved["key"], True)
+    beneficial("pe_music_art_teachers", max(0, need - moved["total"]), False)
+    if moved["total"] < need:
+        exchanges(need - moved["total"], False)
+    if not moves:
+        return pd.DataFrame(columns=MOVE_COLUMNS)
+    out = pd.DataFrame(moves)
+    return out.groupby([c for c in MOVE_COLUMNS if c not in ("teachers", "key_teachers")], sort=False,
+                       as_index=False)[["teachers", "key_teachers"]].sum()[MOVE_COLUMNS]
+
+
+def apply_rotation(teachers: pd.DataFrame, moves: pd.DataFrame, profile: dict) -> pd.DataFrame:
+    """The teacher table after the moves: stocks moved (key or PE/music/art teacher, teacher, above-degree), and
+    ``rotated_teachers`` / ``rotated_key_teachers`` of the giving school-sections set to this year's moves."""
+    t = teachers.copy()
+    for col in ("rotated_teachers", "rotated_key_teachers"):
+        t[col] = 0
+    if "rotation_eligible" not in t or t["rotation_eligible"].isna().all():
+        t["rotation_eligible"] = t["teachers"]
+    for m in moves.to_dict("records"):
+        give = (t["school_code"] == m["from_school_code"]) & (t["section"] == m["section"])
+        take = (t["school_code"] == m["to_school_code"]) & (t["section"] == m["section"])
+        t.loc[give, "rotated_teachers"] += m["teachers"]
+        t.loc[give, "rotated_key_teachers"] += m["key_teachers"]
+        if m["kind"].startswith("exchange"):
+            continue
+        fields = ["teachers"]
+        if m["kind"] == "key_teachers":
+            fields.append("key_teachers")
+        else:  # the specialist column the giver has most of
+            fields.append(max(("pe_teachers", "music_teachers", "art_teachers"),
+                              key=lambda c: float(t.loc[give, c].sum())))
+        if float(t.loc[give, "teachers_above_degree"].sum()) >= m["teachers"]:
+            fields.append("teachers_above_degree")
+        for f in fields:
+            t.loc[give, f] -= m["teachers"]
+            t.loc[take, f] += m["teachers"]
+    return t
