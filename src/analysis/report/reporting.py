@@ -3,7 +3,7 @@
 Three layers:
 
 1. :func:`load_results` reads the processed outputs of one county-year (every file optional).
-2. Pure fragment builders (DataFrames in, HTML strings out) used by ``notebooks/06_report.ipynb``: verdict
+2. Pure fragment builders (DataFrames in, HTML strings out) used by ``notebooks/07_report.ipynb``: verdict
    banner, indicator/CV table with traffic lights (交通灯), failing schools and items with the responsible
    departments, milestone projection, "what to do first" (优先行动). Every text value is HTML-escaped; every
    number links to the place in ``audit.html`` where it is computed (``audit.html#out-<file>``).
@@ -1312,7 +1312,7 @@ def summary_notebook(nb: Any) -> Any:
 
 def _report_notebook(executed: Mapping[str, Any]) -> Any | None:
     for stem in sorted(executed):
-        if stem.startswith("06") or stem.endswith("_report"):
+        if stem == catalog.REPORT or stem.endswith("_report"):
             return executed[stem]
     return None
 
@@ -1378,7 +1378,7 @@ def output_errors(executed: Mapping[str, Any]) -> list[str]:
 
 def render_reports(executed: dict[str, Any], manifest: dict, out_dir: Path, notebook_pages: bool = False
                    ) -> list[Path]:
-    """Write ``summary.html`` (if the 06 report notebook ran)
+    """Write ``summary.html`` (if the report notebook ran)
     and ``audit.html`` into ``out_dir``.
 
     Called by :func:`analysis.pipeline.run_year` with the executed notebooks (stem → NotebookNode) and the

@@ -71,45 +71,43 @@ def assign_rotation(values: pd.DataFrame, teachers: pd.DataFrame, profile: dict)
         ind = KINDS[field][0]
         per = float(indicator_spec(profile, ind)["per"])
         for _ in range(quota):
-            best = None
+            candidates = []
             for sec, part in rows.items():
                 if len(part) < 2:
                     continue
                 x = np.array([r[field] * per / r["students"] for r in part])
                 order = np.argsort(x, kind="stable")
-                lo = part[order[0]]
-                for gi in order[::-1][:5]:
-                    giver = part[gi]
-                    a, b = per / giver["students"], per / lo["students"]
-                    gain = x[gi] - x[order[0]] - (a + b) / 2
-                    if giver is lo or gain <= 1e-12 or giver[field] < 1 or giver["teachers"] < 2:
-                        continue
-                    if best is None or gain > best[0]:
-                        best = (gain, sec, giver, lo)
-                    break
-            if best is None:
+                for gi, ri in ((g, r) for g in order[::-1][:6] for r in order[:4]):
+                    giver, lo = part[gi], part[ri]
+                    gain = x[gi] - x[ri] - (per / giver["students"] + per / lo["students"]) / 2
+                    if gi != ri and gain > 1e-12 and giver[field] >= 1 and giver["teachers"] >= 2:
+                        candidates.append((gain, sec, gi, ri))
+            if not any(_try_move(rows[sec], gi, ri, field, is_key, sec)
+                       for _, sec, gi, ri in sorted(candidates, key=lambda c: -c[0])):
                 return
-            _, sec, giver, lo = best
-            before = _met(giver, profile)
-            r1_before = r1_cv(rows[sec])
-            change = (field, "teachers", "teachers_above_degree") if giver["teachers_above_degree"] >= 1 else (
-                field, "teachers")
+
+    def _try_move(part: list[dict], gi: int, ri: int, field: str, is_key: bool, sec: str) -> bool:
+        """Move one teacher from part[gi] to part[ri] unless the giver loses an indicator or R1's CV breaks."""
+        giver, lo = part[gi], part[ri]
+        before = _met(giver, profile)
+        r1_before = r1_cv(part)
+        change = (field, "teachers", "teachers_above_degree") if giver["teachers_above_degree"] >= 1 else (
+            field, "teachers")
+        for f in change:
+            giver[f] -= 1
+            lo[f] += 1
+        if not before <= _met(giver, profile) or (ok(r1_before, limit[sec]) and not ok(r1_cv(part), limit[sec])):
             for f in change:
-                giver[f] -= 1
-                lo[f] += 1
-            broken = not before <= _met(giver, profile)
-            r1_after = r1_cv(rows[sec])
-            if broken or (ok(r1_before, limit[sec]) and not ok(r1_after, limit[sec])):
-                for f in change:
-                    giver[f] += 1
-                    lo[f] -= 1
-                return
-            moves.append({"section": sec, "from_school_code": giver["school_code"],
-                          "from_school_name": giver["school_name"], "to_school_code": lo["school_code"],
-                          "to_school_name": lo["school_name"], "kind": field, "kind_zh": KINDS[field][1],
-                          "teachers": 1, "key_teachers": int(is_key)})
-            moved["total"] += 1
-            moved["key"] += int(is_key)
+                giver[f] += 1
+                lo[f] -= 1
+            return False
+        moves.append({"section": sec, "from_school_code": giver["school_code"],
+                      "from_school_name": giver["school_name"], "to_school_code": lo["school_code"],
+                      "to_school_name": lo["school_name"], "kind": field, "kind_zh": KINDS[field][1],
+                      "teachers": 1, "key_teachers": int(is_key)})
+        moved["total"] += 1
+        moved["key"] += int(is_key)
+        return True
 
     def exchanges(count: int, is_key: bool) -> None:
         """Pairs of schools swap teachers of one kind (no stock changes): 2 rotated teachers per pair."""
