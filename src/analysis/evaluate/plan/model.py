@@ -15,10 +15,11 @@ class exceeds the cap, each new class staffed at the section's current teachers-
 outnumber teachers. G4 is settled before the programme (:func:`analysis.evaluate.plan.state.restructure_oversized`).
 
 The CV limits (CV = S / mean ≤ L) are not linear but ``S − L·mean`` is convex in the indicator values (S is a
-weighted Euclidean norm of the deviations), so its tangent planes are valid cuts: at the current solution x̄,
+weighted Euclidean norm of the deviations), so its tangent planes are valid cuts: at a point x̄,
 Σᵢ wᵢ (x̄ᵢ − m̄)/S̄ · xᵢ ≤ L·Σᵢ wᵢ xᵢ. The planner solves, measures every CV exactly with
-:func:`analysis.evaluate.variation.weighted_cv`, adds the cut of each violated CV around the new solution and
-solves again (Kelley's cutting planes). Because every cut holds for every feasible plan, the plan found when all
+:func:`analysis.evaluate.variation.weighted_cv`, and for each violated CV adds the tangent plane at the point
+where the segment from a point inside the limit to the new solution crosses the limit (extended supporting
+hyperplanes), then solves again. Because every cut holds for every feasible plan, the plan found when all
 CVs pass is optimal for the exact CV rule.
 
 Variants: ``minimum cost`` (every school and CV passes by each milestone; optional annual budget caps per period)
@@ -39,6 +40,7 @@ from analysis.config import SECTION_ZH, SECTIONS
 from analysis.evaluate import indicators
 from analysis.evaluate.plan.costs import Lever
 from analysis.evaluate.plan.state import PlanInfeasible, State, class_needs, room_needs
+from analysis.evaluate.planning import cv_floor
 from analysis.evaluate.variation import weighted_cv
 from analysis.standards import COMPARATORS
 
@@ -51,6 +53,9 @@ INTEGER_LEVERS = {*TEACHER_LEVERS, "multimedia_classroom", *ROOM_LEVERS, "open_c
 # them land inside the exact limit in finitely many rounds. The check still uses the exact limit.
 CV_MARGIN = 1e-4
 MAX_ROUNDS = 60
+# After this many rounds of cuts a CV still over its limit is closed with a floor (raise every school below the
+# CV floor of the current plan to it): always feasible, exact CV re-checked, but no longer proven cheapest.
+CUT_ROUNDS = 4
 
 
 @dataclass
@@ -153,6 +158,8 @@ class Planner:
         self.cv_vars: list[dict[tuple[str, str], int]] = [dict() for _ in stages]
         self.values_expr: list[dict[tuple[int, str], tuple[float, dict[int, float]]]] = [dict() for _ in stages]
         self.cuts = 0
+        self.floored = False
+        self._inside: dict[tuple[int, str, str], np.ndarray] = {}
         self._build()
 
     # -------------------------------------------------------------------------------------------- building
@@ -279,10 +286,54 @@ class Planner:
         vals, n, keys = self._values(t, x, sec, ind)
         if len(vals) < 2 or ok(weighted_cv(vals, n, ind), limit):
             return False
+        target = limit * (1 - CV_MARGIN)
+        points = [vals, self._boundary_point(t, sec, ind, vals, n, target)]
+        f = cv_floor(vals, n, target, "<=")
+        if f is not None:
+            # around the CV floor of this point (the lowest schools raised alike, a natural optimum) and that
+            # point with each raised school raised further: the curvature the LP needs not to pour everything
+            # into one school
+            floor = np.maximum(vals, f)
+            points.append(floor)
+            for i in np.flatnonzero(vals < f) if x is None else ():
+                bumped = floor.copy()
+                bumped[i] += 0.25 * (f - vals[i]) + 0.05 * f
+                points.append(self._boundary_point(t, sec, ind, bumped, n, target))
+        for point in points:
+            self._tangent(t, sec, ind, point, n, keys, target)
+        return True
+
+    def _floor(self, t: int, sec: str, ind: str, x: np.ndarray) -> bool:
+        """Every school below the CV floor of the current plan's values must reach it (a restriction, not a cut:
+        the plan stays feasible and is re-checked, but is then only a good plan, not a proven optimum)."""
+        limit = float(self.profile["cv"]["limits"][sec])
+        vals, n, keys = self._values(t, x, sec, ind)
+        if len(vals) < 2 or COMPARATORS[self.profile["cv"]["comparator"]](weighted_cv(vals, n, ind), limit):
+            return False
+        f = cv_floor(vals, n, limit * (1 - CV_MARGIN), "<=")
+        self.floored = True
+        for key in keys:  # keep what the plan already adds here, so the floored values are max(current, f)
+            for v in self.values_expr[t][key][1]:
+                self.p.lb[v] = max(self.p.lb[v], float(x[v]))
+        for i in np.flatnonzero(vals < f):
+            base, terms, scale = self.values_expr[t][keys[i]]
+            coefs = dict(terms)
+            if self.maximise:
+                coefs[self.cv_vars[t][(sec, ind)]] = -f / scale
+                self.p.row(coefs, lb=-base)
+            else:
+                self.p.row(coefs, lb=f / scale - base)
+        return True
+
+    def _tangent(self, t: int, sec: str, ind: str, vals: np.ndarray, n: np.ndarray, keys: list, target: float
+                 ) -> None:
+        """The cut Σᵢ (wᵢ(x̄ᵢ − m̄)/S̄ − L·wᵢ)·xᵢ ≤ 0 at the values ``vals`` (valid for every plan)."""
         w = n / n.sum()
         mean = float((w * vals).sum())
         s = float(np.sqrt((w * (vals - mean) ** 2).sum()))
-        g = w * (vals - mean) / s - limit * (1 - CV_MARGIN) * w
+        if s <= 0:
+            return
+        g = w * (vals - mean) / s - target * w
         coefs: dict[int, float] = {}
         rhs = 0.0
         for gi, key in zip(g, keys, strict=True):
@@ -297,7 +348,27 @@ class Planner:
             rhs += big
         self.p.row(coefs, ub=rhs)
         self.cuts += 1
-        return True
+
+    def _boundary_point(self, t: int, sec: str, ind: str, outside: np.ndarray, n: np.ndarray, limit: float
+                        ) -> np.ndarray:
+        """The point where the segment from a point inside the CV limit to ``outside`` crosses the limit.
+
+        Inside point: this year's values with every school below the CV floor for 90% of the limit raised to
+        it (:func:`analysis.evaluate.planning.cv_floor`), strictly inside the limit. A tangent plane there supports the feasible set itself
+        (extended supporting hyperplane method), so far fewer rounds are needed than with cuts at the iterate."""
+        key = (t, sec, ind)
+        if key not in self._inside:
+            base, _, _ = self._values(t, None, sec, ind)
+            f = cv_floor(base, n, 0.9 * limit, "<=")  # strictly inside: cuts at the boundary then move on
+            self._inside[key] = base if f is None else np.maximum(base, f)
+        inside = self._inside[key]
+        if weighted_cv(inside, n, ind) > limit:
+            return outside
+        lo, hi = 0.0, 1.0  # fraction of the way from inside to outside
+        for _ in range(40):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if weighted_cv(inside + mid * (outside - inside), n, ind) <= limit else (lo, mid)
+        return inside + hi * (outside - inside)
 
     def _cut_bound(self, coefs: dict[int, float]) -> float:
         """An upper bound of Σ coefs·x over the variables' bounds (for the big-M of an optional CV)."""
@@ -335,7 +406,10 @@ class Planner:
                 for sec, ind in self._cv_pairs(t):
                     if self.maximise and x[self.cv_vars[t][(sec, ind)]] < 0.5:
                         continue
-                    added |= self._cut(t, sec, ind, x)
+                    if rounds >= CUT_ROUNDS:
+                        added |= self._floor(t, sec, ind, x)
+                    else:
+                        added |= self._cut(t, sec, ind, x)
             if not added:
                 return self._solution(x, rounds)
         if not self.with_cv:
@@ -402,7 +476,8 @@ class Planner:
         cvs = {s.state.year: ({k for k, v in self.cv_vars[t].items() if x[v] > 0.5} if self.maximise
                               else set(self._cv_pairs(t)) if self.with_cv else set())
                for t, s in enumerate(self.stages)}
-        return Solution(q, period, self.fixed, rounds, passing, cvs, "optimal")
+        status = "floor" if self.floored else "optimal"
+        return Solution(q, period, self.fixed, rounds, passing, cvs, status)
 
     # -------------------------------------------------------------------------------------------- diagnosis
     def _diagnose(self) -> str:

@@ -39,6 +39,17 @@ def _met(row: dict, profile: dict) -> set[str]:
     return out
 
 
+def _passes(row: dict, profile: dict) -> bool:
+    """The 6-of-7 rule with the 85% floor on one school-section's stocks (as indicators.school_compliance)."""
+    rule = profile["school_rule"]
+    ratios = []
+    for ind in profile["resources"]:
+        spec = indicator_spec(profile, ind)
+        ratios.append(row[spec["numerator"]] * spec["per"] / row["students"] / row[f"{ind}_std"])
+    return (sum(r >= 1 - REL_TOL for r in ratios) >= rule["min_met"]
+            and min(ratios) >= rule["floor_ratio"] * (1 - REL_TOL))
+
+
 def rotation_target(teachers: pd.DataFrame, profile: dict) -> tuple[int, int, float, str]:
     """(teachers to rotate, of whom key teachers, eligible teachers, note) for G11."""
     g = profile["guarantee"]["G11"]
@@ -89,14 +100,14 @@ def assign_rotation(values: pd.DataFrame, teachers: pd.DataFrame, profile: dict)
     def _try_move(part: list[dict], gi: int, ri: int, field: str, is_key: bool, sec: str) -> bool:
         """Move one teacher from part[gi] to part[ri] unless the giver loses an indicator or R1's CV breaks."""
         giver, lo = part[gi], part[ri]
-        before = _met(giver, profile)
+        before, passed = _met(giver, profile), _passes(giver, profile)
         r1_before = r1_cv(part)
         change = (field, "teachers", "teachers_above_degree") if giver["teachers_above_degree"] >= 1 else (
             field, "teachers")
         for f in change:
             giver[f] -= 1
             lo[f] += 1
-        if not before <= _met(giver, profile) or (ok(r1_before, limit[sec]) and not ok(r1_cv(part), limit[sec])):
+        if not before <= _met(giver, profile) or (passed and not _passes(giver, profile)) or (ok(r1_before, limit[sec]) and not ok(r1_cv(part), limit[sec])):
             for f in change:
                 giver[f] += 1
                 lo[f] -= 1
