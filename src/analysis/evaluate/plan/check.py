@@ -39,32 +39,39 @@ def apply_plan(state: State, plan: pd.DataFrame, profile: dict, levers: dict[str
     flag = bool(settings.get("new_hires_above_degree", True))
     g3 = profile["guarantee"]["G3"]
     rotation = []
-    for r in rows.to_dict("records") if len(rows) else []:
+    records = rows.to_dict("records") if len(rows) else []
+    # additive levers in one pass per column (a county-wide plan has thousands of rows)
+    teacher_adds = {"hire_teacher": ("teachers", "teachers_above_degree"),
+                    "hire_pe_music_art": ("teachers", *(("teachers_above_degree",) if flag else ())),
+                    "train_key_teacher": ("key_teachers",)}
+    school_adds = {"build_teaching_rooms": (("teaching_rooms_m2", 1.0),), "build_sports_area": (("sports_area_m2", 1.0),),
+                   "buy_equipment": (("equipment_value_yuan", 1.0), ("equipment_value", 1 / 10_000)),  # 万元 column too
+                   "multimedia_classroom": (("multimedia_classrooms", 1.0),)}
+    t_key = t["school_code"].astype(str) + "|" + t["section"].astype(str)
+    s_key = s["school_code"].astype(str)
+    for lever, cols in teacher_adds.items():
+        part = [r for r in records if r["lever"] == lever]
+        if part:
+            add = pd.Series([float(r["quantity"]) for r in part],
+                            index=[f"{r['school_code']}|{r['section']}" for r in part]).groupby(level=0).sum()
+            for col in cols:
+                t[col] = t[col].astype(float) + t_key.map(add).fillna(0.0).to_numpy()
+    for lever, cols in school_adds.items():
+        part = [r for r in records if r["lever"] == lever]
+        if part:
+            add = pd.Series([float(r["quantity"]) for r in part],
+                            index=[str(r["school_code"]) for r in part]).groupby(level=0).sum()
+            for col, factor in cols:
+                s[col] = s[col].astype(float) + s_key.map(add).fillna(0.0).to_numpy() * factor
+    for r in records:
         lever, code, q = r["lever"], str(r["school_code"]), float(r["quantity"])
         sec = r.get("section") if isinstance(r.get("section"), str) else ""
         at = s["school_code"] == code
         tt = (t["school_code"] == code) & (t["section"] == sec)
-        if lever == "hire_teacher":
-            _add(t, tt, "teachers", q)
-            _add(t, tt, "teachers_above_degree", q)
-        elif lever == "hire_pe_music_art":
+        if lever == "hire_pe_music_art":
             for _ in range(int(round(q))):  # to the specialist column the school has fewest of
                 col = min(("pe_teachers", "music_teachers", "art_teachers"), key=lambda x: float(t.loc[tt, x].sum()))
                 _add(t, tt, col, 1)
-            _add(t, tt, "teachers", q)
-            if flag:
-                _add(t, tt, "teachers_above_degree", q)
-        elif lever == "train_key_teacher":
-            _add(t, tt, "key_teachers", q)
-        elif lever == "build_teaching_rooms":
-            _add(s, at, "teaching_rooms_m2", q)
-        elif lever == "build_sports_area":
-            _add(s, at, "sports_area_m2", q)
-        elif lever == "buy_equipment":
-            _add(s, at, "equipment_value_yuan", q)
-            _add(s, at, "equipment_value", q / 10_000)  # the 万元 column the table also carries
-        elif lever == "multimedia_classroom":
-            _add(s, at, "multimedia_classrooms", q)
         elif lever in ("music_room", "art_room"):
             room = lever.split("_")[0]
             minimum = float(g3[f"{room}_room_min_m2"] or 0)

@@ -117,7 +117,7 @@ class _Program:
         cons = [LinearConstraint(a, [x[1] for x in self.rows], [x[2] for x in self.rows])] if self.rows else []
         res = milp(objective, constraints=cons, integrality=np.array(self.integer),
                    bounds=Bounds(np.array(self.lb), np.array(self.ub)),
-                   options={"time_limit": time_limit, "mip_rel_gap": 1e-7, "presolve": True})
+                   options={"time_limit": time_limit, "mip_rel_gap": 1e-6, "presolve": True})
         return res.x if res.x is not None and res.status in (0, 1) else None
 
 

@@ -165,22 +165,38 @@ def apply_rotation(teachers: pd.DataFrame, moves: pd.DataFrame, profile: dict) -
         t[col] = 0
     if "rotation_eligible" not in t or t["rotation_eligible"].isna().all():
         t["rotation_eligible"] = t["teachers"]
+    key = t["school_code"].astype(str) + "|" + t["section"].astype(str)
+    delta: dict[str, dict[str, float]] = {}  # column → school|section → change
+
+    def move(code: str, sec: str, col: str, amount: float) -> None:
+        delta.setdefault(col, {})
+        delta[col][f"{code}|{sec}"] = delta[col].get(f"{code}|{sec}", 0.0) + amount
+
+    above = dict(zip(key, t["teachers_above_degree"].astype(float), strict=True))
+    special = {c: dict(zip(key, t[c].astype(float), strict=True)) for c in ("pe_teachers", "music_teachers",
+                                                                            "art_teachers")}
     for m in moves.to_dict("records"):
-        give = (t["school_code"] == m["from_school_code"]) & (t["section"] == m["section"])
-        take = (t["school_code"] == m["to_school_code"]) & (t["section"] == m["section"])
-        t.loc[give, "rotated_teachers"] += m["teachers"]
-        t.loc[give, "rotated_key_teachers"] += m["key_teachers"]
+        give, take, n = f"{m['from_school_code']}|{m['section']}", f"{m['to_school_code']}|{m['section']}", m["teachers"]
+        move(m["from_school_code"], m["section"], "rotated_teachers", n)
+        move(m["from_school_code"], m["section"], "rotated_key_teachers", m["key_teachers"])
         if m["kind"].startswith("exchange"):
             continue
         fields = ["teachers"]
         if m["kind"] == "key_teachers":
             fields.append("key_teachers")
         else:  # the specialist column the giver has most of
-            fields.append(max(("pe_teachers", "music_teachers", "art_teachers"),
-                              key=lambda c: float(t.loc[give, c].sum())))
-        if float(t.loc[give, "teachers_above_degree"].sum()) >= m["teachers"]:
+            col = max(special, key=lambda c: special[c].get(give, 0.0))
+            special[col][give] = special[col].get(give, 0.0) - n
+            special[col][take] = special[col].get(take, 0.0) + n
+            fields.append(col)
+        if above.get(give, 0.0) >= n:
+            above[give] -= n
+            above[take] = above.get(take, 0.0) + n
             fields.append("teachers_above_degree")
         for f in fields:
-            t.loc[give, f] -= m["teachers"]
-            t.loc[take, f] += m["teachers"]
+            delta.setdefault(f, {})
+            delta[f][give] = delta[f].get(give, 0.0) - n
+            delta[f][take] = delta[f].get(take, 0.0) + n
+    for col, changes in delta.items():
+        t[col] = t[col].astype(float) + key.map(changes).fillna(0.0).to_numpy()
     return t
