@@ -108,14 +108,17 @@ def school_plans(plan: pd.DataFrame, check: pd.DataFrame) -> pd.DataFrame:
     if plan is None or plan.empty:
         return pd.DataFrame(columns=["学校标识码", "学校名称", "整改前问题", "整改措施", "费用（万元）", "完成时限", "责任单位"])
     gaps = check[(check["scope"] == "学校") & (check["passes_before"] == False)]  # noqa: E712 (a nullable column)
-    gap_text = gaps.groupby("school_code").apply(
-        lambda g: "；".join(dict.fromkeys(f"{r.rule_zh}{'（' + r.section + '）' if r.section else ''}"
-                                          for r in g.itertuples())), include_groups=False)
+    gap_text = {}
+    for r in gaps.itertuples():  # read back from CSV an empty section is NaN
+        where = f"（{r.section}）" if isinstance(r.section, str) and r.section else ""
+        gap_text.setdefault(str(r.school_code).split("-")[0], {})[f"{r.rule_zh}{where}"] = None
+    gap_text = {k: "；".join(v) for k, v in gap_text.items()}
     rows = []
     base = plan.assign(root=plan["school_code"].astype(str).str.split("-").str[0])
     for root, part in base.groupby("root", sort=True):
-        actions = "；".join(f"{r.year}年 {r.lever_zh} {r.quantity:g}{r.unit}"
-                           + (f"（{SECTION_ZH.get(r.section, r.section)}）" if r.section else "")
+        actions = "；".join(f"{int(r.year)}年 {r.lever_zh} {r.quantity:g}{r.unit}"
+                           + (f"（{SECTION_ZH.get(r.section, r.section)}）" if isinstance(r.section, str)
+                              and r.section else "")
                            for r in part.itertuples())
         rows.append({"学校标识码": root, "学校名称": part["school_name"].iloc[0], "整改前问题": gap_text.get(root, ""),
                      "整改措施": actions, "费用（万元）": part["cost"].sum() / WAN,

@@ -159,6 +159,15 @@ def _with_rotation(plan: pd.DataFrame, after: dict[int, State], levers: dict[str
     return plan, moves
 
 
+def load_optional(load, name: str) -> pd.DataFrame | None:
+    """A dataset that may be an empty file (e.g. ``enrollment_projection`` of a county's first year, when no
+    projection was possible): ``None`` then."""
+    try:
+        return load(name)
+    except pd.errors.EmptyDataError:
+        return None
+
+
 def milestone_states(tables: dict, enrollment: pd.DataFrame | None, planned: pd.DataFrame | None,
                      milestones: list[dict], base_year: int) -> dict[int, State]:
     """State before any action at each milestone (the current year when no milestone lies ahead)."""
