@@ -264,3 +264,19 @@ def test_whatif_and_report_fragments():
     cards = plan_report.school_plans(res.plan, res.check)
     assert "学校A" in plan_report.school_cards(cards)
     assert set(model.INTEGER_LEVERS) <= set(costs.lever_table())
+
+
+def test_plan_outputs_read_back_from_csv_feed_the_report(tmp_path):
+    from openpyxl import Workbook
+
+    from analysis.data import catalog
+
+    rows = [school("A", 500, sports_area_m2=3000.0, art_rooms=0), school("B", 500)]
+    res = run(county(rows, [teacher("A", 500, key_teachers=2), teacher("B", 500)]))
+    for name, frame in (("plan", res.plan), ("plan_check", res.check)):
+        catalog.write(tmp_path, name, frame)
+    plan_rows, checks = catalog.read(tmp_path, "plan"), catalog.read(tmp_path, "plan_check")
+    cards = plan_report.school_plans(plan_rows, checks)
+    assert cards.loc[cards["学校标识码"] == "A", "整改前问题"].str.contains("校校达标").all()
+    wb = plan_report.add_plan_sheets(Workbook(), plan_rows, checks)
+    assert {"整改方案", "一校一案", "方案复核"} <= set(wb.sheetnames)
