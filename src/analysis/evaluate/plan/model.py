@@ -19,8 +19,10 @@ weighted Euclidean norm of the deviations), so its tangent planes are valid cuts
 Σᵢ wᵢ (x̄ᵢ − m̄)/S̄ · xᵢ ≤ L·Σᵢ wᵢ xᵢ. The planner solves, measures every CV exactly with
 :func:`analysis.evaluate.variation.weighted_cv`, and for each violated CV adds the tangent plane at the point
 where the segment from a point inside the limit to the new solution crosses the limit (extended supporting
-hyperplanes), then solves again. Because every cut holds for every feasible plan, the plan found when all
-CVs pass is optimal for the exact CV rule.
+hyperplanes), then solves again. Because every cut holds for every feasible plan, a plan found by cuts alone is
+optimal for the exact CV rule (aimed ``CV_MARGIN`` inside the limit). When ``CUT_ROUNDS`` rounds do not close a
+CV, the planner keeps what it adds and raises every school below the CV floor of the current plan to it: the
+plan then passes the exact rule but is no longer proven cheapest (the step's notes say so).
 
 Variants: ``minimum cost`` (every school and CV passes by each milestone; optional annual budget caps per period)
 and ``maximum passing`` within a total budget (most schools and CVs passing, then the cheapest such plan).
