@@ -1,4 +1,4 @@
-"""The leader summary as a person sees it: notebook 06 executed in the project kernel, rendered, and opened in
+"""The leader summary as a person sees it: notebook 07 executed in the project kernel, rendered, and opened in
 headless Chromium (Debian's chromium package; playwright drives it and never downloads a browser)."""
 
 from __future__ import annotations
@@ -48,17 +48,17 @@ def browser():
 
 
 def run_report_notebook(processed: Path, reports: Path) -> dict:
-    """Execute notebooks/06_report.ipynb like the runner does (papermill, project kernel) → executed notebooks."""
+    """Execute notebooks/07_report.ipynb like the runner does (papermill, project kernel) → executed notebooks."""
     import papermill as pm
 
     reports.mkdir(parents=True, exist_ok=True)
     params = {"county": "demo", "year": 2025, "standards_profile": "national", "raw_dir": "",
               "processed_dir": str(processed), "reports_dir": str(reports),
               "processed_root": str(processed.parent.parent)}
-    nb = pm.execute_notebook(str(config.NOTEBOOKS / "06_report.ipynb"), str(reports / "06_report.ipynb"),
+    nb = pm.execute_notebook(str(config.NOTEBOOKS / "07_report.ipynb"), str(reports / "07_report.ipynb"),
                              parameters=params, kernel_name=config.KERNEL_NAME, progress_bar=False,
                              cwd=str(config.NOTEBOOKS), log_output=False)
-    return {"06_report": nb}
+    return {"07_report": nb}
 
 
 @pytest.fixture(scope="module")

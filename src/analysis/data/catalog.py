@@ -54,7 +54,8 @@ INDICATORS = "02_indicators"
 VARIATION = "03_variation"
 GUARANTEE = "04_guarantee_quality"
 PROJECTION = "05_projection"
-REPORT = "06_report"
+PLAN = "06_plan"
+REPORT = "07_report"
 
 # Cleaned input tables: one CSV per table of the input contract (analysis.data.columns.TABLES).
 _CLEANED = [Dataset(t.id, f"{t.id}.csv", CLEAN, f"清洗后的{t.zh}", optional=not t.required) for t in TABLES.values()]
@@ -78,6 +79,12 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in [
     Dataset("enrollment_projection", "enrollment_projection.csv", PROJECTION, "逐校在校生预测"),
     Dataset("falling_out", "falling_out.csv", PROJECTION, "因在校生变化将失去达标的学校"),
     Dataset("planning", "planning.csv", PROJECTION, "整改清单（差距与责任单位）"),
+    Dataset("plan", "plan.csv", PLAN, "整改方案（年份、学校、学段、措施、数量、单价、费用、责任单位、时限）"),
+    Dataset("plan_check", "plan_check.csv", PLAN, "方案复核：整改前后每条规则与差异系数（同一评估程序重算）"),
+    Dataset("rotation", "rotation.csv", PLAN, "交流轮岗安排（交出学校、接收学校、类别、人数）"),
+    Dataset("plan_whatif", "plan_whatif.csv", PLAN, "采取与不采取整改方案时各时间节点的达标情况"),
+    Dataset("plan_costs", "plan_costs.csv", PLAN, "整改措施单价表（示例假设或县定单价）"),
+    Dataset("plan_status", "plan_status.json", PLAN, "整改方案类型、约束说明与经费合计"),
     Dataset("results", "results.xlsx", REPORT, "Excel 结果汇总", where="reports"),
 ]}
 
@@ -106,9 +113,13 @@ STEPS: dict[str, Step] = {s.name: s for s in [
          history=("schools", "teachers", "classes", "school_indicators", "items", "targets"),
          outputs=("projection", "milestones", "targets_comparison", "school_changes", "enrollment_projection",
                   "falling_out", "planning")),
+    Step(PLAN, f"{PLAN}.ipynb", "达标整改方案（一校一案）",
+         inputs=("schools", "teachers", "classes", "enrollment_projection", "planned_investment", "unit_costs",
+                 "county_plan", "plan_budget"),
+         outputs=("plan", "plan_check", "rotation", "plan_whatif", "plan_costs", "plan_status")),
     Step(REPORT, f"{REPORT}.ipynb", "评估结果摘要",
          inputs=("school_indicators", "excluded_schools", "cv", "cv_contributions", "items", "verdict",
-                 "projection", "planning", "validation"),
+                 "projection", "planning", "validation", "plan", "plan_check", "plan_whatif", "plan_status"),
          outputs=("results",)),
 ]}
 

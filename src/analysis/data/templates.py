@@ -32,6 +32,8 @@ def template_workbook(table: Table) -> openpyxl.Workbook:
         if col.kind == "code":
             for r in range(2, 502):  # text format so Excel keeps leading zeros
                 ws.cell(r, j).number_format = "@"
+    for row in table.rows:  # pre-filled sample values (成本单价) the county overwrites
+        ws.append(list(row))
     ws.freeze_panes = "A2"
     notes = wb.create_sheet("填表说明")
     notes.append(["表头", "英文列名", "类型", "单位", "必填", "取值/说明"])

@@ -1,4 +1,4 @@
-"""Summary fragments (摘要片段) of ``notebooks/06_report.ipynb``: DataFrames in, HTML strings out.
+"""Summary fragments (摘要片段) of ``notebooks/07_report.ipynb``: DataFrames in, HTML strings out.
 
 Verdict banner, indicator/CV table with traffic lights (交通灯), failing schools and items with the responsible
 departments, milestone projection, "what to do first" (优先行动). Every text value is HTML-escaped; every

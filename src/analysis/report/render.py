@@ -354,10 +354,8 @@ def summary_notebook(nb: Any) -> Any:
 
 
 def _report_notebook(executed: Mapping[str, Any]) -> Any | None:
-    for stem in sorted(executed):
-        if stem.startswith("06") or stem.endswith("_report"):
-            return executed[stem]
-    return None
+    """The executed notebook of the catalog's report step (its notebook's stem), or None when it did not run."""
+    return executed.get(Path(catalog.STEPS[catalog.REPORT].notebook).stem)
 
 
 def render_summary(executed: Mapping[str, Any], manifest: Mapping, out_dir: Path, font: bool = True) -> str | None:
@@ -421,7 +419,7 @@ def output_errors(executed: Mapping[str, Any]) -> list[str]:
 
 def render_reports(executed: dict[str, Any], manifest: dict, out_dir: Path, notebook_pages: bool = False
                    ) -> list[Path]:
-    """Write ``summary.html`` (if the 06 report notebook ran)
+    """Write ``summary.html`` (if the report step's notebook, :data:`analysis.data.catalog.REPORT`, ran)
     and ``audit.html`` into ``out_dir``.
 
     Called by :func:`analysis.pipeline.run_year` with the executed notebooks (stem → NotebookNode) and the
