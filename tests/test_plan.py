@@ -135,6 +135,18 @@ def test_plan_is_optimal_against_brute_force():
     assert cost["A"] == pytest.approx(400_000)  # 2 PE/arts hires (also R1), 2 key teachers, 1 more R1 hire
 
 
+def test_a_county_without_a_classes_table_is_planned_without_g5():
+    # the classes table is optional: no G5 need, no rebalancing, and the same teacher levers as with it
+    rows = [school("A", 500, sports_area_m2=3300.0), school("B", 480)]
+    teachers = [teacher("A", 500, key_teachers=2), teacher("B", 480)]
+    tables = {**county(rows, teachers), "classes": None}
+    res = run(tables)
+    assert res.message == "" and res.check["ok"].all()
+    assert "train_key_teacher" in set(res.plan["lever"])
+    assert not {"open_class", "rebalance_classes"} & set(res.plan["lever"])
+    assert "G5" not in set(res.check["rule"])
+
+
 def test_plan_check_passes_every_rule_it_claims():
     rows = [school("A", 500, sports_area_m2=3300.0, music_rooms=0, art_rooms_m2=60.0),
             school("B", 560), school("J", 700, "junior_school", "junior", teaching_rooms_m2=3000.0),

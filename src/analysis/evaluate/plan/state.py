@@ -319,8 +319,8 @@ def class_needs(state: State, profile: dict) -> pd.DataFrame:
     evenly by the grade's classes): ⌈学生数 ÷ 班额上限⌉ − 现有班数; ``rebalance`` marks grades that only need
     their students evened out."""
     cols = ["school_code", "section", "grade", "students", "classes", "cap", "open", "rebalance"]
-    if state.classes is None:
-        return pd.DataFrame(columns=cols)
+    if state.classes is None:  # typed even when empty: a boolean ``rebalance`` selects rows, not columns
+        return pd.DataFrame(columns=cols).astype({"open": int, "rebalance": bool})
     sizes = guarantee.class_sizes(state.classes, state.schools, profile)
     g = sizes.groupby(["school_code", "section", "grade"], sort=True).agg(
         students=("students", "sum"), classes=("students", "size"), cap=("cap", "first"),
