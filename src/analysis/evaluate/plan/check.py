@@ -20,12 +20,34 @@ from analysis.standards.compare import meets
 from analysis.standards.status import FAIL, PASS
 
 G4_LEVERS = ("split_school", "new_school")
+SPECIALISTS = ("pe_teachers", "music_teachers", "art_teachers")
 CHECK_COLUMNS = ["year", "milestone", "scope", "school_code", "school_name", "section", "rule", "rule_zh", "before",
                  "after", "limit", "comparator", "passes_before", "passes_after", "claimed", "ok"]
 
 
 def _add(frame: pd.DataFrame, mask, column: str, amount: float) -> None:
     frame.loc[mask, column] = frame.loc[mask, column].astype(float) + amount
+
+
+def _hire_specialists(t: pd.DataFrame, t_key: pd.Series, hires: list[dict]) -> None:
+    """PE/music/art hires (体育、音乐、美术教师) one at a time, each to the specialist column its school-section
+    has fewest of (first of PE, music, art on a tie); ``t`` changed in place, one write per column."""
+    if not hires:
+        return
+    rows_of: dict[str, list[int]] = {}
+    for i, k in enumerate(t_key):
+        rows_of.setdefault(k, []).append(i)
+    values = t[list(SPECIALISTS)].to_numpy(dtype=float, copy=True)  # a missing value stays missing, as in pandas
+    for r in hires:
+        sec = r["section"] if isinstance(r.get("section"), str) else ""
+        rows = rows_of.get(f"{r['school_code']}|{sec}")
+        if not rows:
+            continue
+        for _ in range(int(round(float(r["quantity"])))):
+            col = int(np.argmin(np.nansum(values[rows], axis=0)))  # pandas' sum skips missing values
+            values[rows, col] += 1
+    for j, col in enumerate(SPECIALISTS):
+        t[col] = values[:, j]
 
 
 def apply_plan(state: State, plan: pd.DataFrame, profile: dict, levers: dict[str, Lever], settings: dict
@@ -65,16 +87,19 @@ def apply_plan(state: State, plan: pd.DataFrame, profile: dict, levers: dict[str
                             index=[str(r["school_code"]) for r in part]).groupby(level=0).sum()
             for col, factor in cols:
                 s[col] = s[col].astype(float) + s_key.map(add).fillna(0.0).to_numpy() * factor
+    _hire_specialists(t, t_key, [r for r in records if r["lever"] == "hire_pe_music_art"])
     for r in records:
-        lever, code, q = r["lever"], str(r["school_code"]), float(r["quantity"])
+        lever = r["lever"]
+        if lever in teacher_adds or lever in school_adds:  # applied above
+            continue
+        if lever == "rotate_teacher":
+            if int(r["year"]) == state.year:  # G11 counts one year's rotation
+                rotation.append(r)
+            continue
+        code, q = str(r["school_code"]), float(r["quantity"])
         sec = r.get("section") if isinstance(r.get("section"), str) else ""
         at = s["school_code"] == code
-        tt = (t["school_code"] == code) & (t["section"] == sec)
-        if lever == "hire_pe_music_art":
-            for _ in range(int(round(q))):  # to the specialist column the school has fewest of
-                col = min(("pe_teachers", "music_teachers", "art_teachers"), key=lambda x: float(t.loc[tt, x].sum()))
-                _add(t, tt, col, 1)
-        elif lever in ("music_room", "art_room"):
+        if lever in ("music_room", "art_room"):
             room = lever.split("_")[0]
             minimum = float(g3[f"{room}_room_min_m2"] or 0)
             had = float(s.loc[at, f"{room}_rooms"].fillna(0).sum())
@@ -92,8 +117,6 @@ def apply_plan(state: State, plan: pd.DataFrame, profile: dict, levers: dict[str
         elif lever == "open_class" and c is not None:
             c = _open_classes(State(state.year, state.label, s, t, c), code, sec, int(round(q)), profile)
             _add(s, at, f"classes_{sec}", q)
-        elif lever == "rotate_teacher" and int(r["year"]) == state.year:  # G11 counts one year's rotation
-            rotation.append(r)
     if rotation:
         moves = pd.DataFrame({"section": [r["section"] for r in rotation],
                               "from_school_code": [str(r["school_code"]) for r in rotation],

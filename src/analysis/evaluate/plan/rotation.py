@@ -30,24 +30,27 @@ MOVE_COLUMNS = ["section", "from_school_code", "from_school_name", "to_school_co
                 "kind_zh", "teachers", "key_teachers"]
 
 
-def _met(row: dict, profile: dict) -> set[str]:
-    out = set()
+def _values(row: dict, profile: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(value, standard) of each of R1–R7 from one school-section's stocks (as indicators.indicator_values)."""
+    out = []
     for ind in profile["resources"]:
         spec = indicator_spec(profile, ind)
-        if meets(row[spec["numerator"]] * spec["per"] / row["students"], row[f"{ind}_std"], ">="):
-            out.add(ind)
-    return out
+        out.append((row[spec["numerator"]] * spec["per"] / row["students"], row[f"{ind}_std"]))
+    value, std = np.array(out, dtype=float).T
+    return value, std
+
+
+def _met(row: dict, profile: dict) -> set[str]:
+    value, std = _values(row, profile)
+    return {ind for ind, ok in zip(profile["resources"], meets(value, std, ">="), strict=True) if ok}
 
 
 def _passes(row: dict, profile: dict) -> bool:
     """The 6-of-7 rule with the 85% floor on one school-section's stocks (as indicators.school_compliance)."""
     rule = profile["school_rule"]
-    ratios = []
-    for ind in profile["resources"]:
-        spec = indicator_spec(profile, ind)
-        ratios.append(row[spec["numerator"]] * spec["per"] / row["students"] / row[f"{ind}_std"])
-    return (sum(meets(r, 1.0, ">=") for r in ratios) >= rule["min_met"]
-            and meets(min(ratios), rule["floor_ratio"], ">="))
+    value, std = _values(row, profile)
+    ratios = value / std
+    return bool(meets(ratios, 1.0, ">=").sum() >= rule["min_met"] and meets(ratios.min(), rule["floor_ratio"], ">="))
 
 
 def rotation_target(teachers: pd.DataFrame, profile: dict) -> tuple[int, int, float, str]:
