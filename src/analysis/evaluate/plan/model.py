@@ -20,9 +20,11 @@ weighted Euclidean norm of the deviations), so its tangent planes are valid cuts
 :func:`analysis.evaluate.variation.weighted_cv`, and for each violated CV adds the tangent plane at the point
 where the segment from a point inside the limit to the new solution crosses the limit (extended supporting
 hyperplanes), then solves again. Because every cut holds for every feasible plan, a plan found by cuts alone is
-optimal for the exact CV rule (aimed ``CV_MARGIN`` inside the limit). When ``CUT_ROUNDS`` rounds do not close a
-CV, the planner keeps what it adds and raises every school below the CV floor of the current plan to it: the
-plan then passes the exact rule but is no longer proven cheapest (the step's notes say so).
+optimal for the exact CV rule (aimed ``CV_MARGIN`` inside the limit). The rounds that only place cuts are
+solved to ``INTERIM_GAP``; a plan meeting every CV is solved again to ``MIP_GAP`` before it is returned. When
+``CUT_ROUNDS`` rounds do not close a CV, the planner keeps what it adds and raises every school below the CV floor
+of the current plan to it: the plan then passes the exact rule but is no longer proven cheapest (the step's notes
+say so).
 
 Variants: ``minimum cost`` (every school and CV passes by each milestone; optional annual budget caps per period)
 and ``maximum passing`` within a total budget (most schools and CVs passing, then the cheapest such plan).
@@ -58,6 +60,11 @@ MAX_ROUNDS = 60
 # After this many rounds of cuts a CV still over its limit is closed with a floor (raise every school below the
 # CV floor of the current plan to it): always feasible, exact CV re-checked, but no longer proven cheapest.
 CUT_ROUNDS = 4
+# Relative optimality gap of the solve that gives the plan; a round that only places cuts needs a good plan, not
+# a proven optimum (its gap is wider, which saves most of the branching), and when such a plan meets every CV it
+# is solved again at MIP_GAP before it is returned.
+MIP_GAP = 1e-6
+INTERIM_GAP = 1e-4
 
 
 @dataclass
@@ -85,7 +92,8 @@ class Solution:
 
 
 class _Program:
-    """Sparse MILP under construction: variables with bounds, costs and integrality, and rows."""
+    """Sparse MILP under construction: variables with bounds, costs and integrality, and rows kept as the
+    (row, column, value) triplets of the constraint matrix, so each solve builds it in one go."""
 
     def __init__(self) -> None:
         self.lb: list[float] = []
@@ -93,7 +101,11 @@ class _Program:
         self.integer: list[int] = []
         self.names: list[tuple] = []
         self.index: dict[tuple, int] = {}
-        self.rows: list[tuple[dict[int, float], float, float]] = []
+        self.row_lb: list[float] = []
+        self.row_ub: list[float] = []
+        self._r: list[int] = []
+        self._c: list[int] = []
+        self._d: list[float] = []
 
     def var(self, name: tuple, lb: float = 0.0, ub: float = np.inf, integer: bool = False) -> int:
         if name in self.index:
@@ -106,20 +118,27 @@ class _Program:
         return self.index[name]
 
     def row(self, coefs: dict[int, float], lb: float = -np.inf, ub: float = np.inf) -> None:
-        self.rows.append((coefs, lb, ub))
+        self._r += [len(self.row_lb)] * len(coefs)
+        self._c += coefs.keys()
+        self._d += coefs.values()
+        self.row_lb.append(lb)
+        self.row_ub.append(ub)
 
-    def solve(self, objective: np.ndarray, time_limit: float = 60.0) -> np.ndarray | None:
-        r, c, d = [], [], []
-        for k, (coefs, _, _) in enumerate(self.rows):
-            r += [k] * len(coefs)
-            c += list(coefs)
-            d += list(coefs.values())
-        n = len(self.names)
-        a = coo_matrix((d, (r, c)), shape=(len(self.rows), n)).tocsr()
-        cons = [LinearConstraint(a, [x[1] for x in self.rows], [x[2] for x in self.rows])] if self.rows else []
+    def pop_row(self) -> None:
+        """Drop the last row added."""
+        last = len(self.row_lb) - 1
+        start = len(self._r)
+        while start and self._r[start - 1] == last:
+            start -= 1
+        del self._r[start:], self._c[start:], self._d[start:], self.row_lb[-1], self.row_ub[-1]
+
+    def solve(self, objective: np.ndarray, time_limit: float = 60.0, gap: float = MIP_GAP) -> np.ndarray | None:
+        n, m = len(self.names), len(self.row_lb)
+        a = coo_matrix((self._d, (self._r, self._c)), shape=(m, n)).tocsr()
+        cons = [LinearConstraint(a, self.row_lb, self.row_ub)] if m else []
         res = milp(objective, constraints=cons, integrality=np.array(self.integer),
                    bounds=Bounds(np.array(self.lb), np.array(self.ub)),
-                   options={"time_limit": time_limit, "mip_rel_gap": 1e-6, "presolve": True})
+                   options={"time_limit": time_limit, "mip_rel_gap": gap, "presolve": True})
         return res.x if res.x is not None and res.status in (0, 1) else None
 
 
@@ -393,10 +412,11 @@ class Planner:
             for t in range(len(self.stages)):
                 for sec, ind in self._cv_pairs(t):
                     self._cut(t, sec, ind, None)
-        x, rounds = None, 0
+        x, rounds, confirm = None, 0, False
         while rounds < MAX_ROUNDS:
             rounds += 1
-            x = self._solve_once(time_limit)
+            final = confirm or not self.with_cv
+            x = self._solve_once(time_limit, MIP_GAP if final else INTERIM_GAP)
             if x is None:
                 raise PlanInfeasible(self._diagnose())
             x = self._rounded(x)
@@ -411,33 +431,34 @@ class Planner:
                         added |= self._floor(t, sec, ind, x)
                     else:
                         added |= self._cut(t, sec, ind, x)
-            if not added:
+            if not added and final:
                 return self._solution(x, rounds)
+            confirm = not added  # every CV met by an interim plan: solve it to optimality and check again
         if not self.with_cv:
             return self._solution(x, rounds)
         raise PlanInfeasible(f"差异系数约束在 {MAX_ROUNDS} 轮割平面后仍未收敛，请检查数据或放宽目标")
 
-    def _solve_once(self, time_limit: float) -> np.ndarray | None:
+    def _solve_once(self, time_limit: float, gap: float = MIP_GAP) -> np.ndarray | None:
         n = len(self.p.names)
         cost = np.zeros(n)
         for v, c in self._total_cost_terms().items():
             cost[v] += c
         if not self.maximise:
-            return self.p.solve(cost, time_limit)
+            return self.p.solve(cost, time_limit, gap)
         gain = np.zeros(n)
         for t in range(len(self.stages)):
             for v in (*self.pass_vars[t].values(), *self.cv_vars[t].values()):
                 gain[v] = -1.0
-        x = self.p.solve(gain, time_limit)
+        x = self.p.solve(gain, time_limit, gap)
         if x is None:
             return None
         best = -float(gain @ x)
         keep = {v: 1.0 for v in np.flatnonzero(gain)}
         self.p.row(keep, lb=best - 0.5)
         try:
-            return self.p.solve(cost, time_limit)
+            return self.p.solve(cost, time_limit, gap)
         finally:
-            self.p.rows.pop()
+            self.p.pop_row()
 
     def _bound_additions(self) -> None:
         """Finite upper bounds (big-M of the optional CVs): never more than raising the section's value to the
