@@ -21,7 +21,8 @@ weighted Euclidean norm of the deviations), so its tangent planes are valid cuts
 where the segment from a point inside the limit to the new solution crosses the limit (extended supporting
 hyperplanes), then solves again. Because every cut holds for every feasible plan, a plan found by cuts alone is
 optimal for the exact CV rule (aimed ``CV_MARGIN`` inside the limit). The rounds that only place cuts are
-solved to ``INTERIM_GAP``; a plan meeting every CV is solved again to ``MIP_GAP`` before it is returned. When
+solved to ``INTERIM_GAP``; a plan meeting every CV is solved again to ``MIP_GAP`` before it is returned, unless
+its solve already proved that gap. When
 ``CUT_ROUNDS`` rounds do not close a CV, the planner keeps what it adds and raises every school below the CV floor
 of the current plan to it: the plan then passes the exact rule but is no longer proven cheapest (the step's notes
 say so).
@@ -106,6 +107,7 @@ class _Program:
         self._r: list[int] = []
         self._c: list[int] = []
         self._d: list[float] = []
+        self.gap = np.inf  # relative optimality gap the last solve proved
 
     def var(self, name: tuple, lb: float = 0.0, ub: float = np.inf, integer: bool = False) -> int:
         if name in self.index:
@@ -139,7 +141,9 @@ class _Program:
         res = milp(objective, constraints=cons, integrality=np.array(self.integer),
                    bounds=Bounds(np.array(self.lb), np.array(self.ub)),
                    options={"time_limit": time_limit, "mip_rel_gap": gap, "presolve": True})
-        return res.x if res.x is not None and res.status in (0, 1) else None
+        found = res.x is not None and res.status in (0, 1)
+        self.gap = float(getattr(res, "mip_gap", None) or 0.0) if found and res.status == 0 else np.inf
+        return res.x if found else None
 
 
 def prepare_stage(state: State, profile: dict, cap: float | None = None) -> Stage:
@@ -431,9 +435,9 @@ class Planner:
                         added |= self._floor(t, sec, ind, x)
                     else:
                         added |= self._cut(t, sec, ind, x)
-            if not added and final:
+            if not added and (final or self.p.gap <= MIP_GAP):
                 return self._solution(x, rounds)
-            confirm = not added  # every CV met by an interim plan: solve it to optimality and check again
+            confirm = not added  # every CV met by an interim plan not proven optimal: solve it to MIP_GAP, check again
         if not self.with_cv:
             return self._solution(x, rounds)
         raise PlanInfeasible(f"差异系数约束在 {MAX_ROUNDS} 轮割平面后仍未收敛，请检查数据或放宽目标")
@@ -452,6 +456,7 @@ class Planner:
         x = self.p.solve(gain, time_limit, gap)
         if x is None:
             return None
+        count_gap = self.p.gap
         best = -float(gain @ x)
         keep = {v: 1.0 for v in np.flatnonzero(gain)}
         self.p.row(keep, lb=best - 0.5)
@@ -459,6 +464,7 @@ class Planner:
             return self.p.solve(cost, time_limit, gap)
         finally:
             self.p.pop_row()
+            self.p.gap = max(self.p.gap, count_gap)
 
     def _bound_additions(self) -> None:
         """Finite upper bounds (big-M of the optional CVs): never more than raising the section's value to the
