@@ -153,7 +153,7 @@ def test_parts_supplied_and_steps_to_run(tmp_path):
     only = tmp_path / "2025"
     sample.write_preschool_year(sample.preschool_year(2025), only, 2025)
     assert parts_in_folder(only) == ["preschool"]
-    assert catalog.part_steps(["preschool"]) == ["01_clean", "06_preschool", "07_preschool_projection", "08_report"]
+    assert catalog.part_steps(["preschool"]) == ["01_clean", "06_preschool", "07_preschool_projection", "09_report"]
     result = clean_folder(only)
     assert not result.has_errors and "schools" not in result.tables
 

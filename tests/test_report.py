@@ -16,6 +16,8 @@ from analysis.report import format as fmt
 from analysis.report.results import Results, load_results
 from analysis.standards import load_profile
 
+REPORT_STEP = Path(catalog.STEPS[catalog.REPORT].notebook).stem
+
 PROFILE = load_profile("national")
 IDS = list(PROFILE["resources"])
 NASTY = 'A&B <script>alert("x")</script> 小学'
@@ -414,7 +416,7 @@ def fake_executed(tmp_path: Path, results: Results) -> dict:
                       outputs=[saved("items"), saved("verdict")]),
     ])
     nb2.metadata["papermill"] = {"parameters": params}
-    nb6 = new_notebook(cells=[
+    report = new_notebook(cells=[
         new_markdown_cell("# 评估结果摘要"),
         new_code_cell('county = "demo"', metadata={"tags": ["parameters"]}),
         new_code_cell("display(HTML(fragments.style_block()))",
@@ -431,14 +433,14 @@ def fake_executed(tmp_path: Path, results: Results) -> dict:
             "display_data", data={"text/html": fragments.failing_schools_table(results.school_indicators,
                                                                                PROFILE)})]),
     ])
-    nb6.metadata["papermill"] = {"parameters": params}
-    return {"06_report": nb6, "02_indicators": nb2}
+    report.metadata["papermill"] = {"parameters": params}
+    return {REPORT_STEP: report, "02_indicators": nb2}  # the summary comes from the catalog's report step
 
 
 MANIFEST = {"county": "demo", "county_name": "示例县", "year": 2025,
             "parameters": {"county": "demo", "year": 2025, "standards_profile": "national"},
             "inputs": [{"path": "demo/2025/学校基本情况.xlsx", "bytes": 2048, "sha256": "0" * 63 + "1"}],
-            "notebooks": ["02_indicators.ipynb", "06_report.ipynb"], "versions": {"pandas": "3.1.1"},
+            "notebooks": ["02_indicators.ipynb", f"{REPORT_STEP}.ipynb"], "versions": {"pandas": "3.1.1"},
             "git_commit": "abc123", "kernel": "county-eval", "run": {"started_at": "2026-03-01T08:00:00Z",
                                                                     "timings_s": {"02_indicators": 1.234}}}
 
@@ -455,7 +457,7 @@ def test_render_reports_summary_and_audit(tmp_path, results):
     # audit: code, inputs with hashes, table of contents, one anchor per file, formulas as images
     assert '<span class="n">display</span>' in audit and "0" * 63 + "1" in audit and "学校基本情况.xlsx" in audit
     assert 'href="#nb-02_indicators"' in audit and 'id="nb-02_indicators"' in audit
-    assert audit.index('id="nb-02_indicators"') < audit.index('id="nb-06_report"')  # notebooks in order
+    assert audit.index('id="nb-02_indicators"') < audit.index(f'id="nb-{REPORT_STEP}"')  # notebooks in order
     assert '<a href="#02_indicators-2">1. 计算七项指标</a>' in audit and 'id="02_indicators-2"' in audit
     assert audit.count('id="out-school_indicators"') == 1
     # each dataset is anchored at the cell that saved it (its ctx.save marker), in the order saved

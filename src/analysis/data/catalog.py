@@ -57,7 +57,8 @@ GUARANTEE = "04_guarantee_quality"
 PROJECTION = "05_projection"
 PRESCHOOL = "06_preschool"
 PRESCHOOL_PROJECTION = "07_preschool_projection"
-REPORT = "08_report"
+PLAN = "08_plan"
+REPORT = "09_report"
 
 # Cleaned input tables: one CSV per table of the input contract (analysis.data.columns.TABLES).
 # A preschool table is optional here even when its part requires it: a county may hand in the compulsory part only.
@@ -95,6 +96,12 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in [
     Dataset("task_list", "task_list.csv", PROJECTION, "分部门任务清单（未达标事项、学校整改及时限）"),
     Dataset("target_ledger", "target_ledger.csv", PROJECTION, "县定年度目标逐条完成情况（实际与预测）"),
     Dataset("large_class_ledger", "large_class_ledger.csv", PROJECTION, "大班额台账（逐年超额班级及次年消除情况）"),
+    Dataset("plan", "plan.csv", PLAN, "整改方案（年份、学校、学段、措施、数量、单价、费用、责任单位、时限）"),
+    Dataset("plan_check", "plan_check.csv", PLAN, "方案复核：整改前后每条规则与差异系数（同一评估程序重算）"),
+    Dataset("rotation", "rotation.csv", PLAN, "交流轮岗安排（交出学校、接收学校、类别、人数）"),
+    Dataset("plan_whatif", "plan_whatif.csv", PLAN, "采取与不采取整改方案时各时间节点的达标情况"),
+    Dataset("plan_costs", "plan_costs.csv", PLAN, "整改措施单价表（示例假设或县定单价）"),
+    Dataset("plan_status", "plan_status.json", PLAN, "整改方案类型、约束说明与经费合计"),
     Dataset("results", "results.xlsx", REPORT, "Excel 结果汇总", where="reports"),
 ]}
 
@@ -133,11 +140,15 @@ STEPS: dict[str, Step] = {s.name: s for s in [
                   "preschool_recognition")),
     Step(PRESCHOOL_PROJECTION, f"{PRESCHOOL_PROJECTION}.ipynb", "学前教育趋势与预测",
          inputs=("preschool_population",), history=("preschool_measures",), outputs=("preschool_projection",)),
+    Step(PLAN, f"{PLAN}.ipynb", "达标整改方案（一校一案）", part="compulsory",
+         inputs=("schools", "teachers", "classes", "enrollment_projection", "planned_investment", "unit_costs",
+                 "county_plan", "plan_budget"),
+         outputs=("plan", "plan_check", "rotation", "plan_whatif", "plan_costs", "plan_status")),
     Step(REPORT, f"{REPORT}.ipynb", "评估结果摘要",
          inputs=("school_indicators", "excluded_schools", "cv", "cv_contributions", "items", "verdict",
                  "projection", "planning", "validation", "milestone_schedule", "task_list", "townships",
                  "target_ledger", "large_class_ledger", "preschool_items", "preschool_verdict",
-                 "preschool_projection"),
+                 "preschool_projection", "plan", "plan_check", "plan_whatif", "plan_status"),
          outputs=("results",)),
 ]}
 

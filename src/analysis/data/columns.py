@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from analysis.standards.costs import load_costs
+
 # 办学类型 → id. Which sections each type teaches is in SECTIONS_BY_TYPE.
 SCHOOL_TYPES = {
     "小学": "primary_school",
@@ -80,6 +82,7 @@ class Table:
     guide: tuple[Column, ...] = field(default=())
     part: str = "compulsory"  # which evaluation the table feeds: compulsory (义务教育) or preschool (学前教育)
     questions: bool = False  # survey layout: every column headed 题1/Q1 … is a question, kept in long form
+    rows: tuple[tuple, ...] = ()  # example rows the template is pre-filled with (成本单价: the sample prices)
 
     def column(self, col_id: str) -> Column:
         return next(c for c in self.columns if c.id == col_id)
@@ -463,9 +466,61 @@ PRESCHOOL_POPULATION = Table(
 PRESCHOOL_TABLES = (KINDERGARTENS, KG_CLASSES, KG_STAFF, PRESCHOOL_ITEMS, PRESCHOOL_SPENDING, PRESCHOOL_INCIDENTS,
                     PRESCHOOL_SURVEY, PRESCHOOL_POPULATION)
 
+# Levers of the planner (整改措施), named by id or by their Chinese name in standards/costs/default.yaml.
+_LEVERS = load_costs()["levers"]
+LEVER_LABELS = {**{v["zh"]: k for k, v in _LEVERS.items()}, **{k: k for k in _LEVERS}}
+
+UNIT_COSTS = Table(
+    "unit_costs",
+    "成本单价",
+    (
+        C("lever", "措施", "enum", values=LEVER_LABELS, aliases=("措施编号", "措施名称")),
+        C("unit_cost", "单价", required=False, unit="元", note="每单位费用；留空表示本县不采用该措施"),
+        C("unit", "单位", "str", required=False),
+        C("note", "说明", "str", required=False),
+    ),
+    required=False,
+    key=("lever",),
+    note="县自定的整改措施单价，替代项目的示例单价（均为假设值）；未列出的措施沿用示例单价",
+    file_stems=("成本单价", "unit_costs"),
+    rows=tuple((v["zh"], v["unit_cost"], v["unit"], v["assumption"]) for v in _LEVERS.values()),
+)
+
+COUNTY_PLAN = Table(
+    "county_plan",
+    "整改方案",
+    (
+        C("year", "年份", "int", min=2000, max=2100, note="实施年份"),
+        C("school_code", "学校标识码", "code", aliases=("学校代码",)),
+        C("section", "学段", "enum", required=False, values=SECTION_CODES, note="教师类措施必填；设施类按全校，留空"),
+        C("lever", "措施", "enum", values=LEVER_LABELS, aliases=("措施编号", "措施名称")),
+        C("quantity", "数量", note="人、㎡、元、间、班或所"),
+        C("unit_cost", "单价", required=False, unit="元"),
+        C("cost", "费用", required=False, unit="元"),
+        C("department", "责任单位", "str", required=False),
+        C("deadline", "完成时限", "str", required=False),
+    ),
+    required=False,
+    note="县里修改后的整改方案（与第08步输出的整改方案相同的列）；有则第08步按本方案重新评估各时间节点（“如果……会怎样”）",
+    file_stems=("整改方案", "county_plan"),
+)
+
+PLAN_BUDGET = Table(
+    "plan_budget",
+    "整改预算",
+    (
+        C("year", "年份", "int", min=2000, max=2100),
+        C("budget", "年度预算", unit="万元", note="当年可用于整改措施的资金上限"),
+    ),
+    required=False,
+    key=("year",),
+    note="逐年整改资金上限；有则第08步在预算内安排整改方案（分年实施、每年不超过预算）",
+    file_stems=("整改预算", "plan_budget"),
+)
+
 TABLES: dict[str, Table] = {
     t.id: t for t in (SCHOOLS, TEACHERS, CLASSES, COUNTY_ITEMS, MONITORING, MONITORING_RESULTS, SURVEY, TARGETS,
-                      PLANNED_INVESTMENT, INTAKE, *PRESCHOOL_TABLES)
+                      PLANNED_INVESTMENT, INTAKE, UNIT_COSTS, COUNTY_PLAN, PLAN_BUDGET, *PRESCHOOL_TABLES)
 }
 PARTS_ZH = {"compulsory": "义务教育优质均衡", "preschool": "学前教育普及普惠"}
 

@@ -123,6 +123,8 @@ def template_workbook(table: Table, profile: dict | None = None) -> openpyxl.Wor
         fill_county_items(ws, profile if profile is not None else load_profile("national"))
     else:
         add_drop_downs(ws, table)
+    for row in table.rows:  # pre-filled sample values (成本单价) the county overwrites
+        ws.append(list(row))
     ws.freeze_panes = "A2"
     notes = wb.create_sheet("填表说明")
     notes.append(["表头", "英文列名", "类型", "单位", "必填", "取值/说明"])

@@ -1,0 +1,235 @@
+"""Applying a plan to the tables and judging the result with the evaluation code itself (方案复核).
+
+:func:`apply_plan` turns the rows of a plan (``plan.csv`` layout, or the county's own 整改方案) into the tables of
+a milestone year: teachers hired or appointed, m², equipment, rooms and classes added, schools split or relieved,
+teachers rotated. :func:`evaluate_tables` then runs the step-02/03/04 functions on them, and :func:`plan_check`
+compares every rule the plan touches before and after (6-of-7 per school-section, each CV, G3, G4, G5, G11).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.config import SECTION_ZH
+from analysis.evaluate import guarantee, indicators, variation
+from analysis.evaluate.plan.costs import Lever
+from analysis.evaluate.plan.rotation import apply_rotation
+from analysis.evaluate.plan.state import State, class_needs, restructure_oversized
+from analysis.standards.compare import meets
+from analysis.standards.status import FAIL, PASS
+
+G4_LEVERS = ("split_school", "new_school")
+SPECIALISTS = ("pe_teachers", "music_teachers", "art_teachers")
+CHECK_COLUMNS = ["year", "milestone", "scope", "school_code", "school_name", "section", "rule", "rule_zh", "before",
+                 "after", "limit", "comparator", "passes_before", "passes_after", "claimed", "ok"]
+
+
+def _add(frame: pd.DataFrame, mask, column: str, amount: float) -> None:
+    frame.loc[mask, column] = frame.loc[mask, column].astype(float) + amount
+
+
+def _hire_specialists(t: pd.DataFrame, t_key: pd.Series, hires: list[dict]) -> None:
+    """PE/music/art hires (体育、音乐、美术教师) one at a time, each to the specialist column its school-section
+    has fewest of (first of PE, music, art on a tie); ``t`` changed in place, one write per column."""
+    if not hires:
+        return
+    rows_of: dict[str, list[int]] = {}
+    for i, k in enumerate(t_key):
+        rows_of.setdefault(k, []).append(i)
+    values = t[list(SPECIALISTS)].to_numpy(dtype=float, copy=True)  # a missing value stays missing, as in pandas
+    for r in hires:
+        sec = r["section"] if isinstance(r.get("section"), str) else ""
+        rows = rows_of.get(f"{r['school_code']}|{sec}")
+        if not rows:
+            continue
+        for _ in range(int(round(float(r["quantity"])))):
+            col = int(np.argmin(np.nansum(values[rows], axis=0)))  # pandas' sum skips missing values
+            values[rows, col] += 1
+    for j, col in enumerate(SPECIALISTS):
+        t[col] = values[:, j]
+
+
+def apply_plan(state: State, plan: pd.DataFrame, profile: dict, levers: dict[str, Lever], settings: dict
+               ) -> State:
+    """``state`` (a milestone year, before any action) with every plan row due by its year applied."""
+    rows = plan[plan["year"].astype(int) <= state.year] if len(plan) else plan
+    g4 = rows[rows["lever"].isin(G4_LEVERS)] if len(rows) else rows
+    if len(g4):
+        state = restructure_oversized(state, profile, levers,
+                                      dict(zip(g4["school_code"].astype(str), g4["lever"], strict=True)))
+    s, t = state.schools.copy(), state.teachers.copy()
+    c = None if state.classes is None else state.classes.copy()
+    flag = bool(settings.get("new_hires_above_degree", True))
+    g3 = profile["guarantee"]["G3"]
+    rotation = []
+    records = rows.to_dict("records") if len(rows) else []
+    # additive levers in one pass per column (a county-wide plan has thousands of rows)
+    teacher_adds = {"hire_teacher": ("teachers", "teachers_above_degree"),
+                    "hire_pe_music_art": ("teachers", *(("teachers_above_degree",) if flag else ())),
+                    "train_key_teacher": ("key_teachers",)}
+    school_adds = {"build_teaching_rooms": (("teaching_rooms_m2", 1.0),), "build_sports_area": (("sports_area_m2", 1.0),),
+                   "buy_equipment": (("equipment_value_yuan", 1.0), ("equipment_value", 1 / 10_000)),  # 万元 column too
+                   "multimedia_classroom": (("multimedia_classrooms", 1.0),)}
+    t_key = t["school_code"].astype(str) + "|" + t["section"].astype(str)
+    s_key = s["school_code"].astype(str)
+    for lever, cols in teacher_adds.items():
+        part = [r for r in records if r["lever"] == lever]
+        if part:
+            add = pd.Series([float(r["quantity"]) for r in part],
+                            index=[f"{r['school_code']}|{r['section']}" for r in part]).groupby(level=0).sum()
+            for col in cols:
+                t[col] = t[col].astype(float) + t_key.map(add).fillna(0.0).to_numpy()
+    for lever, cols in school_adds.items():
+        part = [r for r in records if r["lever"] == lever]
+        if part:
+            add = pd.Series([float(r["quantity"]) for r in part],
+                            index=[str(r["school_code"]) for r in part]).groupby(level=0).sum()
+            for col, factor in cols:
+                s[col] = s[col].astype(float) + s_key.map(add).fillna(0.0).to_numpy() * factor
+    _hire_specialists(t, t_key, [r for r in records if r["lever"] == "hire_pe_music_art"])
+    for r in records:
+        lever = r["lever"]
+        if lever in teacher_adds or lever in school_adds:  # applied above
+            continue
+        if lever == "rotate_teacher":
+            if int(r["year"]) == state.year:  # G11 counts one year's rotation
+                rotation.append(r)
+            continue
+        code, q = str(r["school_code"]), float(r["quantity"])
+        sec = r.get("section") if isinstance(r.get("section"), str) else ""
+        at = s["school_code"] == code
+        if lever in ("music_room", "art_room"):
+            room = lever.split("_")[0]
+            minimum = float(g3[f"{room}_room_min_m2"] or 0)
+            had = float(s.loc[at, f"{room}_rooms"].fillna(0).sum())
+            _add(s, at, f"{room}_rooms", q)
+            if (s.loc[at, f"{room}_rooms_m2_basis"] == "total").any():
+                s.loc[at, f"{room}_rooms_m2"] = s.loc[at, f"{room}_rooms_m2"].fillna(0) + q * minimum
+            elif had == 0:
+                s.loc[at, f"{room}_rooms_m2"] = minimum
+        elif lever in ("upgrade_music_room", "upgrade_art_room"):
+            room = lever.split("_")[1]
+            minimum = float(g3[f"{room}_room_min_m2"] or 0)
+            s.loc[at, f"{room}_rooms_m2"] = np.maximum(s.loc[at, f"{room}_rooms_m2"].fillna(0), minimum)
+        elif lever == "rebalance_classes" and c is not None:
+            c = _open_classes(State(state.year, state.label, s, t, c), code, sec, 0, profile)
+        elif lever == "open_class" and c is not None:
+            c = _open_classes(State(state.year, state.label, s, t, c), code, sec, int(round(q)), profile)
+            _add(s, at, f"classes_{sec}", q)
+    if rotation:
+        moves = pd.DataFrame({"section": [r["section"] for r in rotation],
+                              "from_school_code": [str(r["school_code"]) for r in rotation],
+                              "to_school_code": [str(r["to_school_code"]) for r in rotation],
+                              "kind": [r["detail"] for r in rotation],
+                              "teachers": [int(r["quantity"]) for r in rotation],
+                              "key_teachers": [int(r["quantity"]) if "key" in r["detail"] else 0 for r in rotation]})
+        t = apply_rotation(t, moves, profile)
+    return State(state.year, state.label, s, t, c, state.actions, state.min_teachers)
+
+
+def _open_classes(state: State, code: str, section: str, count: int, profile: dict) -> pd.DataFrame:
+    """Open ``count`` classes in the grades over the cap (most needed first) and share each grade's students
+    evenly among its classes (also in the grades that only need evening out)."""
+    c = state.classes
+    need = class_needs(state, profile)
+    need = need[(need["school_code"] == code) & (need["section"] == section) & ((need["open"] > 0)
+                                                                                | need["rebalance"])]
+    added = []
+    for r in need.sort_values("open", ascending=False, kind="stable").itertuples():
+        k = min(int(r.open), count)
+        count -= k
+        if k <= 0 and not r.rebalance:
+            continue
+        mask = (c["school_code"] == code) & (c["section"] == section) & (c["grade"] == r.grade)
+        rows = c[mask]
+        total, n = int(rows["students"].sum()), len(rows) + k
+        sizes = [total // n + (1 if j < total % n else 0) for j in range(n)]
+        c.loc[mask, "students"] = sizes[: len(rows)]
+        top = int(rows["class_no"].max()) if len(rows) else 0
+        added += [{"school_code": code, "section": section, "grade": r.grade, "class_no": top + j + 1,
+                   "students": sizes[len(rows) + j]} for j in range(k)]
+    return pd.concat([c, pd.DataFrame(added)], ignore_index=True) if added else c
+
+
+def evaluate_tables(state: State, profile: dict) -> dict:
+    """The evaluation of steps 02–04 on one state: school indicators, CV table, G3, G4, G5 and G11 rows."""
+    values, _ = indicators.evaluate(state.schools, state.teachers, profile)
+    cv = variation.cv_table(values, profile)
+    rooms = guarantee.music_art_rooms(state.schools, profile)
+    sizes = guarantee.school_size(state.schools, profile)
+    classes = guarantee.class_sizes(state.classes, state.schools, profile) if state.classes is not None else None
+    teacher = {r["item_id"]: r for r in guarantee.teacher_rows(state.teachers, profile)}
+    return {"values": values, "cv": cv, "rooms": rooms, "sizes": sizes, "classes": classes, "teacher": teacher}
+
+
+def _rule_rows(ev: dict, profile: dict) -> dict[tuple, dict]:
+    """Every checked rule of one evaluation: key → {value, limit, comparator, passes, zh, scope, names}."""
+    out: dict[tuple, dict] = {}
+    core = list(profile["resources"])
+    for r in ev["values"].to_dict("records"):
+        out[("school", r["school_code"], str(r["section"]), "school_rule")] = {
+            "value": float(r["n_met"]), "limit": float(profile["school_rule"]["min_met"]), "comparator": ">=",
+            "passes": bool(r["school_pass"]), "zh": "校校达标（6项达标且其余不低于85%）", "name": r["school_name"]}
+    for r in ev["cv"][ev["cv"]["indicator"].isin(core)].to_dict("records"):
+        out[("county", "", r["section"], f"{r['indicator']}_cv")] = {
+            "value": float(r["cv"]), "limit": float(r["limit"]), "comparator": r["comparator"],
+            "passes": bool(r["passed"]), "zh": f"{r['indicator']}差异系数", "name": ""}
+    for key, table, zh in (("G3", ev["rooms"], "音乐、美术专用教室（G3）"), ("G4", ev["sizes"], "学校规模（G4）")):
+        for r in table.to_dict("records"):
+            out[("school", r["school_code"], "", key)] = {
+                "value": float(r["status"] == FAIL), "limit": 0.0, "comparator": "<=",
+                "passes": r["status"] == PASS, "zh": zh, "name": r["school_name"]}
+    if ev["classes"] is not None and len(ev["classes"]):
+        g = ev["classes"].groupby(["school_code", "school_name", "section"], sort=False).agg(
+            largest=("students", "max"), cap=("cap", "first")).reset_index()
+        for r in g.to_dict("records"):
+            out[("school", r["school_code"], r["section"], "G5")] = {
+                "value": float(r["largest"]), "limit": float(r["cap"]), "comparator": "<=",
+                "passes": meets(r["largest"], r["cap"], "<="), "zh": "班额（G5，最大班额）", "name": r["school_name"]}
+    for item in ("G11_rotation", "G11_key_share"):
+        r = ev["teacher"][item]
+        value = r.get("value")
+        out[("county", "", "", item)] = {
+            "value": float(value) if value is not None and not pd.isna(value) else np.nan,
+            "limit": float(r["threshold"]), "comparator": r["comparator"], "passes": r["status"] == PASS,
+            "zh": r["name_zh"], "name": ""}
+    return out
+
+
+def plan_check(before: dict, after: dict, profile: dict, year: int, milestone: str,
+               claimed: set[tuple] | None = None) -> pd.DataFrame:
+    """One row per rule: value before and after the plan, limit, passes; ``claimed`` = the keys the plan
+    promises to pass (default: all); ``ok`` = passes after, or not claimed."""
+    b, a = _rule_rows(before, profile), _rule_rows(after, profile)
+    rows = []
+    for key in dict.fromkeys([*b, *a]):
+        scope, code, section, rule = key
+        rb, ra = b.get(key), a.get(key)
+        ref = ra or rb
+        claim = claimed is None or key in claimed or (scope == "county" and claimed is not None
+                                                      and ("county", "", section, rule) in claimed)
+        passes_after = bool(ra["passes"]) if ra else None
+        rows.append({"year": year, "milestone": milestone, "scope": "学校" if scope == "school" else "全县",
+                     "school_code": code, "school_name": ref["name"], "section": SECTION_ZH.get(section, section),
+                     "rule": rule, "rule_zh": ref["zh"], "before": rb["value"] if rb else np.nan,
+                     "after": ra["value"] if ra else np.nan, "limit": ref["limit"], "comparator": ref["comparator"],
+                     "passes_before": bool(rb["passes"]) if rb else None, "passes_after": passes_after,
+                     "claimed": bool(claim and ra is not None),
+                     "ok": bool(passes_after) if (claim and ra is not None) else True})
+    return pd.DataFrame(rows, columns=CHECK_COLUMNS)
+
+
+def claimed_keys(solution_passing: set[str], cv_targets: set[tuple[str, str]], after: dict, profile: dict,
+                 rotation: bool) -> set[tuple]:
+    """The rule keys a plan claims: every rule of the schools it makes pass, the CVs it targets, G11 when it
+    rotates teachers."""
+    keys = set()
+    for key in _rule_rows(after, profile):
+        scope, code, section, rule = key
+        if scope == "school" and code.split("-")[0] in {c.split("-")[0] for c in solution_passing}:
+            keys.add(key)
+    keys |= {("county", "", sec, f"{ind}_cv") for sec, ind in cv_targets}
+    if rotation:
+        keys |= {("county", "", "", "G11_rotation"), ("county", "", "", "G11_key_share")}
+    return keys
