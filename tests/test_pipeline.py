@@ -180,7 +180,7 @@ def test_failed_run_leaves_earlier_outputs_untouched(tmp_path):
         run_year("demo", 2025, "national", only=["01", "02"], progress=lambda _: None, **_roots(tmp_path))
     message = str(exc.value)
     assert "01_clean.ipynb failed in cell" in message and "InputError" in message
-    assert "学校基本情况.xlsx" in message and "row 4" in message and "约300" in message
+    assert "学校基本情况.xlsx" in message and "第4行" in message and "约300" in message
     assert "are unchanged" in message
     assert (_snapshot(processed), _snapshot(reports)) == before
     failed = processed.with_name("2025.failed")
