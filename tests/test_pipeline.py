@@ -262,7 +262,7 @@ def test_a_second_run_of_the_same_county_is_refused(tmp_path):
 
 def test_unknown_notebooks_are_refused_with_the_valid_ones():
     with pytest.raises(PipelineError, match="01_clean"):
-        notebook_paths(only=["09"])
+        notebook_paths(only=["99"])
 
 
 def test_kernel_is_reused_over_private_unix_sockets_with_a_clean_namespace(tmp_path, capfd):
