@@ -168,3 +168,21 @@ def test_a_county_without_preschool_data_projects_nothing():
     empty = preschool.measures(None, None, None, None, PROFILE, 2025)
     frame, notes = preschool.project_preschool({2024: empty, 2025: empty}, None, PROFILE)
     assert frame.empty and list(frame.columns) == preschool.PROJECTION_COLUMNS and notes
+
+
+def test_preschool_county_items_template_is_prefilled_with_every_item_the_county_reports(tmp_path):
+    """The 学前教育县级指标 template lists the population P1 divides by and every 是/否 item: a county fills values."""
+    from analysis import config
+    from analysis.data.cleaning import clean_folder
+    from analysis.data.columns import TABLES
+    from analysis.data.reading import read_table
+    from analysis.data.templates import template_workbook
+
+    table = TABLES["preschool_county_items"]
+    path = tmp_path / "学前教育县级指标.xlsx"
+    template_workbook(table, PROFILE).save(path)
+    codes = set(read_table(path, table).frame["item_id"])
+    evidence = {k for k, v in PROFILE["preschool"]["items"].items() if v["kind"] == "evidence"}
+    assert codes == evidence | {PROFILE["preschool"]["population_item"]}
+    sample = clean_folder(config.RAW / "sample" / "2025").tables["preschool_county_items"]
+    assert set(sample["item_id"]) <= codes

@@ -392,6 +392,7 @@ PRESCHOOL_ITEMS = Table(
     "preschool_county_items",
     "学前教育县级指标",
     COUNTY_ITEMS.columns,
+    guide=COUNTY_ITEMS.guide,
     required=False,
     key=("item_id",),
     note="P1_population_3_5（3—5岁常住人口数，佐证写明来源）及 P4–P36 的是/否事项与佐证材料；缺少的事项显示为“缺少数据”",

@@ -126,3 +126,15 @@ def profile_items(profile: dict) -> list[CountyItem]:
         if spec is not None and spec.get("applies", True) is not False:
             out.append(item)
     return out
+
+
+def preschool_items(profile: dict) -> list[CountyItem]:
+    """The county items of the preschool evaluation (学前教育县级指标): the 3–5-year-old population P1 divides by, and
+    every item the profile marks ``evidence`` (是/否 with evidence, never assumed)."""
+    spec = profile.get("preschool") or {}
+    items = [CountyItem(spec.get("population_item", "P1_population_3_5"), "P1", COUNT, "3—5岁常住人口数", "人",
+                        note="佐证材料写明数据来源（如统计年鉴、公安户籍）")]
+    for code, item in (spec.get("items") or {}).items():
+        if item.get("kind") == "evidence":
+            items.append(CountyItem(code, code, YES_NO, item.get("zh", code)))
+    return items

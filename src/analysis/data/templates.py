@@ -17,7 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from analysis.data.columns import COUNTY_ITEMS, TABLES, Column, Table
-from analysis.data.county_items import AMOUNT, COUNT, RATE, YES_NO, item_name, profile_items
+from analysis.data.county_items import AMOUNT, COUNT, RATE, YES_NO, item_name, preschool_items, profile_items
 from analysis.data.files import save_workbook
 from analysis.standards import load_profile
 
@@ -79,7 +79,7 @@ def _value_validation(kind: str) -> DataValidation:
     return dv
 
 
-def fill_county_items(ws: Worksheet, profile: dict) -> None:
+def fill_county_items(ws: Worksheet, profile: dict, items: list | None = None) -> None:
     """One row per county item of ``profile``: code, name, unit and 取值要求 pre-filled (grey); 数值 and 佐证材料 empty,
     highlighted where the item is read in any case (a fallback item is read only when the school sheet lacks data)."""
     ids = [c.id for c in (*COUNTY_ITEMS.columns, *COUNTY_ITEMS.guide)]
@@ -87,7 +87,7 @@ def fill_county_items(ws: Worksheet, profile: dict) -> None:
     validations = {kind: _value_validation(kind) for kind in (YES_NO, RATE, COUNT, AMOUNT)}
     for dv in validations.values():
         ws.add_data_validation(dv)
-    for r, item in enumerate(profile_items(profile), 2):
+    for r, item in enumerate(profile_items(profile) if items is None else items, 2):
         cells = {"item_id": item.code, "item_name": item_name(item, profile), "unit": item.unit,
                  "allowed": item.allowed}
         for cid, value in cells.items():
@@ -121,6 +121,9 @@ def template_workbook(table: Table, profile: dict | None = None) -> openpyxl.Wor
                 ws.cell(r, j).number_format = "@"
     if table.id == COUNTY_ITEMS.id:
         fill_county_items(ws, profile if profile is not None else load_profile("national"))
+    elif table.id == "preschool_county_items":  # the same layout, with the preschool evaluation's items
+        profile = profile if profile is not None else load_profile("national")
+        fill_county_items(ws, profile, preschool_items(profile))
     else:
         add_drop_downs(ws, table)
     for row in table.rows:  # pre-filled sample values (成本单价) the county overwrites
