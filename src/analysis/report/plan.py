@@ -17,6 +17,7 @@ from analysis.config import SECTION_ZH
 from analysis.data import catalog
 from analysis.report.excel import write_sheet
 from analysis.report.format import esc, light, missing_notice, num_link
+from analysis.report.results import load_optional
 
 WAN = 10_000  # 1 万元 (display unit)
 PLAN_HEADERS = {"year": "实施年份", "school_code": "学校标识码", "school_name": "学校名称", "section": "学段",
@@ -33,14 +34,8 @@ PLAN_DATASETS = ("plan", "plan_check", "plan_whatif", "plan_status")
 
 
 def load_plan(load) -> dict[str, Any]:
-    """The step-06 outputs by catalog name, ``None`` for each one absent (the report runs without a plan)."""
-    out = {}
-    for name in PLAN_DATASETS:
-        try:
-            out[name] = load(name)
-        except FileNotFoundError:
-            out[name] = None
-    return out
+    """The plan step's outputs by catalog name, ``None`` for each one absent (the report runs without a plan)."""
+    return {name: load_optional(load, name) for name in PLAN_DATASETS}
 
 
 def _wan(value: float) -> str:
