@@ -1,6 +1,6 @@
 """The plan to pass (达标整改方案, 一校一案): the cheapest costed actions per school, rotation and what-if.
 
-:func:`make_plan` is the whole of step 06: milestone states (:mod:`.state`), the programme (:mod:`.model`), the
+:func:`make_plan` is the whole of step 08 (08_plan): milestone states (:mod:`.state`), the programme (:mod:`.model`), the
 teacher rotation (:mod:`.rotation`), the plan rows with unit cost, cost, responsible departments and deadline,
 and the re-evaluation of the plan by the evaluation code (:mod:`.check`). Which variant runs:
 
@@ -30,7 +30,7 @@ WAN = 10_000  # 1 万元 (a unit, not a threshold)
 
 @dataclass
 class PlanResult:
-    """Everything step 06 saves and shows."""
+    """Everything step 08 (08_plan) saves and shows."""
 
     plan: pd.DataFrame
     check: pd.DataFrame
