@@ -452,7 +452,7 @@ def class_sizes(classes: pd.DataFrame, schools: pd.DataFrame, profile: dict) -> 
     part = classes[classes["section"].isin(list(caps))].merge(keep, on="school_code", how="inner")
     part = part[["school_code", "school_name", "school_type", "section", "grade", "class_no", "students"]].copy()
     part["cap"] = part["section"].map(caps).astype(float)
-    part["oversized"] = [not meets(n, c, "<=") for n, c in zip(part["students"], part["cap"], strict=True)]
+    part["oversized"] = ~np.asarray(meets(part["students"].to_numpy(dtype=float), part["cap"].to_numpy(), "<="))
     return part.sort_values(["section", "school_code", "grade", "class_no"], kind="stable").reset_index(drop=True)
 
 

@@ -226,8 +226,8 @@ def make_plan(tables: dict, enrollment: pd.DataFrame | None, planned: pd.DataFra
         checks.append(check.plan_check(before_ev, after_ev, profile, y, raw[y].label, claimed))
     notes.append(f"割平面迭代 {solution.rounds} 轮（差异系数按精确公式复核）")
     if solution.status == "floor":
-        notes.append(f"差异系数在 {model.CUT_ROUNDS} 轮割平面后未收敛，改用“差异系数底线”约束（把低于底线的学校提高到底线）"
-                     "完成：方案满足全部规则，但不再保证费用最低")
+        notes.append(f"差异系数的割平面在第 {solution.floor_round} 轮后收敛过慢，其余差异系数改用“差异系数底线”约束"
+                     "（把低于底线的学校提高到底线）完成：方案满足全部规则，但不再保证费用最低")
     return PlanResult(plan, pd.concat(checks, ignore_index=True), moves, variant, message, notes, raw)
 
 

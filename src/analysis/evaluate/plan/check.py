@@ -15,7 +15,7 @@ from analysis.config import SECTION_ZH
 from analysis.evaluate import guarantee, indicators, variation
 from analysis.evaluate.plan.costs import Lever
 from analysis.evaluate.plan.rotation import apply_rotation
-from analysis.evaluate.plan.state import State, class_needs, restructure_oversized
+from analysis.evaluate.plan.state import State, restructure_oversized
 from analysis.standards.compare import meets
 from analysis.standards.status import FAIL, PASS
 
@@ -23,10 +23,6 @@ G4_LEVERS = ("split_school", "new_school")
 SPECIALISTS = ("pe_teachers", "music_teachers", "art_teachers")
 CHECK_COLUMNS = ["year", "milestone", "scope", "school_code", "school_name", "section", "rule", "rule_zh", "before",
                  "after", "limit", "comparator", "passes_before", "passes_after", "claimed", "ok"]
-
-
-def _add(frame: pd.DataFrame, mask, column: str, amount: float) -> None:
-    frame.loc[mask, column] = frame.loc[mask, column].astype(float) + amount
 
 
 def _hire_specialists(t: pd.DataFrame, t_key: pd.Series, hires: list[dict]) -> None:
@@ -88,6 +84,13 @@ def apply_plan(state: State, plan: pd.DataFrame, profile: dict, levers: dict[str
             for col, factor in cols:
                 s[col] = s[col].astype(float) + s_key.map(add).fillna(0.0).to_numpy() * factor
     _hire_specialists(t, t_key, [r for r in records if r["lever"] == "hire_pe_music_art"])
+    # the per-row levers on plain arrays (one pandas write per column at the end: a plan has thousands of rows)
+    row_of = {code: i for i, code in enumerate(s_key)}
+    cols = {col: s[col].to_numpy(dtype=float, copy=True) for room in ("music", "art")
+            for col in (f"{room}_rooms", f"{room}_rooms_m2")}
+    cols.update({f"classes_{sec}": s[f"classes_{sec}"].to_numpy(dtype=float, copy=True)
+                 for sec in ("primary", "junior") if f"classes_{sec}" in s})
+    basis = {room: s[f"{room}_rooms_m2_basis"].to_numpy() for room in ("music", "art")}
     for r in records:
         lever = r["lever"]
         if lever in teacher_adds or lever in school_adds:  # applied above
@@ -98,25 +101,31 @@ def apply_plan(state: State, plan: pd.DataFrame, profile: dict, levers: dict[str
             continue
         code, q = str(r["school_code"]), float(r["quantity"])
         sec = r.get("section") if isinstance(r.get("section"), str) else ""
-        at = s["school_code"] == code
-        if lever in ("music_room", "art_room"):
+        i = row_of.get(code)
+        if lever in ("music_room", "art_room") and i is not None:
             room = lever.split("_")[0]
             minimum = float(g3[f"{room}_room_min_m2"] or 0)
-            had = float(s.loc[at, f"{room}_rooms"].fillna(0).sum())
-            _add(s, at, f"{room}_rooms", q)
-            if (s.loc[at, f"{room}_rooms_m2_basis"] == "total").any():
-                s.loc[at, f"{room}_rooms_m2"] = s.loc[at, f"{room}_rooms_m2"].fillna(0) + q * minimum
+            rooms, area = cols[f"{room}_rooms"], cols[f"{room}_rooms_m2"]
+            had = 0.0 if np.isnan(rooms[i]) else rooms[i]
+            rooms[i] += q
+            if basis[room][i] == "total":
+                area[i] = (0.0 if np.isnan(area[i]) else area[i]) + q * minimum
             elif had == 0:
-                s.loc[at, f"{room}_rooms_m2"] = minimum
-        elif lever in ("upgrade_music_room", "upgrade_art_room"):
+                area[i] = minimum
+        elif lever in ("upgrade_music_room", "upgrade_art_room") and i is not None:
             room = lever.split("_")[1]
             minimum = float(g3[f"{room}_room_min_m2"] or 0)
-            s.loc[at, f"{room}_rooms_m2"] = np.maximum(s.loc[at, f"{room}_rooms_m2"].fillna(0), minimum)
+            area = cols[f"{room}_rooms_m2"]
+            area[i] = max(0.0 if np.isnan(area[i]) else area[i], minimum)
         elif lever == "rebalance_classes" and c is not None:
             c = _open_classes(State(state.year, state.label, s, t, c), code, sec, 0, profile)
         elif lever == "open_class" and c is not None:
             c = _open_classes(State(state.year, state.label, s, t, c), code, sec, int(round(q)), profile)
-            _add(s, at, f"classes_{sec}", q)
+            if i is not None:
+                cols[f"classes_{sec}"][i] += q
+    for col, values in cols.items():
+        if not np.array_equal(values, s[col].to_numpy(dtype=float), equal_nan=True):
+            s[col] = values
     if rotation:
         moves = pd.DataFrame({"section": [r["section"] for r in rotation],
                               "from_school_code": [str(r["school_code"]) for r in rotation],
@@ -130,24 +139,42 @@ def apply_plan(state: State, plan: pd.DataFrame, profile: dict, levers: dict[str
 
 def _open_classes(state: State, code: str, section: str, count: int, profile: dict) -> pd.DataFrame:
     """Open ``count`` classes in the grades over the cap (most needed first) and share each grade's students
-    evenly among its classes (also in the grades that only need evening out)."""
+    evenly among its classes (also in the grades that only need evening out).
+
+    The needs are those of :func:`analysis.evaluate.plan.state.class_needs` (G5, ``guarantee.class_sizes``) for this
+    school-section, worked out on its own rows: a plan opens classes in many schools, and the county's whole
+    table per row made this the slowest part of step 08."""
     c = state.classes
-    need = class_needs(state, profile)
-    need = need[(need["school_code"] == code) & (need["section"] == section) & ((need["open"] > 0)
-                                                                                | need["rebalance"])]
+    caps = profile["guarantee"]["G5"]["max_class"]
+    types = state.schools.loc[state.schools["school_code"] == code, "school_type"]
+    if section not in caps or types.isin(profile["guarantee"]["G4"]["exclude_types"]).all():
+        return c  # no G5 check for this school-section (as in guarantee.class_sizes)
+    cap = float(caps[section])
+    mine = np.flatnonzero((c["school_code"] == code).to_numpy() & (c["section"] == section).to_numpy())
+    grades = c["grade"].to_numpy()[mine]
+    students = c["students"].to_numpy(dtype=float)[mine]
+    needs = []
+    for grade in sorted(set(grades.tolist())):  # grade order, as class_needs' sorted groupby
+        at = grades == grade
+        total, n = np.nansum(students[at]), int(at.sum())
+        opens = max(0, int(np.ceil(total / cap - 1e-9)) - n)
+        if opens > 0 or np.nanmax(students[at]) > cap:
+            needs.append((opens, grade, mine[at]))
+    needs.sort(key=lambda r: -r[0])  # most needed first; stable, so grade order on a tie
     added = []
-    for r in need.sort_values("open", ascending=False, kind="stable").itertuples():
-        k = min(int(r.open), count)
+    col = c.columns.get_loc("students")
+    class_no = c["class_no"].to_numpy()
+    for opens, grade, rows in needs:
+        k = min(opens, count)
         count -= k
-        if k <= 0 and not r.rebalance:
+        if k <= 0 and opens > 0:  # no class left to open here (a grade that only needs evening out goes on)
             continue
-        mask = (c["school_code"] == code) & (c["section"] == section) & (c["grade"] == r.grade)
-        rows = c[mask]
-        total, n = int(rows["students"].sum()), len(rows) + k
+        total, n = int(np.nansum(c["students"].to_numpy(dtype=float)[rows])), len(rows) + k
         sizes = [total // n + (1 if j < total % n else 0) for j in range(n)]
-        c.loc[mask, "students"] = sizes[: len(rows)]
-        top = int(rows["class_no"].max()) if len(rows) else 0
-        added += [{"school_code": code, "section": section, "grade": r.grade, "class_no": top + j + 1,
+        if len(rows):
+            c.iloc[rows, col] = sizes[: len(rows)]
+        top = int(np.nanmax(class_no[rows])) if len(rows) else 0
+        added += [{"school_code": code, "section": section, "grade": grade, "class_no": top + j + 1,
                    "students": sizes[len(rows) + j]} for j in range(k)]
     return pd.concat([c, pd.DataFrame(added)], ignore_index=True) if added else c
 

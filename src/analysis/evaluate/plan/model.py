@@ -23,9 +23,9 @@ hyperplanes), then solves again. Because every cut holds for every feasible plan
 optimal for the exact CV rule (aimed ``CV_MARGIN`` inside the limit). The rounds that only place cuts are
 solved to ``INTERIM_GAP``; a plan meeting every CV is solved again to ``MIP_GAP`` before it is returned, unless
 its solve already proved that gap. When
-``CUT_ROUNDS`` rounds do not close a CV, the planner keeps what it adds and raises every school below the CV floor
-of the current plan to it: the plan then passes the exact rule but is no longer proven cheapest (the step's notes
-say so).
+``CUT_ROUNDS`` rounds do not close a CV, or from the second round on a round no longer halves the largest CV
+excess (``STALL_RATIO``, large programmes only), the planner keeps what it adds and raises every school below the CV floor of the current
+plan to it: the plan then passes the exact rule but is no longer proven cheapest (the step's notes say so).
 
 Variants: ``minimum cost`` (every school and CV passes by each milestone; optional annual budget caps per period)
 and ``maximum passing`` within a total budget (most schools and CVs passing, then the cheapest such plan).
@@ -66,6 +66,12 @@ CUT_ROUNDS = 4
 # is solved again at MIP_GAP before it is returned.
 MIP_GAP = 1e-6
 INTERIM_GAP = 1e-4
+# From the second round of cuts on, a round whose largest CV excess is not below STALL_RATIO × the previous one
+# hands over to the floor (Kelley's cuts can creep towards a limit in high dimension; a method setting).
+STALL_RATIO = 0.5
+# ... in programmes with more integer variables than this only (a small county's rounds take milliseconds, so it
+# gets every round of cuts and the proven optimum).
+STALL_MIN_INTEGERS = 1000
 
 
 @dataclass
@@ -90,6 +96,7 @@ class Solution:
     passing: dict[int, set[str]] = field(default_factory=dict)  # year → school codes the plan makes pass
     cv_targets: dict[int, set[tuple[str, str]]] = field(default_factory=dict)  # year → (section, indicator)
     status: str = ""
+    floor_round: int = 0  # with status "floor": the round after which the floor closed the remaining CVs
 
 
 class _Program:
@@ -184,6 +191,7 @@ class Planner:
         self.values_expr: list[dict[tuple[int, str], tuple[float, dict[int, float]]]] = [dict() for _ in stages]
         self.cuts = 0
         self.floored = False
+        self.floor_round = 0  # the round after which the floor closed the CVs the cuts had not
         self._inside: dict[tuple[int, str, str], np.ndarray] = {}
         self._build()
 
@@ -416,7 +424,7 @@ class Planner:
             for t in range(len(self.stages)):
                 for sec, ind in self._cv_pairs(t):
                     self._cut(t, sec, ind, None)
-        x, rounds, confirm = None, 0, False
+        x, rounds, confirm, last_excess = None, 0, False, np.inf
         while rounds < MAX_ROUNDS:
             rounds += 1
             final = confirm or not self.with_cv
@@ -427,12 +435,20 @@ class Planner:
             if not self.with_cv:
                 break
             added = False
+            excess = self._cv_excess(x)
+            # cuts that no longer halve the largest CV excess will not close it soon: each round costs a full
+            # solve, so the floor takes over (deterministic: it depends on the plans only, never on time)
+            stalled = (rounds >= 2 and excess > STALL_RATIO * last_excess
+                       and sum(self.p.integer) > STALL_MIN_INTEGERS)
+            last_excess = excess
             for t in range(len(self.stages)):
                 for sec, ind in self._cv_pairs(t):
                     if self.maximise and x[self.cv_vars[t][(sec, ind)]] < 0.5:
                         continue
-                    if rounds >= CUT_ROUNDS:
-                        added |= self._floor(t, sec, ind, x)
+                    if rounds >= CUT_ROUNDS or stalled:
+                        floored = self._floor(t, sec, ind, x)
+                        self.floor_round = self.floor_round or (rounds if floored else 0)
+                        added |= floored
                     else:
                         added |= self._cut(t, sec, ind, x)
             if not added and (final or self.p.gap <= MIP_GAP):
@@ -441,6 +457,17 @@ class Planner:
         if not self.with_cv:
             return self._solution(x, rounds)
         raise PlanInfeasible(f"差异系数约束在 {MAX_ROUNDS} 轮割平面后仍未收敛，请检查数据或放宽目标")
+
+    def _cv_excess(self, x: np.ndarray) -> float:
+        """The largest relative excess CV / limit − 1 over the CVs the plan must meet (0 when all are met)."""
+        worst = 0.0
+        for t in range(len(self.stages)):
+            for sec, ind in self._cv_pairs(t):
+                if self.maximise and x[self.cv_vars[t][(sec, ind)]] < 0.5:
+                    continue
+                vals, n, _ = self._values(t, x, sec, ind)
+                worst = max(worst, weighted_cv(vals, n, ind) / float(self.profile["cv"]["limits"][sec]) - 1)
+        return worst
 
     def _solve_once(self, time_limit: float, gap: float = MIP_GAP) -> np.ndarray | None:
         n = len(self.p.names)
@@ -505,7 +532,7 @@ class Planner:
                               else set(self._cv_pairs(t)) if self.with_cv else set())
                for t, s in enumerate(self.stages)}
         status = "floor" if self.floored else "optimal"
-        return Solution(q, period, self.fixed, rounds, passing, cvs, status)
+        return Solution(q, period, self.fixed, rounds, passing, cvs, status, self.floor_round)
 
     # -------------------------------------------------------------------------------------------- diagnosis
     def _diagnose(self) -> str:
