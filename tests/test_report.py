@@ -453,7 +453,8 @@ def test_render_reports_summary_and_audit(tmp_path, results):
     # summary: no code, no prompts, no stderr; the leader fragments are there with escaped names
     assert "display(HTML" not in summary and "In&nbsp;[" not in summary and "noisy" not in summary
     assert "未达到优质均衡" in summary and "A&amp;B &lt;script&gt;" in summary and "<script" not in summary
-    assert "2026-03-01T08:00:00Z" in summary and "1.234" not in summary  # time stamp yes, timings no
+    # time stamp yes (08:00 UTC = 16:00 北京时间), timings no
+    assert "2026-03-01 16:00:00（北京时间）" in summary and "1.234" not in summary
     # audit: code, inputs with hashes, table of contents, one anchor per file, formulas as images
     assert '<span class="n">display</span>' in audit and "0" * 63 + "1" in audit and "学校基本情况.xlsx" in audit
     assert 'href="#nb-02_indicators"' in audit and 'id="nb-02_indicators"' in audit
@@ -489,8 +490,8 @@ def test_render_reports_deterministic(tmp_path, results):
     assert b"T_s0000" in first[1]
     later = {**MANIFEST, "run": {"started_at": "2026-03-02T09:30:00Z", "timings_s": {"02_indicators": 9.9}}}
     third = [p.read_text(encoding="utf-8") for p in render.render_reports(fake_executed(tmp_path, results), later, out)]
-    for old, new in zip(first, third, strict=True):  # only the run's time stamp differs
-        assert old.decode("utf-8").replace("2026-03-01T08:00:00Z", "2026-03-02T09:30:00Z") == new
+    for old, new in zip(first, third, strict=True):  # only the run's time stamp differs (shown in 北京时间)
+        assert old.decode("utf-8").replace("2026-03-01 16:00:00", "2026-03-02 17:30:00") == new
 
 
 def test_font_subset_covers_every_character_of_the_page():

@@ -30,7 +30,9 @@ def test_absent_and_empty_datasets_say_so():
 def test_task_list_is_escaped_and_names_the_seed_table():
     page = task_report.task_list_html(_tasks(), load_profile("chongqing"))
     assert "县&lt;教委&gt;" in page and "县<教委>" not in page
-    assert "000_7663589297cde400.txt" in page and "共 2 个单位、2 条任务" in page
+    # the seed table is cited by its document's title, never by its file name
+    assert "按《南川区创建国家义务教育优质均衡发展区工作方案》（南川府办〔2021〕51号）附件2" in page
+    assert "000_7663589297cde400.txt" not in page and "共 2 个单位、2 条任务" in page
 
 
 def test_township_shares_and_large_class_summary():

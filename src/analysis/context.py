@@ -90,6 +90,14 @@ class StepContext:
         return Markdown(f"**{md_text(self.county_name)}**　{self.year} 学年　评估口径：{md_text(self.profile['title'])}"
                         f"（{md_text(self.profile['name'])}）")
 
+    def table(self, data: Any, formats: dict[str, Any] | None = None) -> Any:
+        """A table as the audit report shows it: Chinese headers and values (学段 小学, 是/否, — for missing);
+        the frame itself and what ``save`` writes keep their machine names
+        (:func:`analysis.report.tables.audit_table`)."""
+        from analysis.report.tables import audit_table
+
+        return audit_table(data, self.profile, formats)
+
     # -- where a year's datasets are ---------------------------------------------------------------------------
     def processed_year(self, year: int) -> Path:
         """Processed folder of a year. The current year is this run's staging folder; an earlier year of the

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from analysis.standards.costs import load_costs
+from analysis.standards.sources import citation
 
 # 办学类型 → id. Which sections each type teaches is in SECTIONS_BY_TYPE.
 SCHOOL_TYPES = {
@@ -257,7 +258,7 @@ TARGETS = Table(
         C("wording", "文件原文", "str", required=False, note="目标在县实施方案中的原话"),
     ),
     required=False,
-    note="县自定的逐年目标（如 003 号文件：各指标达标学校比例）",
+    note=f"县自定的逐年目标（如{citation('003')}：各指标达标学校比例）",
     file_stems=("年度目标", "targets"),
 )
 

@@ -50,6 +50,7 @@ from analysis.data.columns import (
 )
 from analysis.data.files import save_workbook
 from analysis.standards import load_profile
+from analysis.standards.sources import citation
 
 COUNTY_NAME = "示例县"
 PROVINCE = "重庆市（虚构）"
@@ -1033,7 +1034,7 @@ def county_yaml_text() -> str:
             f"standards_profile: {PROFILE}\n"
             "note: >-\n"
             "  虚构的样例县（fictional）。全部数据由 analysis.data.sample 按固定随机种子生成，\n"
-            "  学校、乡镇、人数与金额均不对应任何真实地区；其达标格局参照 003_1c8462c5537f038e.txt（秀山县）。\n")
+            f"  学校、乡镇、人数与金额均不对应任何真实地区；其达标格局参照{citation('003')}。\n")
 
 
 def write_county(out: Path, years: Iterable[int] = DEFAULT_YEARS, seed: int = DEFAULT_SEED) -> list[Path]:

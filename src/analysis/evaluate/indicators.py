@@ -18,8 +18,10 @@ import numpy as np
 import pandas as pd
 
 from analysis.config import SECTIONS
+from analysis.data.columns import SCHOOL_TYPE_ZH
 from analysis.standards import load_profile
 from analysis.standards.compare import meets
+from analysis.standards.sources import citation
 
 STUDENT_COLUMNS = {"primary": "students_primary", "junior": "students_junior", "senior": "students_senior"}
 TEACHER_STOCKS = ("teachers", "teachers_above_degree", "key_teachers", "pe_music_art_teachers")
@@ -27,9 +29,11 @@ PE_MUSIC_ART = ("pe_teachers", "music_teachers", "art_teachers")
 # the teacher-table columns behind each stock (R3 counts PE, music and art teachers together)
 TEACHER_COLUMNS = {**{c: (c,) for c in TEACHER_STOCKS[:3]}, "pe_music_art_teachers": PE_MUSIC_ART}
 
+# 评估范围 (000_7663589297cde400.txt 附件2 备注), cited by the document's title in every reason
+SCOPE_SOURCE = f"{citation('000')}附件2 备注"
 REASON_EXCLUDED = {
-    "special_ed_school": "特殊教育学校不参加7项指标评估（000_7663589297cde400.txt 附件2 备注）",
-    "vocational_school": "职业学校不参加7项指标评估（000_7663589297cde400.txt 附件2 备注）",
+    "special_ed_school": f"特殊教育学校不参加7项指标评估（{SCOPE_SOURCE}）",
+    "vocational_school": f"职业学校不参加7项指标评估（{SCOPE_SOURCE}）",
 }
 
 
@@ -93,9 +97,10 @@ def _exclusion_codes(schools: pd.DataFrame, profile: dict, compulsory: np.ndarra
         code[(code == 0) & mask] = len(labels) - 1
 
     for school_type in excl["school_types"]:
-        mark(types == school_type, REASON_EXCLUDED.get(school_type, f"{school_type} 不参评"))
+        mark(types == school_type,
+             REASON_EXCLUDED.get(school_type, f"{SCHOOL_TYPE_ZH.get(school_type, school_type)}不参评"))
     mark((types == "teaching_point") & (compulsory < excl["teaching_point_min_students"]),
-         f"不足{excl['teaching_point_min_students']}人的教学点不参评（000_7663589297cde400.txt 附件2 备注）")
+         f"不足{excl['teaching_point_min_students']}人的教学点不参评（{SCOPE_SOURCE}）")
     if not excl.get("include_private", True) and "ownership" in schools:
         mark(schools["ownership"].to_numpy(dtype=object) == "private", "按本省口径民办学校不参评")
     mark(compulsory <= 0, "无义务教育阶段在校生")

@@ -12,6 +12,9 @@ is due at the next assessed milestone of this year or later. When every mileston
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pandas as pd
 
 from analysis.evaluate.milestones import deadline_text
@@ -52,6 +55,18 @@ def _overdue(profile: dict) -> str:
     return f"尽快（最后时间节点 {deadline_text(last)} 已过）"
 
 
+def item_number(item_id: Any, parent_id: Any = None) -> str:
+    """The number a reader knows an item by (G5, Q9, V1, P7): the parent of a multi-part item (G5_primary → G5);
+    "" for the project's own ids (R_schools_primary, CV_primary_R1), which are named by their Chinese name only."""
+    number = parent_id if isinstance(parent_id, str) and parent_id else item_id
+    return str(number) if re.fullmatch(r"[A-Z]\d+", str(number)) else ""
+
+
+def item_text(item_id: Any, parent_id: Any, name_zh: Any) -> str:
+    """``G5 小学初中所有班级…（小学）`` or, for an item without a reader's number, its name alone."""
+    return f"{item_number(item_id, parent_id)} {name_zh}".strip()
+
+
 def task_list(items: pd.DataFrame, planning: pd.DataFrame | None, profile: dict, year: int) -> pd.DataFrame:
     """Rows of :data:`TASK_COLUMNS`, ordered by department (first-named units first), then deadline."""
     word = role_zh(profile)
@@ -60,7 +75,7 @@ def task_list(items: pd.DataFrame, planning: pd.DataFrame | None, profile: dict,
     rows = []
     bad = items[items["status"].isin([FAIL, VETO, MISSING])]
     for r in bad.itertuples(index=False):
-        what = f"{r.item_id} {r.name_zh}"
+        what = item_text(r.item_id, getattr(r, "parent_id", None), r.name_zh)
         if isinstance(r.value_text, str) and r.value_text:
             what += f"（现状 {r.value_text}）"
         for unit, role in _units(r.lead_department, r.cooperating_departments,

@@ -24,6 +24,7 @@ from analysis.data.columns import SCHOOL_TYPE_ZH, TABLES
 from analysis.data.files import neutralise_text
 from analysis.report.format import URBAN_RURAL_ZH
 from analysis.report.results import Results
+from analysis.standards.sources import cite
 from analysis.standards.status import FAIL, LIGHT_ZH, MISSING, PROJECTION_ZH, VETO, light_of
 
 SHEETS = ("学校指标", "差异系数", "政府保障", "教育质量", "社会认可", "不予认定", "预测", "整改计划", "不参评学校",
@@ -89,8 +90,9 @@ def _status_text(value: Any) -> str:
 
 
 def _cell_value(value: Any) -> Any:
-    """Excel cell value: NaN → empty, numpy scalars → Python, numeric strings stay strings (as given), and a text
-    that Excel would run as a formula (``=HYPERLINK(…)`` from an input file) is written as text."""
+    """Excel cell value: NaN → empty, numpy scalars → Python, numeric strings stay strings (as given), a text
+    that Excel would run as a formula (``=HYPERLINK(…)`` from an input file) is written as text, and a seed
+    document is cited by its title, never its file name (:func:`analysis.standards.sources.cite`)."""
     if value is None:
         return None
     try:
@@ -100,7 +102,7 @@ def _cell_value(value: Any) -> Any:
         pass
     if hasattr(value, "item"):
         return value.item()
-    return neutralise_text(value)
+    return neutralise_text(cite(value, strict=True) if isinstance(value, str) else value)
 
 
 def _display_width(text: str) -> int:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from analysis.data import catalog
 from analysis.evaluate import milestones as milestone_rules
+from analysis.evaluate.tasks import item_text
 from analysis.report.format import (
     AREA_ZH,
     AUDIT_FILE,
@@ -163,7 +164,7 @@ def item_names(items: pd.DataFrame | None) -> dict[str, str]:
         names[str(r["item_id"])] = item_label(r)
         parent = r.get("parent_id")
         if isinstance(parent, str) and parent and parent not in names:
-            names[parent] = f"{parent} {r.get('name_zh', '')}"
+            names[parent] = item_text(parent, parent, r.get("name_zh", ""))
     return names
 
 
@@ -415,10 +416,55 @@ def failing_items(items: pd.DataFrame) -> pd.DataFrame:
 
 
 def item_label(row: Mapping) -> str:
-    """``G5 名称`` (plain text): the item number of a multi-part item (G5_primary → G5) and its name."""
-    number = row.get("parent_id") if isinstance(row.get("parent_id"), str) and row.get("parent_id") else row.get(
-        "item_id", "")
-    return f"{number} {row.get('name_zh', '')}".strip()
+    """``G5 名称`` (plain text): the item number of a multi-part item (G5_primary → G5) and its name; an item
+    without a number a reader knows (R_schools_primary) by its name alone."""
+    return item_text(row.get("item_id", ""), row.get("parent_id"), row.get("name_zh", ""))
+
+
+def _item_spec(profile: Mapping | None, item_id: str) -> Mapping:
+    """The profile entry of a county item (政府保障、教育质量、不予认定, 学前教育 items), or ``{}``."""
+    profile = profile or {}
+    sections = [profile.get(k) for k in ("guarantee", "quality", "veto")]
+    sections.append((profile.get("preschool") or {}).get("items"))
+    for section in sections:
+        if isinstance(section, Mapping) and isinstance(section.get(item_id), Mapping):
+            return section[item_id]
+    return {}
+
+
+def item_name(row: Mapping, profile: Mapping | None = None, limit: int = 20) -> str:
+    """An item as a reader names it, without its code (编号): the profile's short name (``short``) with the
+    section (G5_primary → 班额（小学）), 小学校校达标 for R_schools_primary, 小学仪器设备值差异系数 for
+    CV_primary_R6; otherwise the item's own name, shortened to ``limit`` characters."""
+    item_id = str(row.get("item_id", ""))
+    parent = row.get("parent_id") if isinstance(row.get("parent_id"), str) and row.get("parent_id") else item_id
+    name = str(row.get("name_zh") or "")
+    area = str(row.get("area", ""))
+    if area == "resource_schools" and "：" in name:
+        return name.split("：", 1)[0]
+    if area == "resource_cv":
+        section, _, ind = item_id.removeprefix("CV_").partition("_")
+        short = indicator_spec(profile or {}, ind).get("short")
+        if short:
+            return f"{section_zh(section)}{short}差异系数"
+    short = _item_spec(profile, str(parent)).get("short")
+    part = item_id.removeprefix(str(parent)).strip("_")
+    if short and not part:
+        return str(short)
+    if short and part in ("primary", "junior"):
+        return f"{short}（{section_zh(part)}）"
+    return _shorten(name or item_id, limit)
+
+
+def items_in_words(failing: list[Mapping], profile: Mapping | None = None) -> str:
+    """The items a verdict failed, by name (not code), in one sentence: "2 项未达标：A、B；1 项缺少数据：C"."""
+    groups: dict[str, list[str]] = {"一票否决": [], "未达标": [], "缺少数据": []}
+    for f in failing:
+        key = ("一票否决" if str(f.get("area", "")).endswith("veto") or f.get("status") == VETO
+               else "缺少数据" if f.get("status") == MISSING else "未达标")
+        groups[key].append(item_name(f, profile))
+    return "；".join(f"{len(names)} 项{key}：{'、'.join(dict.fromkeys(names))}"
+                    for key, names in groups.items() if names)
 
 
 def item_value_text(row: Mapping) -> str:

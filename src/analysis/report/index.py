@@ -20,7 +20,7 @@ from analysis.report.format import (
     template_text,
 )
 from analysis.report.fragments import verdict_line, verdict_status
-from analysis.report.render import run_stamp, with_font
+from analysis.report.render import beijing_time, run_stamp, with_font
 
 
 def index_entries(reports_root: Path, processed_root: Path | None = None) -> list[dict]:
@@ -48,7 +48,7 @@ def index_entries(reports_root: Path, processed_root: Path | None = None) -> lis
             entries.append({"county": county_dir.name, "county_name": county_name,
                             "year": int(year_dir.name), "status": verdict_status(verdict),
                             "headline": verdict_line(verdict),
-                            "generated": run_stamp(manifest), "files": files})
+                            "generated": beijing_time(run_stamp(manifest)), "files": files})
     return entries
 
 
@@ -72,7 +72,7 @@ def index_html(entries: list[dict]) -> str:
         f"<style>\n{FONT_PLACEHOLDER}\n</style>\n<style>\n{template_text('page.css')}</style>\n"
         f"<style>\n{template_text('fragments.css')}</style>\n</head>\n<body>\n<main class=\"rpt\">\n"
         '<header class="report-head"><div class="kicker">报告索引</div><h1>县域义务教育优质均衡发展评估</h1></header>\n'
-        '<table class="index"><thead><tr><th>县（区）</th><th>年份</th><th>结论</th><th>报告</th><th>生成时间（UTC）</th>'
+        '<table class="index"><thead><tr><th>县（区）</th><th>年份</th><th>结论</th><th>报告</th><th>生成时间</th>'
         f"</tr></thead>\n<tbody>\n{body}\n</tbody></table>\n</main>\n</body>\n</html>\n"
     )
 

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 
 from analysis.report import excel
 from analysis.report.format import COMPARATOR_ZH, esc, fmt_value, light, num_link
+from analysis.report.fragments import items_in_words
 from analysis.standards.status import ITEM_LIGHT, NOT_PROVIDED, VERDICT_ZH
 
 PRESCHOOL_AREAS = {"preschool_veto", "preschool_universal", "preschool_guarantee", "preschool_quality",
@@ -28,21 +29,30 @@ def _card(title: str, status: str, verdict_text: str, summary: str, dataset: str
             f"<p>{esc(summary)}</p></div>")
 
 
-def dual_verdict(compulsory: Mapping | None, preschool: Mapping | None, county_name: str, year: int) -> str:
-    """Both evaluations side by side (义务教育优质均衡 | 学前教育普及普惠); a part not handed in says so."""
+def _card_summary(verdict: Mapping, profile: Mapping | None) -> str:
+    """The failing items by name (a leader reads 班额（小学）, not G5_primary); the verdict's own summary when
+    nothing failed."""
+    failing = [f for f in verdict.get("failing_items") or [] if isinstance(f, Mapping)]
+    return items_in_words(failing, profile) if failing else str(verdict.get("summary", ""))
+
+
+def dual_verdict(compulsory: Mapping | None, preschool: Mapping | None, county_name: str, year: int,
+                 profile: Mapping | None = None) -> str:
+    """Both evaluations side by side (义务教育优质均衡 | 学前教育普及普惠); a part not handed in says so. Items
+    are named in Chinese (the profile's short names, when ``profile`` is given), never by their codes."""
     if compulsory is None:
         left = _card("义务教育优质均衡发展", "unknown", _COMPULSORY_ZH["unknown"],
                      "未提交义务教育学校数据（学校基本情况、专任教师情况），义务教育部分未评估。", "verdict")
     else:
         status = str(compulsory.get("status", "unknown"))
         left = _card("义务教育优质均衡发展", status, _COMPULSORY_ZH.get(status, status),
-                     str(compulsory.get("summary", "")), "verdict")
+                     _card_summary(compulsory, profile), "verdict")
     if preschool is None or preschool.get("status") == NOT_PROVIDED:
         right = _card("学前教育普及普惠", "unknown", VERDICT_ZH[NOT_PROVIDED],
                       "未提交学前教育数据（幼儿园基本情况等表），学前教育部分未评估。", "preschool_verdict")
     else:
         right = _card("学前教育普及普惠", str(preschool["status"]), str(preschool["verdict"]),
-                      str(preschool.get("summary", "")), "preschool_verdict")
+                      _card_summary(preschool, profile), "preschool_verdict")
     head = f"<h2>{esc(county_name)} {int(year)} 年 · 两项督导评估结论</h2>"
     return (f'<div class="rpt">{head}<div style="display:grid;grid-template-columns:1fr 1fr;gap:12px">'
             f"{left}{right}</div></div>")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import datetime as dt
 import io
 import re
 from collections.abc import Mapping
@@ -35,6 +36,7 @@ from analysis.report.format import (
     fmt_number,
     template_text,
 )
+from analysis.standards.sources import cite_html
 
 _STYLER_ID = re.compile(r"\bT_([0-9a-f]{5})(?=[_\"'\s])")
 _MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.S)
@@ -142,12 +144,28 @@ def saved_datasets(cell: Any) -> list[str]:
             if "data" in out and SAVED_MIME in out["data"]]
 
 
+def _tags(cell: Any) -> list[str]:
+    return list((cell.get("metadata") or {}).get("tags") or [])
+
+
+def parameter_cells(nb: Any, shown: str | None = None) -> set[int]:
+    """Positions of the parameter cells an audit reader need not see again: the notebook's default
+    ``parameters`` cell when papermill injected the run's values after it, and the ``injected-parameters`` cell
+    when it holds the same values as the one ``shown`` before (every step of a run gets the same ones)."""
+    tags = [_tags(c) for c in nb.cells]
+    if not any("injected-parameters" in t for t in tags):
+        return set()  # a notebook run without papermill: its defaults are the values it ran with
+    return {i for i, t in enumerate(tags) if "parameters" in t
+            or ("injected-parameters" in t and nb.cells[i].source == shown)}
+
+
 def merge_notebooks(executed: Mapping[str, Any]) -> tuple[Any, list[dict]]:
     """One notebook of all executed ones in order, with stable cell ids, notebook heads and dataset anchors.
 
     Returns ``(notebook, toc)``; ``toc`` lists each notebook's anchor, title and its ## headings. The code cell
     that saved a dataset (its ``ctx.save`` marker) gets the anchor ``out-<dataset>``; a dataset the report links
     to but no executed cell saved points at the start of the notebook of the step that writes it (catalog).
+    The run's parameters are shown once, in the first notebook (:func:`parameter_cells`).
     """
     import nbformat
 
@@ -158,14 +176,21 @@ def merge_notebooks(executed: Mapping[str, Any]) -> tuple[Any, list[dict]]:
     toc: list[dict] = []
     placed: set[str] = set()
     starts: dict[str, Any] = {}
+    shown_parameters: str | None = None
     for stem in sorted(executed):
         nb = executed[stem]
         entry = {"anchor": f"nb-{stem}", "stem": stem, "title": stem, "sections": []}
+        hidden = parameter_cells(nb, shown_parameters)
+        injected = [c.source for i, c in enumerate(nb.cells) if "injected-parameters" in _tags(c) and i not in hidden]
+        entry["shows_parameters"] = bool(injected)
+        shown_parameters = injected[0] if injected else shown_parameters
         for i, src_cell in enumerate(nb.cells):
+            if i in hidden:
+                continue
             cell = copy.deepcopy(src_cell)
-            cell.id = f"{stem}-{i}"
+            cell.id = f"{stem}-{i}"  # the position in the notebook: ids stay put when a cell is hidden
             marks: dict[str, Any] = {}
-            if i == 0:
+            if stem not in starts:
                 marks["notebook_head"] = f"<b>{esc(stem)}.ipynb</b>"
                 marks["notebook_anchor"] = entry["anchor"]
                 starts[stem] = cell
@@ -209,7 +234,36 @@ def _county_name(manifest: Mapping) -> str:
 
 
 def run_stamp(manifest: Mapping) -> str:
+    """The run's start as stored in the manifest (UTC, ``2026-12-02T09:33:05Z``)."""
     return str((manifest.get("run") or {}).get("started_at") or manifest.get("started_at") or "")
+
+
+def profile_title(manifest: Mapping) -> str:
+    """The standards profile as a reader knows it: its title (``重庆市（渝府办发〔2018〕70号…）``), else its name."""
+    standards = manifest.get("standards") or {}
+    return str(standards.get("title") or standards.get("name")
+               or (manifest.get("parameters") or {}).get("standards_profile", ""))
+
+
+def profile_file(name: str) -> str:
+    """Where the audit reader finds the profile: ``standards/chongqing.yaml``, or the county's own file."""
+    name = str(name or "")
+    return name.removeprefix("file:") if name.startswith("file:") else (f"standards/{name}.yaml" if name else "")
+
+
+BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")  # China has one time zone and no daylight saving
+
+
+def beijing_time(stamp: str) -> str:
+    """A stored UTC time stamp as readers in China read it: ``2026-12-02 17:33:05（北京时间）``; a text that is
+    not an ISO time is returned as given (the manifest keeps UTC, only the display changes)."""
+    try:
+        when = dt.datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    except ValueError:
+        return str(stamp)
+    if when.tzinfo is None:  # a stamp without zone is UTC, as the runner writes it
+        when = when.replace(tzinfo=dt.UTC)
+    return f"{when.astimezone(BEIJING):%Y-%m-%d %H:%M:%S}（北京时间）"
 
 
 def audit_header(manifest: Mapping, toc: list[dict], county_name: str) -> str:
@@ -217,10 +271,15 @@ def audit_header(manifest: Mapping, toc: list[dict], county_name: str) -> str:
     year = manifest.get("year", "")
     params = manifest.get("parameters", {})
     facts = [("县（区）", f"{county_name}（{manifest.get('county', '')}）"), ("年份", year),
-             ("评估口径", params.get("standards_profile", "")), ("代码版本（git）", manifest.get("git_commit", "")),
-             ("运行开始时间（UTC）", run_stamp(manifest)), ("Jupyter 内核", manifest.get("kernel", "")),
+             ("评估口径", profile_title(manifest)), ("评估口径文件", profile_file(params.get("standards_profile", ""))),
+             ("代码版本（git）", manifest.get("git_commit", "")),
+             ("运行开始时间", beijing_time(run_stamp(manifest))), ("Jupyter 内核", manifest.get("kernel", "")),
              ("执行的笔记本", "、".join(manifest.get("notebooks", [])))]
     fact_rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in facts)
+    shown = [e["stem"] for e in toc if e.get("shows_parameters")]
+    if len(toc) > 1 and len(shown) == 1:
+        fact_rows += (f'<tr><th>运行参数</th><td>各步骤相同，只在 <a href="#nb-{esc(shown[0])}">{esc(shown[0])}.ipynb</a>'
+                      " 开头显示一次（papermill 注入的参数单元格）</td></tr>")
     inputs = manifest.get("inputs", [])
     input_rows = "".join(
         f"<tr><td>{esc(i.get('path'))}</td><td>{fmt_number(i.get('bytes'), 0)}</td>"
@@ -250,9 +309,8 @@ def audit_header(manifest: Mapping, toc: list[dict], county_name: str) -> str:
 
 def summary_footer(manifest: Mapping) -> str:
     """Bottom of summary.html: provenance in one line."""
-    stamp = run_stamp(manifest)
-    profile = (manifest.get("parameters") or {}).get("standards_profile", "")
-    return (f'<footer class="report-foot">生成时间（UTC）：{esc(stamp)}　评估口径：{esc(profile)}　'
+    stamp = beijing_time(run_stamp(manifest))
+    return (f'<footer class="report-foot">生成时间：{esc(stamp)}　评估口径：{esc(profile_title(manifest))}　'
             f"代码版本：{esc(str(manifest.get('git_commit', ''))[:12])}　"
             f'计算过程与输入文件校验值见 <a href="{AUDIT_FILE}">审计报告</a>；明细数据见 {RESULTS_XLSX}。</footer>')
 
@@ -332,11 +390,12 @@ def _export(nb: Any, *, summary: bool, title: str, top_html: str, bottom_html: s
 
 
 def _finish(page: str, aliases: list[tuple[str, str]], font: bool = True) -> str:
-    """Final page text: staging paths shown at their standard place, stable ids, and (``font``) the CJK font
-    subset embedded; with ``font=False`` the placeholder stays for :func:`render_reports` to fill once."""
+    """Final page text: staging paths shown at their standard place, stable ids, seed documents cited by title
+    (a last safety net: sources are cited by title where they are written), and (``font``) the CJK font subset
+    embedded; with ``font=False`` the placeholder stays for :func:`render_reports` to fill once."""
     for old, new in aliases:
         page = page.replace(old, new)
-    page = stable_styler_ids(page)
+    page = cite_html(stable_styler_ids(page))
     return with_font(page) if font else page
 
 

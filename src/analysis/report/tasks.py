@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 from openpyxl import Workbook
 
+from analysis.data import catalog
 from analysis.report.excel import missing_note, plain_sheet
 from analysis.report.format import esc, missing_notice, num_link, section_zh, wrap_fragment
 from analysis.report.results import load_optional
@@ -53,8 +54,8 @@ def _table(frame: pd.DataFrame, dataset: str, title: str, note: str = "", max_ro
     head = "".join(f"<th>{esc(cols[c])}</th>" for c in view.columns)
     body = "".join("<tr>" + "".join(f"<td>{esc(_fmt(c, v))}</td>" for c, v in r.items()) + "</tr>"
                    for r in view.to_dict("records"))
-    more = f"<p>共 {len(frame)} 行，此处列出前 {max_rows} 行；全部见 {num_link(dataset, dataset)}。</p>" \
-        if len(frame) > max_rows else ""
+    whole = num_link(esc(catalog.dataset(dataset).title_zh), dataset)
+    more = f"<p>共 {len(frame)} 行，此处列出前 {max_rows} 行；全部见{whole}。</p>" if len(frame) > max_rows else ""
     return wrap_fragment(f"<h2>{esc(title)}</h2>{note}<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}")
 
 
@@ -82,7 +83,7 @@ def task_list_html(tasks: pd.DataFrame | None, profile: dict) -> str:
     if tasks.empty:
         return wrap_fragment("<h2>分部门任务清单</h2><p>没有未达标事项或整改措施。</p>")
     source = departments_source(profile)
-    note = (f"<p>责任单位及角色按 {esc(source)}；文件写明“牵头”的才称牵头。"
+    note = (f"<p>责任单位及角色按{esc(source)}；文件写明“牵头”的才称牵头。"
             f"共 {tasks['department'].nunique()} 个单位、{len(tasks)} 条任务。</p>")
     return _table(tasks, "task_list", "分部门任务清单（每项任务及时限）", note, max_rows=80)
 
@@ -106,8 +107,9 @@ def target_ledger_html(targets: pd.DataFrame | None, large_classes: pd.DataFrame
         lines = "".join(f"<li>{int(y)} 年：大班额 {int(row.sum())} 个（" +
                         "，".join(f"{esc(k)} {int(v)}" for k, v in row.items() if v) + "）</li>"
                         for y, row in counts.iterrows())
+        ledger = num_link(esc(catalog.dataset("large_class_ledger").title_zh), "large_class_ledger")
         parts.append(wrap_fragment(f"<h2>大班额台账</h2><ul>{lines or '<li>各年均无大班额</li>'}</ul>"
-                                   f"<p>逐班明细见 {num_link('large_class_ledger', 'large_class_ledger')}。</p>"))
+                                   f"<p>逐班明细见{ledger}。</p>"))
     return "".join(parts)
 
 

@@ -1,7 +1,9 @@
 """Evaluation standards as data (评估标准). ``load_profile`` reads a YAML profile and the profiles it extends.
 
 A profile names a parent with ``extends:``; its keys replace the parent's recursively (mappings are merged,
-everything else replaced). No threshold is written in code: every number comes from these files.
+everything else replaced). No threshold is written in code: every number comes from these files. The ``source``
+and ``title`` texts cite seed documents by file name or short form (``000 附件2``); a loaded profile cites them by
+title (:func:`analysis.standards.sources.cite`), so no report shows a seed's file name.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from analysis.standards.sources import cite_fields
 
 STANDARDS_DIR = Path(__file__).parent
 
@@ -60,7 +64,7 @@ def _load(name: str) -> dict[str, Any]:
     if parent:
         data = _merge(_load(parent), data)
     data["name"] = name
-    return data
+    return cite_fields(data)
 
 
 def load_profile(name: str = "national") -> dict[str, Any]:
@@ -77,7 +81,7 @@ def profile_from_file(path: Path, label: str) -> dict[str, Any]:
     merged = _merge(_load(check_profile_name(str(parent))), data)
     merged["name"] = f"file:{Path(path).name}"
     merged["title"] = f"{merged.get('title', '')}（{label}）"
-    return merged
+    return cite_fields(merged)
 
 
 def resource_threshold(profile: dict, indicator: str, section: str) -> float:
