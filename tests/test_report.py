@@ -605,3 +605,141 @@ def test_render_reports_writes_notebook_pages_with_one_font_subset(tmp_path, res
     fonts = {re.search(r"@font-face \{[^}]*\}", p.read_text(encoding="utf-8")).group(0) for p in paths}
     assert len(fonts) == 1  # subset once for all pages of the run (the slow part), embedded in each
     assert all(fmt.FONT_PLACEHOLDER not in p.read_text(encoding="utf-8") for p in paths)
+
+
+
+# --------------------------------------------------------------------------- summary charts, phone and print
+def _texts(ax) -> list[str]:
+    return [t.get_text() for t in ax.texts]
+
+
+def test_cv_chart_labels_every_cv_and_the_limit_from_the_profile(results):
+    from analysis.report import charts
+    from analysis.report.plotting import chart_context
+
+    # the limits come from the profile, not from cv.csv (which says 0.50 / 0.45): another profile moves the lines
+    profile = {**PROFILE, "cv": {**PROFILE["cv"], "limits": {"primary": 0.6, "junior": 0.4}}}
+    with chart_context():
+        fig = charts.cv_bars(results.cv, profile)
+        fig.canvas.draw()  # a glyph missing from the fonts raises here
+    axes = fig.axes
+    assert [ax.get_title() for ax in axes] == ["小学", "初中"]
+    for ax, section in zip(axes, ("primary", "junior"), strict=True):
+        part = results.cv[results.cv["section"] == section]
+        limit = profile["cv"]["limits"][section]
+        # every bar labelled with its CV as the table shows it (R1…R7 order), the limit line with its value
+        assert _texts(ax) == [f"{v:.3f}" for v in part["cv"]] + [f"限值 ≤ {limit:.2f}"]
+        assert [line.get_xdata()[0] for line in ax.lines] == [limit]
+        assert [t.get_text() for t in ax.get_yticklabels()][5] == "R6 仪器设备值"
+    strict = {**PROFILE, "cv": {**PROFILE["cv"], "comparator": "<"}}
+    with chart_context():
+        assert "限值 ＜ 0.45" in _texts(charts.cv_bars(results.cv, strict).axes[1])
+
+
+def test_compliance_chart_labels_each_share_and_the_school_rule(results):
+    from analysis.evaluate.indicators import compliance_summary
+    from analysis.report import charts
+    from analysis.report.plotting import chart_context
+
+    with chart_context():
+        fig = charts.compliance_bar(compliance_summary(results.school_indicators, PROFILE), PROFILE,
+                                    results.school_indicators)
+        fig.canvas.draw()
+    primary, junior = fig.axes
+    names = [t.get_text() for t in primary.get_yticklabels()]
+    assert names[0] == "R1 高学历教师" and names[-1] == "校校达标（6+1）"
+    # 0001 and 0003 meet R6 (2/3); 0002 and 0005 fail the school rule (2/3 primary, 1/2 junior)
+    assert _texts(primary)[5] == "67%（2/3）" and _texts(primary)[-1] == "67%（2/3）"
+    assert _texts(junior)[5] == "50%（1/2）" and _texts(junior)[-1] == "50%（1/2）"
+    assert len(_texts(primary)) == len(names) == len(IDS) + 1
+    assert charts._share_text(99.5, 199, 200) == "99%（199/200）"  # "100%" only when every school meets it
+
+
+def test_projection_chart_names_every_line_at_its_end(results, monkeypatch):
+    from analysis.report import plotting
+
+    drawn = []
+    monkeypatch.setattr(plotting, "figure_html", lambda fig, alt, dpi=None: drawn.append(fig) or "<img>")
+    one_year = results.projection[results.projection["year"] == 2025]
+    # R6 is projected off track: coloured and named in full; R1 (on track) and one year (no projection) grey
+    for projection, r6 in ((results.projection, "R6 仪器设备值"), (one_year, "R6")):
+        drawn.clear()
+        fragments.projection_chart(projection, PROFILE)
+        cv_panel, share_panel = drawn[0].axes
+        labels = {t.get_text(): t for t in cv_panel.texts}
+        assert {r6, "R1", "限值 0.50"} <= set(labels)  # every line and the limit
+        last = projection[projection["indicator"] == "R6_cv"].sort_values("year").iloc[-1]
+        assert labels[r6].get_position()[0] == last["year"]  # at the line's end
+        assert cv_panel.get_legend() is None  # named on the lines, no legend to match colours with
+        assert {"小学", "标准 100%"} <= {t.get_text() for t in share_panel.texts}
+
+
+def _run_cells(source_cells: list, results: Results) -> list:
+    """Run report notebook code cells in-process with the fixture results; each cell's displayed HTML."""
+    from types import SimpleNamespace
+
+    from nbformat.v4 import new_output
+
+    outputs: list = []
+    namespace = {"fragments": fragments, "results": results, "ctx": SimpleNamespace(profile=PROFILE),
+                 "HTML": lambda text: text, "display": lambda text: outputs.append(text)}
+    cells = []
+    for cell in source_cells:
+        cell = cell.copy()
+        if cell.cell_type == "code":
+            outputs.clear()
+            exec(cell.source, namespace)  # noqa: S102 - the project's own notebook cells
+            cell.outputs = [new_output("display_data", data={"text/html": o}) for o in outputs]
+        cells.append(cell)
+    return cells
+
+
+def test_summary_shows_three_charts_in_sections_two_and_five(tmp_path, results):
+    """Sections 二 (indicators, CVs) and 五 (milestones) of the real report notebook, run on the fixture: the
+    rendered summary holds the CV, compliance and projection charts there, each an inline PNG."""
+    import nbformat
+
+    nb = nbformat.read(config_notebook(), as_version=4)
+    heads = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.startswith("## ")]
+    wanted = [i for i in heads if nb.cells[i].source.startswith(("## 二、", "## 五、"))]
+    picked = []
+    for i in wanted:
+        end = next((h for h in heads if h > i), len(nb.cells))
+        picked += nb.cells[i:end]
+    executed = fake_executed(tmp_path, results)
+    executed[REPORT_STEP].cells += _run_cells(picked, results)
+    summary = render.render_summary(executed, MANIFEST, tmp_path / "r", font=False)
+    two, five = summary.index("二、资源配置"), summary.index("五、各时间节点")
+    images = re.findall(r"<img\b[^>]*>", summary[two:])
+    charts = [re.search(r'alt="([^"]+)"', i).group(1) for i in images
+              if 'class="chart"' in i and 'src="data:image/png;base64,' in i]
+    assert charts == ["各指标校际差异系数与限值图", "各指标达标学校比例图", "差异系数与校校达标比例预测图"]
+    assert summary.index("差异系数与校校达标比例预测图") > five
+    assert summary.count('<div class="chart-row">') == 1  # the two resource charts side by side (wrapping)
+
+
+def config_notebook() -> Path:
+    from analysis import config
+
+    return config.NOTEBOOKS / catalog.STEPS[catalog.REPORT].notebook
+
+
+def test_print_header_escapes_the_county_name_for_css():
+    assert render.css_string("示例县") == '"示例县"'
+    hostile = render.css_string('某"县\\</style><b>\n')
+    assert hostile == r'"某\22 县\5c \3c /style\3e \3c b\3e \a "'  # cannot end the string nor the <style>
+    assert render.page_header_css("县 2025 年").startswith('@page { @top-center { content: "县 2025 年"; }')
+
+
+def test_summary_tables_scroll_and_the_hint_is_screen_only(tmp_path, results):
+    summary = render.render_summary(fake_executed(tmp_path, results), MANIFEST, tmp_path / "r", font=False)
+    # the county and year in every printed page's header, page numbers in the footer
+    assert '@top-center { content: "示例县 2025 年义务教育优质均衡发展评估 · 领导摘要"; }' in summary
+    assert 'counter(page)' in summary and "counter(pages)" in summary
+    # every table sits in a sideways-scrolling box (nothing cut off on a phone)
+    assert summary.count("<table") == summary.count('<div class="table-scroll"><table') >= 2
+    assert '<span class="hint">数字可点击' in fragments.indicator_table(results.cv, results.school_indicators,
+                                                                    PROFILE)
+    assert '<span class="hint">表中数字可点击' in fragments.legend()
+    assert render.scroll_tables("<table><tr><td><table></table></td></tr></table>") == (
+        '<div class="table-scroll"><table><tr><td><table></table></td></tr></table></div>')

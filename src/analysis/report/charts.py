@@ -15,24 +15,86 @@ from matplotlib.figure import Figure
 
 from analysis.config import SECTION_ZH
 from analysis.evaluate.indicators import indicator_ids, indicator_spec
+from analysis.report.format import COMPARATOR_ZH
 from analysis.report.plotting import COLOURS
+from analysis.standards.status import light_of
 
 PASS, FAIL, NEUTRAL = "#2e7d32", "#c62828", "#90a4ae"
 
 
-def compliance_bar(summary: pd.DataFrame, profile: dict) -> Figure:
-    """Share of school-sections meeting each indicator's standard (达标学校比例), per section."""
-    fig = Figure(figsize=(9, 4))
-    axes = fig.subplots(1, summary["section"].nunique(), sharey=True, squeeze=False)[0]
-    for ax, (section, part) in zip(axes, summary.groupby("section", sort=False), strict=False):
-        labels = [f"{i}\n{indicator_spec(profile, i)['short']}" for i in part["indicator"]]
-        bars = ax.bar(labels, part["share_met"] * 100, color=[PASS if s >= 1 else FAIL for s in part["share_met"]])
-        ax.bar_label(bars, labels=[f"{v:.0%}" for v in part["share_met"]], fontsize=8)
-        ax.set_title(f"{SECTION_ZH[section]}（{part['n_schools'].iloc[0]}所）")
-        ax.set_ylim(0, 110)
-        ax.tick_params(axis="x", labelsize=7)
-    axes[0].set_ylabel("达标学校比例（%）")
-    fig.suptitle("各指标达标学校比例")
+def _sections(frame: pd.DataFrame) -> list[str]:
+    """Sections of ``frame`` in school order (小学 before 初中), unknown ones last."""
+    present = list(dict.fromkeys(frame["section"].astype(str)))
+    return sorted(present, key=lambda s: (list(SECTION_ZH).index(s) if s in SECTION_ZH else len(SECTION_ZH), s))
+
+
+def _section_panels(n_sections: int, n_rows: int) -> tuple[Figure, np.ndarray]:
+    """One horizontal-bar panel per section, stacked: a narrow figure whose labels stay legible when the image
+    is scaled down to a phone's width (side by side they would shrink to half)."""
+    fig = Figure(figsize=(5.0, max(n_sections, 1) * (0.27 * n_rows + 0.75) + 0.45))
+    axes = fig.subplots(max(n_sections, 1), 1, squeeze=False)[:, 0]
+    return fig, axes
+
+
+def _indicator_labels(ids: list[str], profile: dict | None) -> list[str]:
+    if not profile:
+        return ids
+    return [f"{i} {indicator_spec(profile, i).get('short', '')}".strip() for i in ids]
+
+
+def rule_label(profile: dict) -> str:
+    """校校达标（6+1）: the school rule named by its counts (at least ``min_met`` of the resource indicators)."""
+    total, least = len(profile["resources"]), int(profile["school_rule"]["min_met"])
+    return f"校校达标（{least}+{total - least}）"
+
+
+def _share_text(percent: float, met: int, total: int) -> str:
+    """``99%（199/200）``: never "100%" unless every school meets it (199/200 would round up)."""
+    if np.isnan(percent):
+        return "—"
+    shown = min(round(percent), 99) if met < total else round(percent)
+    return f"{shown}%（{met}/{total}）"
+
+
+def compliance_bar(summary: pd.DataFrame, profile: dict, school_indicators: pd.DataFrame | None = None) -> Figure:
+    """Share of school-sections meeting each indicator's standard (达标学校比例), per section, every bar labelled
+    with its share and count; with ``school_indicators`` also the share passing the school rule (校校达标).
+
+    An indicator below 100% is amber (one missed indicator is allowed per school), the school rule red."""
+    ids = [i for i in indicator_ids(profile) if (summary["indicator"] == i).any()]
+    rule = school_indicators is not None and "school_pass" in school_indicators
+    names = _indicator_labels(ids, profile) + ([rule_label(profile)] if rule else [])
+    sections = _sections(summary)
+    fig, axes = _section_panels(len(sections), len(names))
+    y = np.arange(len(names))
+    for ax, section in zip(axes, sections, strict=False):
+        part = summary[summary["section"].astype(str) == section].set_index("indicator")
+        shares = [float(part.at[i, "share_met"]) if i in part.index else np.nan for i in ids]
+        counts = [(int(part.at[i, "n_met"]), int(part.at[i, "n_schools"])) if i in part.index else (0, 0)
+                  for i in ids]
+        colours = [COLOURS["pass"] if s >= 1 else COLOURS["at_risk"] for s in shares]
+        if rule:
+            schools = school_indicators[school_indicators["section"].astype(str) == section]
+            passed = int(schools["school_pass"].map(lambda v: light_of(v) == "pass").sum())
+            shares.append(passed / len(schools) if len(schools) else np.nan)
+            counts.append((passed, len(schools)))
+            colours.append(COLOURS["pass"] if passed == len(schools) else COLOURS["fail"])
+        values = np.array(shares, dtype=float) * 100
+        bars = ax.barh(y, np.nan_to_num(values), color=colours, height=0.62)
+        if rule:
+            bars[-1].set_hatch("//")
+            bars[-1].set_edgecolor("white")
+            ax.axhline(len(ids) - 0.5, color=COLOURS["threshold"], lw=0.6, ls=":")
+        ax.bar_label(bars, labels=[_share_text(v, m, n) for v, (m, n) in zip(values, counts, strict=True)],
+                     fontsize=8, padding=2)
+        n_schools = int(part["n_schools"].max()) if len(part) else 0
+        ax.set_title(f"{SECTION_ZH.get(section, section)}（{n_schools} 所）", fontsize=10)
+        ax.set_xlim(0, 150)  # room for the "100%（12/12）" labels right of a full bar
+        ax.set_xticks([0, 50, 100], ["0", "50%", "100%"])
+        ax.tick_params(labelsize=8)
+        ax.set_yticks(y, names, fontsize=8)
+        ax.invert_yaxis()  # R1 on top, the school rule last
+    fig.suptitle("各指标达标学校比例（绿色为全部学校达标）", fontsize=11)
     fig.tight_layout()
     return fig
 
@@ -54,19 +116,38 @@ def ratio_heatmap(school_indicators: pd.DataFrame, profile: dict, section: str) 
     return fig
 
 
-def cv_bars(cv: pd.DataFrame) -> Figure:
-    """Each indicator's CV against its section's limit (差异系数与限值)."""
-    fig = Figure(figsize=(9, 3.8))
-    axes = fig.subplots(1, cv["section"].nunique(), sharey=True, squeeze=False)[0]
-    for ax, (section, part) in zip(axes, cv.groupby("section", sort=False), strict=False):
-        bars = ax.bar(part["indicator"], part["cv"], color=[PASS if p else FAIL for p in part["passed"]])
-        ax.bar_label(bars, labels=[f"{v:.3f}" for v in part["cv"]], fontsize=8)
-        limit = part["limit"].iloc[0]
-        ax.axhline(limit, color="black", linestyle="--", linewidth=1)
-        ax.text(len(part) - 0.5, limit, f"限值 {limit:.2f}", va="bottom", ha="right", fontsize=8)
-        ax.set_title(SECTION_ZH[section])
-    axes[0].set_ylabel("差异系数 CV")
-    fig.suptitle("各指标校际差异系数")
+def cv_bars(cv: pd.DataFrame, profile: dict | None = None) -> Figure:
+    """Each indicator's CV against its section's limit (差异系数与限值): one panel per section, every bar labelled
+    with its CV (three decimals, as in the tables) and the limit drawn as a labelled line.
+
+    With ``profile`` the limit and comparator come from its ``cv`` block and the bars are named by the
+    indicators' short names; without it from the ``limit`` / ``comparator`` columns of ``cv``."""
+    present = list(dict.fromkeys(cv["indicator"].astype(str)))
+    ids = [i for i in indicator_ids(profile) if i in present] if profile else present
+    sections = _sections(cv)
+    fig, axes = _section_panels(len(sections), len(ids))
+    y = np.arange(len(ids))
+    settings = (profile or {}).get("cv", {})
+    for ax, section in zip(axes, sections, strict=False):
+        part = cv[cv["section"].astype(str) == section].set_index("indicator")
+        values = np.array([float(part.at[i, "cv"]) if i in part.index else np.nan for i in ids])
+        colours = [NEUTRAL if i not in part.index else PASS if light_of(part.at[i, "passed"]) == "pass" else FAIL
+                   for i in ids]
+        bars = ax.barh(y, np.nan_to_num(values), color=colours, height=0.62)
+        ax.bar_label(bars, labels=["—" if np.isnan(v) else f"{v:.3f}" for v in values], fontsize=8, padding=2)
+        limit = float(settings["limits"][section]) if section in settings.get("limits", {}) else float(
+            part["limit"].dropna().iloc[0])
+        comparator = settings.get("comparator") or (str(part["comparator"].iloc[0]) if "comparator" in part else "<=")
+        ax.axvline(limit, color=COLOURS["threshold"], linestyle="--", linewidth=1)
+        ax.annotate(f"限值 {COMPARATOR_ZH.get(comparator, comparator)} {limit:.2f}", (limit, 1.0),
+                    xycoords=("data", "axes fraction"), xytext=(0, 2), textcoords="offset points", ha="center",
+                    va="bottom", fontsize=8, color=COLOURS["threshold"])
+        ax.set_xlim(0, max(np.nanmax(values, initial=0), limit) * 1.3)  # room for the value labels
+        ax.set_title(SECTION_ZH.get(section, section), fontsize=10, pad=14)  # the limit's label sits above
+        ax.tick_params(labelsize=8)
+        ax.set_yticks(y, _indicator_labels(ids, profile), fontsize=8)
+        ax.invert_yaxis()
+    fig.suptitle("各指标校际差异系数（红色为超过限值）", fontsize=11)
     fig.tight_layout()
     return fig
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -67,7 +67,52 @@ def style_block() -> str:
 def legend() -> str:
     """Legend of the traffic lights (图例) and a hint that numbers link to the audit report."""
     lights = "".join(light(s) for s in LIGHTS)
-    return wrap_fragment(f'<p class="legend">图例：{lights}表中数字可点击，跳转到审计报告中的计算过程。</p>')
+    return wrap_fragment(f'<p class="legend">图例：{lights}<span class="hint">表中数字可点击，跳转到审计报告中的计算过程。'
+                         "</span></p>")
+
+
+def _chart(figure: Callable[[], Any], alt: str) -> str:
+    """``<img>`` of the chart ``figure()`` draws, a self-contained inline PNG (CJK font, missing glyphs raise)."""
+    from analysis.report.plotting import chart_context, figure_html
+
+    with chart_context():
+        return figure_html(figure(), alt)
+
+
+def _cv_image(cv: pd.DataFrame | None, profile: Mapping) -> str:
+    if cv is None or cv.empty:
+        return ""
+    from analysis.report import charts
+
+    return _chart(lambda: charts.cv_bars(cv, dict(profile)), "各指标校际差异系数与限值图")
+
+
+def _compliance_image(school_indicators: pd.DataFrame | None, profile: Mapping) -> str:
+    if school_indicators is None or school_indicators.empty:
+        return ""
+    from analysis.evaluate.indicators import compliance_summary
+    from analysis.report import charts
+
+    summary = compliance_summary(school_indicators, dict(profile))
+    return _chart(lambda: charts.compliance_bar(summary, dict(profile), school_indicators), "各指标达标学校比例图")
+
+
+def cv_chart(cv: pd.DataFrame | None, profile: Mapping) -> str:
+    """Chart of each CV against its section's limit (差异系数与限值图); empty without cv.csv."""
+    image = _cv_image(cv, profile)
+    return wrap_fragment(image) if image else ""
+
+
+def compliance_chart(school_indicators: pd.DataFrame | None, profile: Mapping) -> str:
+    """Chart of the share of school-sections meeting each indicator and the school rule (达标学校比例图)."""
+    image = _compliance_image(school_indicators, profile)
+    return wrap_fragment(image) if image else ""
+
+
+def resource_charts(cv: pd.DataFrame | None, school_indicators: pd.DataFrame | None, profile: Mapping) -> str:
+    """Both resource charts (差异系数与限值、达标学校比例) in one row that wraps on a narrow page or a phone."""
+    images = _cv_image(cv, profile) + _compliance_image(school_indicators, profile)
+    return wrap_fragment(f'<div class="chart-row">{images}</div>') if images else ""
 
 
 def verdict_status(verdict: Mapping | None) -> str:
@@ -308,7 +353,7 @@ def indicator_table(cv: pd.DataFrame | None, school_indicators: pd.DataFrame | N
     header = ("<tr><th>指标</th><th>标准</th><th>县域加权均值</th><th>达标学校</th><th>校校达标</th>"
               "<th>差异系数</th><th>限值</th><th>差异系数判定</th></tr>")
     note = ('<p class="note">差异系数按学段、逐项指标以在校生数加权计算；每项单独判定。'
-            "数字可点击，跳转到审计报告中的计算过程。</p>")
+            '<span class="hint">数字可点击，跳转到审计报告中的计算过程。</span></p>')
     return wrap_fragment(f'<table class="rpt-table"><thead>{header}</thead><tbody>{"".join(rows)}</tbody></table>{note}')
 
 
@@ -585,8 +630,12 @@ def _projection_figure(cv: pd.DataFrame, share: pd.DataFrame, profile: Mapping) 
     milestone_years = sorted(int(m["year"]) for m in milestone_rules.dated(dict(profile)))
     palette = ["#c62828", "#ef6c00", "#6a1b9a", "#1565c0", "#00838f", "#5d4037", "#ad1457"]
 
-    def draw(ax, series: pd.DataFrame, colour: str, label: str | None, width: float) -> None:
+    ends: dict[Any, list[tuple[float, float, str, str]]] = {ax: [] for ax in axes}  # direct labels per panel
+
+    def draw(ax, series: pd.DataFrame, colour: str, label: str | None, width: float, end: str = "") -> None:
         s = series.sort_values("year")
+        if end and len(s):
+            ends[ax].append((float(s["year"].iloc[-1]), float(s["value"].iloc[-1]), end, colour))
         observed = s[s["status"].map(light_of) == "unknown"]
         ahead = s[s["status"].map(light_of) != "unknown"]
         if len(observed):
@@ -606,10 +655,12 @@ def _projection_figure(cv: pd.DataFrame, share: pd.DataFrame, profile: Mapping) 
         for ind, series in part.groupby("indicator", sort=True):
             flagged = series["status"].map(light_of).isin(["fail", "at_risk"]).any()
             if flagged:
-                draw(ax, series, palette[colour_k % len(palette)], str(ind).removesuffix("_cv"), 1.6)
+                name = str(ind).removesuffix("_cv")
+                short = indicator_spec(profile, name).get("short", "")
+                draw(ax, series, palette[colour_k % len(palette)], name, 1.6, f"{name} {short}".strip())
                 colour_k += 1
             else:
-                draw(ax, series, COLOURS["unknown"], "其他指标" if others else None, 0.8)
+                draw(ax, series, COLOURS["unknown"], "其他指标" if others else None, 0.8, str(ind).removesuffix("_cv"))
                 others = False
         limit = float(part["threshold"].dropna().iloc[0]) if part["threshold"].notna().any() else None
         if limit is not None:
@@ -622,8 +673,11 @@ def _projection_figure(cv: pd.DataFrame, share: pd.DataFrame, profile: Mapping) 
         ax = axes[-1]
         for k, (section, series) in enumerate(share.groupby("section", sort=False)):
             draw(ax, series.assign(value=series["value"] * 100, low=series["low"] * 100, high=series["high"] * 100),
-                 [COLOURS["line"], "#6a1b9a"][k % 2], section_zh(section), 1.6)
+                 [COLOURS["line"], "#6a1b9a"][k % 2], section_zh(section), 1.6, section_zh(section))
         ax.axhline(100, color=COLOURS["threshold"], lw=1, ls="--")
+        # left end: the right end is where the lines reach 100% and carry their own labels
+        ax.annotate("标准 100%", (0.01, 100), xycoords=("axes fraction", "data"), fontsize=7, ha="left",
+                    va="top", xytext=(0, -2), textcoords="offset points")
         ax.set_ylim(0, 105)
         ax.set_title("校校达标学校比例（%）", fontsize=10)
     for ax in axes:
@@ -631,10 +685,31 @@ def _projection_figure(cv: pd.DataFrame, share: pd.DataFrame, profile: Mapping) 
             ax.axvline(y, color=COLOURS["unknown"], lw=0.8, ls=":")
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.tick_params(labelsize=7)
-        ax.legend(fontsize=7, frameon=False)
+        _label_line_ends(ax, ends[ax])
     fig.suptitle("实线为实际值，虚线为预测值，阴影为预测区间，点线为时间节点", fontsize=8, color="#5f6b7a")
     fig.tight_layout()
     return wrap_fragment(figure_html(fig, "差异系数与校校达标比例预测图"))
+
+
+def _label_line_ends(ax: Any, ends: list[tuple[float, float, str, str]], gap: float = 0.055) -> None:
+    """Name each line at its last point, right of the plot (a legend alone makes a reader match colours);
+    labels closer than ``gap`` of the y range are pushed apart so none hides another."""
+    from matplotlib.transforms import offset_copy
+
+    if not ends:
+        return
+    low, high = ax.get_ylim()
+    step = gap * (high - low)
+    ends = sorted(ends, key=lambda e: e[1])
+    ys = [e[1] for e in ends]
+    for k in range(1, len(ys)):
+        ys[k] = max(ys[k], ys[k - 1] + step)
+    ys[-1] = min(ys[-1], high)
+    for k in range(len(ys) - 2, -1, -1):
+        ys[k] = min(ys[k], ys[k + 1] - step)
+    shift = offset_copy(ax.transData, fig=ax.figure, x=4, y=0, units="points")
+    for (x, _, text, colour), y in zip(ends, ys, strict=True):
+        ax.text(x, y, text, transform=shift, fontsize=7, color=colour, ha="left", va="center", clip_on=False)
 
 
 def _amount_text(total: float, unit: str) -> str:

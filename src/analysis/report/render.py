@@ -42,6 +42,8 @@ _STYLER_ID = re.compile(r"\bT_([0-9a-f]{5})(?=[_\"'\s])")
 _MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.S)
 _CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.S)
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$", re.M)
+_TABLE_TAG = re.compile(r"<table\b[^>]*>|</table\s*>", re.I)
+SCROLL_CLASS = "table-scroll"  # page.css: scrolls sideways, the first column sticky
 
 
 def stable_styler_ids(text: str) -> str:
@@ -114,6 +116,41 @@ def math_svg(tex: str, display: bool = False) -> str:
     cls = "math display" if display else "math"
     img = f'<img class="{cls}" alt="{esc(tex.strip())}" src="data:image/svg+xml;base64,{data}">'
     return f'<div class="math-display">{img}</div>' if display else img
+
+
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string: quotes, backslashes, control characters and ``<`` ``>`` ``&`` as CSS
+    escapes, so a county name can neither end the string nor the ``<style>`` element it sits in."""
+    def one(c: str) -> str:
+        return f"\\{ord(c):x} " if c in "\"'\\<>&" or ord(c) < 0x20 or ord(c) == 0x7F else c
+
+    return '"' + "".join(one(c) for c in text) + '"'
+
+
+def page_header_css(header: str) -> str:
+    """``@page`` rule putting ``header`` (county, year, report) at the top of every printed page; the page
+    numbers at the bottom are static (page.css)."""
+    return f"@page {{ @top-center {{ content: {css_string(header)}; }} }}\n"
+
+
+def scroll_tables(page: str) -> str:
+    """Wrap every outermost ``<table>`` in a box that scrolls sideways, so on a phone no column is cut off and
+    the first (name) column stays in view (page.css makes it sticky)."""
+    out, depth, start = [], 0, 0
+    for m in _TABLE_TAG.finditer(page):
+        closing = m.group(0).startswith("</")
+        if not closing:
+            if depth == 0:
+                out.append(page[start:m.start()])
+                start = m.start()
+            depth += 1
+        elif depth:
+            depth -= 1
+            if depth == 0:
+                out.append(f'<div class="{SCROLL_CLASS}">{page[start:m.end()]}</div>')
+                start = m.end()
+    out.append(page[start:])
+    return "".join(out)
 
 
 def render_math(markdown: str) -> str:
@@ -383,7 +420,8 @@ def _export(nb: Any, *, summary: bool, title: str, top_html: str, bottom_html: s
     resources = {
         "metadata": {"name": title, "path": str(config.NOTEBOOKS)},
         "report": {"title": title, "kind": "summary" if summary else "audit", "font_css": FONT_PLACEHOLDER,
-                   "page_css": template_text("page.css"), "top_html": top_html, "bottom_html": bottom_html},
+                   "page_css": template_text("page.css") + page_header_css(title), "top_html": top_html,
+                   "bottom_html": bottom_html},
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
@@ -431,7 +469,7 @@ def render_summary(executed: Mapping[str, Any], manifest: Mapping, out_dir: Path
     title = f"{county_name} {manifest.get('year', '')} 年义务教育优质均衡发展评估 · 领导摘要"
     page = _export(summary_notebook(nb), summary=True, title=title, top_html="",
                    bottom_html=summary_footer(manifest))
-    return _finish(page, _path_aliases(executed, out_dir), font)
+    return _finish(scroll_tables(page), _path_aliases(executed, out_dir), font)
 
 
 def render_audit(executed: Mapping[str, Any], manifest: Mapping, out_dir: Path, font: bool = True) -> str:
