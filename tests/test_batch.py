@@ -50,11 +50,13 @@ class _Tags(HTMLParser):
 def test_batch_local_and_dask_and_single_runs_give_the_same_bytes(tmp_path):
     from distributed import LocalCluster
 
+    # one good county (with a hostile name) and one broken one: every way of running must give the same bytes;
+    # more good counties would only repeat the same comparison at ~20 s each
     prov = tmp_path / "raw" / "demo_province"
-    province.write_province(prov, 2, (2025,))
+    province.write_province(prov, 1, (2025,))
     (prov / "county01" / "county.yaml").write_text(
         "name: <script>alert(1)</script>县\nstandards_profile: chongqing\n", encoding="utf-8")
-    broken = prov / "county03" / "2025"
+    broken = prov / "county02" / "2025"
     broken.mkdir(parents=True)
     (broken / "学校基本情况.xlsx").write_bytes(b"")  # a zero-byte file: this county fails, the others go on
 
@@ -62,11 +64,11 @@ def test_batch_local_and_dask_and_single_runs_give_the_same_bytes(tmp_path):
     lines: list[str] = []
     report = batch.batch(prov, [2025], jobs=2, progress=lines.append, **local)
     status = {o.county: o.status for o in report.outcomes}
-    assert status == {"county01": "done", "county02": "done", "county03": "failed"}
-    assert "01_clean" in next(o for o in report.outcomes if o.county == "county03").message
-    assert any("3/3 完成（其中 1 个失败）" in line for line in lines)
+    assert status == {"county01": "done", "county02": "failed"}
+    assert "01_clean" in next(o for o in report.outcomes if o.county == "county02").message
+    assert any("2/2 完成（其中 1 个失败）" in line for line in lines)
     page = report.page.read_text(encoding="utf-8")
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;县" in page and 'href="county02/2025/summary.html"' in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;县" in page and 'href="county01/2025/summary.html"' in page
     parser = _Tags()
     parser.feed(page)
     assert not parser.bad
@@ -77,7 +79,7 @@ def test_batch_local_and_dask_and_single_runs_give_the_same_bytes(tmp_path):
     assert {o.county: o.status for o in on_dask.outcomes} == status
 
     single = {"processed_root": tmp_path / "single" / "processed", "reports_root": tmp_path / "single" / "reports"}
-    pipeline.run("county02", [2025], raw_root=prov, progress=lambda _: None, **single)
+    pipeline.run("county01", [2025], raw_root=prov, progress=lambda _: None, **single)
     a = _outputs(local["processed_root"], local["reports_root"])
     assert a == _outputs(dask["processed_root"], dask["reports_root"])
     b = _outputs(single["processed_root"], single["reports_root"])
