@@ -6,7 +6,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import pytest  # noqa: E402
 
-SAMPLE_YEARS = (2021, 2022, 2023, 2024, 2025)
+# The last three years of the sample: the first two have too short a history for a projection, the third has one
+# (the profile's min_history_years); two more years would only repeat the same steps at ~20 s each.
+SAMPLE_YEARS = (2023, 2024, 2025)
 
 
 def _shared_root(tmp_path_factory, worker_id: str) -> Path:
@@ -17,7 +19,7 @@ def _shared_root(tmp_path_factory, worker_id: str) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_run(tmp_path_factory, worker_id):
-    """The whole pipeline on the sample county, all years, into a temporary processed/reports root.
+    """The whole pipeline on the sample county, ``SAMPLE_YEARS``, into a temporary processed/reports root.
 
     Run once per test session, whatever the number of xdist workers: the first worker to get the lock runs it,
     the others wait for it and read the same outputs (the end-to-end tests only read them).

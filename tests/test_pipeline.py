@@ -207,8 +207,9 @@ def test_killing_a_run_leaves_earlier_outputs_and_the_next_run_succeeds(tmp_path
     os.killpg(proc.pid, signal.SIGKILL)  # the run and its workers and kernels, mid-step
     proc.wait(timeout=30)
     assert (_snapshot(processed), _snapshot(reports)) == before
-    after = run_year("demo", 2025, "national", progress=lambda _: None, **roots)
-    assert after.published and (reports / "summary.html").exists()
+    # the next run succeeds (the steps of the first run suffice: what is asserted is the recovery, not the report)
+    after = run_year("demo", 2025, "national", only=["01", "02"], progress=lambda _: None, **roots)
+    assert after.published and (processed / "school_indicators.csv").exists()
     assert not list((tmp_path / "processed" / "demo").glob(".staging-*")), "the killed run's staging is cleared"
 
 
