@@ -42,7 +42,7 @@ import nbformat
 from analysis import config
 from analysis.context import check_county_name, county_meta, resolve_profile
 from analysis.data import catalog, files
-from analysis.data.reading import parts_in_folder, sha256
+from analysis.data.reading import InputFileError, earlier_year_folders, parts_in_folder, sha256, table_file
 
 PACKAGES = ("analysis", "pandas", "numpy", "scipy", "matplotlib", "papermill", "nbconvert", "nbclient",
             "openpyxl", "pandera", "PyYAML", "mplfonts")
@@ -176,6 +176,18 @@ def input_hashes(raw_dir: Path) -> list[dict]:
         found.insert(0, meta)
     return [{"path": str(p.relative_to(raw_dir.parent.parent)), "bytes": p.stat().st_size, "sha256": sha256(p)}
             for p in found]
+
+
+def raw_history_hashes(raw_dir: Path, tables: Iterable[str]) -> dict[str, str]:
+    """SHA-256 of the files of ``tables`` in the earlier raw year folders beside ``raw_dir`` (``<year>/<file>``)."""
+    out = {}
+    for earlier in earlier_year_folders(raw_dir):
+        for table_id in tables:
+            with contextlib.suppress(InputFileError):  # two files of one table: the step itself says so
+                path = table_file(earlier, table_id)
+                if path is not None:
+                    out[f"{earlier.name}/{path.name}"] = sha256(path)
+    return dict(sorted(out.items()))
 
 
 def code_fingerprint() -> str:
@@ -550,6 +562,8 @@ def _run_locked(county, years, profile_name, profile, meta, force, jobs, selecte
         }
         if step.raw:
             parts["raw"] = [(i["path"], i["sha256"]) for i in input_hashes(state[y].raw)]
+        if step.raw_history:  # earlier raw year folders the step may read (ctx.load_history(name, raw=True))
+            parts["raw_history"] = raw_history_hashes(state[y].raw, step.raw_history)
         return _digest(parts)
 
     def outputs_present(y: int, name: str) -> bool:
