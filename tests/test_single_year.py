@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
+from test_excel_layout import machine_names
 
 from analysis import config
 from analysis.data.cleaning import InputError, earlier_tables
@@ -162,3 +164,12 @@ def test_one_year_report_is_clean_and_cites_the_earlier_monitoring_round(one_yea
     audit = text_of((one_year_run["reports"] / "audit.html").read_text(encoding="utf-8"))
     assert f"第一个时间节点（{YEAR}" not in audit
     assert "计入的发布结果：6 条（取自2024年文件夹）" in audit
+
+
+@pytest.mark.slow
+def test_one_year_workbook_names_everything_in_chinese(one_year_run):
+    wb = load_workbook(one_year_run["reports"] / "results.xlsx")
+    assert machine_names(wb) == []
+    for ws in wb.worksheets:
+        assert ws.print_title_rows == ("$1:$2" if ws.title == "学校指标" else "$1:$1"), ws.title
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1

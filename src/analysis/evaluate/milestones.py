@@ -62,7 +62,7 @@ def milestone_schedule(profile: dict, year: int, items_by_year: dict[int, pd.Dat
             if not assess:
                 status, basis = "procedural", "程序性时间节点，按期完成即可"
             elif timing == "future":
-                status, basis = "projected", "见第05步预测（milestones）"
+                status, basis = "projected", "见各时间节点达标预测"
             else:
                 status, basis = _judge(items_by_year.get(y))
         rows.append({"milestone_id": m.get("id", ""), "milestone_zh": m.get("zh", ""), "year": y,

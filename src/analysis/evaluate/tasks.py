@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.evaluate.guarantee import item_code
 from analysis.evaluate.milestones import deadline_text
 from analysis.standards.departments import department_roles, role_zh
 from analysis.standards.status import FAIL, MISSING, VETO
@@ -60,7 +61,7 @@ def task_list(items: pd.DataFrame, planning: pd.DataFrame | None, profile: dict,
     rows = []
     bad = items[items["status"].isin([FAIL, VETO, MISSING])]
     for r in bad.itertuples(index=False):
-        what = f"{r.item_id} {r.name_zh}"
+        what = f"{item_code(r.item_id, getattr(r, 'parent_id', None))} {r.name_zh}".strip()  # 编号 as documents write it
         if isinstance(r.value_text, str) and r.value_text:
             what += f"（现状 {r.value_text}）"
         for unit, role in _units(r.lead_department, r.cooperating_departments,

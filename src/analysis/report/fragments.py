@@ -17,6 +17,7 @@ import pandas as pd
 
 from analysis.data import catalog
 from analysis.evaluate import milestones as milestone_rules
+from analysis.evaluate.guarantee import item_code
 from analysis.evaluate.quality import EARLIER_FOLDER
 from analysis.report.format import (
     AREA_ZH,
@@ -416,10 +417,9 @@ def failing_items(items: pd.DataFrame) -> pd.DataFrame:
 
 
 def item_label(row: Mapping) -> str:
-    """``G5 名称`` (plain text): the item number of a multi-part item (G5_primary → G5) and its name."""
-    number = row.get("parent_id") if isinstance(row.get("parent_id"), str) and row.get("parent_id") else row.get(
-        "item_id", "")
-    return f"{number} {row.get('name_zh', '')}".strip()
+    """``G5 名称`` (plain text): the item number of a multi-part item (G5_primary → G5) and its name; a check the
+    documents do not number (校校达标, 差异系数, 附加要求) by its name only."""
+    return f"{item_code(row.get('item_id', ''), row.get('parent_id'))} {row.get('name_zh', '')}".strip()
 
 
 def item_value_text(row: Mapping) -> str:
