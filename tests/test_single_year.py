@@ -17,7 +17,7 @@ from analysis.data.cleaning import InputError, earlier_tables
 from analysis.data.files import read_csv
 from analysis.evaluate import planning
 from analysis.evaluate.projection import method_settings
-from analysis.pipeline import raw_history_hashes, run
+from analysis.pipeline import earlier_input_hashes, raw_history_hashes, run
 from analysis.precheck import precheck
 from analysis.report import charts_projection, fragments
 from analysis.report.plotting import chart_context
@@ -113,6 +113,9 @@ def test_monitoring_results_of_an_earlier_folder_are_read_and_hashed(tmp_path):
     assert earlier_tables(county / str(YEAR), "monitoring_results", skip=[2024]) == {}
     hashes = raw_history_hashes(county / str(YEAR), ["monitoring", "monitoring_results"])
     assert list(hashes) == [f"2024/{RESULTS_FILE}"]
+    listed = earlier_input_hashes(county / str(YEAR))  # beside the year's own files in the manifest and the audit
+    assert [i["path"] for i in listed] == [f"sample/2024/{RESULTS_FILE}"]
+    assert listed[0]["sha256"] == hashes[f"2024/{RESULTS_FILE}"]
 
 
 def test_a_bad_earlier_file_stops_with_its_year_folder(tmp_path):
@@ -164,6 +167,7 @@ def test_one_year_report_is_clean_and_cites_the_earlier_monitoring_round(one_yea
     audit = text_of((one_year_run["reports"] / "audit.html").read_text(encoding="utf-8"))
     assert f"第一个时间节点（{YEAR}" not in audit
     assert "计入的发布结果：6 条（取自2024年文件夹）" in audit
+    assert f"sample/2024/{RESULTS_FILE}" in audit  # listed with the input files and their SHA-256
 
 
 @pytest.mark.slow

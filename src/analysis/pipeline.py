@@ -178,16 +178,29 @@ def input_hashes(raw_dir: Path) -> list[dict]:
             for p in found]
 
 
-def raw_history_hashes(raw_dir: Path, tables: Iterable[str]) -> dict[str, str]:
-    """SHA-256 of the files of ``tables`` in the earlier raw year folders beside ``raw_dir`` (``<year>/<file>``)."""
-    out = {}
+def raw_history_files(raw_dir: Path, tables: Iterable[str]) -> list[Path]:
+    """The files of ``tables`` in the earlier raw year folders beside ``raw_dir`` (``Step.raw_history``)."""
+    found = []
     for earlier in earlier_year_folders(raw_dir):
         for table_id in tables:
             with contextlib.suppress(InputFileError):  # two files of one table: the step itself says so
                 path = table_file(earlier, table_id)
                 if path is not None:
-                    out[f"{earlier.name}/{path.name}"] = sha256(path)
-    return dict(sorted(out.items()))
+                    found.append(path)
+    return sorted(found)
+
+
+def raw_history_hashes(raw_dir: Path, tables: Iterable[str]) -> dict[str, str]:
+    """SHA-256 of the files of ``tables`` in the earlier raw year folders beside ``raw_dir`` (``<year>/<file>``)."""
+    return {f"{p.parent.name}/{p.name}": sha256(p) for p in raw_history_files(raw_dir, tables)}
+
+
+def earlier_input_hashes(raw_dir: Path) -> list[dict]:
+    """The earlier year folders' files a step may read for this year (质量监测结果 of an earlier round), listed with
+    the year's own inputs in the manifest and the audit (same fields as :func:`input_hashes`)."""
+    tables = dict.fromkeys(t for s in catalog.STEPS.values() for t in s.raw_history)
+    return [{"path": str(p.relative_to(raw_dir.parent.parent)), "bytes": p.stat().st_size, "sha256": sha256(p)}
+            for p in raw_history_files(raw_dir, tables)]
 
 
 def code_fingerprint() -> str:
@@ -759,7 +772,7 @@ def _year_manifest(county, y, meta, profile_name, profile, st: _Year, record, re
         "year": y,
         "parameters": {"county": county, "year": y, "standards_profile": profile_name},
         "standards": {"name": profile.get("name", profile_name), "title": profile.get("title", "")},
-        "inputs": input_hashes(st.raw),
+        "inputs": input_hashes(st.raw) + earlier_input_hashes(st.raw),
         "notebooks": [s.notebook for s in catalog.STEPS.values()],
         "versions": package_versions(),
         "git_commit": git_commit(config.PROJECT_ROOT),
