@@ -171,23 +171,38 @@ def test_cv_formulas_recompute_every_cv_to_1e_9(workbook):
         assert ev.evaluate(formula) == pytest.approx(row.cv, abs=1e-9)
 
 
+def school_columns(ws) -> dict[tuple[str | None, str], int]:
+    """学校指标's two header rows: ``(group, sub) → column``; a column without a group is ``(None, header)``."""
+    out, group = {}, None
+    for c in range(1, ws.max_column + 1):
+        top, sub = ws.cell(1, c).value, ws.cell(2, c).value
+        if sub is None:  # merged over both rows
+            out[(None, top)], group = c, None
+        else:
+            group = top if top is not None else group
+            out[(group, sub)] = c
+    return out
+
+
 def test_cv_formula_follows_a_changed_school_value(workbook):
     """The formulas are live: change one school's R4 and the recomputed CV moves (the stored one cannot)."""
     ws = workbook["学校指标"]
-    headers = [c.value for c in ws[1]]
-    r4 = headers.index(excel.header_of("R4", PROFILE)) + 1
-    old = ws.cell(2, r4).value
+    cols = school_columns(ws)
+    spec = PROFILE["resources"]["R4"]
+    r4 = cols[(f"R4 {spec['zh']}（{spec['unit']}）", "实际值")]
+    first = excel.SCHOOL_FIRST_ROW
+    old = ws.cell(first, r4).value
     cv_ws = workbook["差异系数"]
     cv_headers = [c.value for c in cv_ws[1]]
     row = next(r for r in range(2, cv_ws.max_row + 1) if cv_ws.cell(r, 2).value == "R4"
-               and cv_ws.cell(r, 1).value == ws.cell(2, headers.index("学段") + 1).value)
+               and cv_ws.cell(r, 1).value == ws.cell(first, cols[(None, "学段")]).value)
     cell = cv_ws.cell(row, cv_headers.index("Excel重算：差异系数") + 1).value
     before = Evaluator(workbook, "差异系数").evaluate(cell)
-    ws.cell(2, r4).value = old * 3
+    ws.cell(first, r4).value = old * 3
     try:
         assert Evaluator(workbook, "差异系数").evaluate(cell) != pytest.approx(before, abs=1e-6)
     finally:
-        ws.cell(2, r4).value = old
+        ws.cell(first, r4).value = old
 
 
 def test_every_sheet_prints_landscape_one_page_wide_with_repeated_header(workbook):
@@ -195,7 +210,7 @@ def test_every_sheet_prints_landscape_one_page_wide_with_repeated_header(workboo
         assert ws.page_setup.orientation == "landscape"
         assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
         assert ws.sheet_properties.pageSetUpPr.fitToPage
-        assert ws.print_title_rows == "$1:$1"
+        assert ws.print_title_rows == ("$1:$2" if ws.title == "学校指标" else "$1:$1")
 
 
 def test_stock_fields_have_chinese_names(tmp_path):

@@ -337,21 +337,20 @@ def test_results_workbook(processed, tmp_path):
     required = ["学校指标", "差异系数", "政府保障", "教育质量", "社会认可", "预测", "数据问题"]
     assert [s for s in wb.sheetnames if s in required] == required
     ws = wb["学校指标"]
-    headers = [c.value for c in ws[1]]
-    assert headers[:3] == ["学校标识码", "学校名称", "办学类型"]
-    assert "R6 仪器设备值（元/生）" in headers and "R6 为标准的%" in headers and "校校达标" in headers
-    assert ws.freeze_panes == "C2"
-    col = {h: i + 1 for i, h in enumerate(headers)}
-    r6 = ws.cell(row=3, column=col["R6 仪器设备值（元/生）"])
-    assert r6.value == 1200 and r6.number_format == "#,##0"
-    assert ws.cell(row=3, column=col["R6 为标准的%"]).number_format == "0.0%"
-    assert ws.cell(row=3, column=col["R6 为标准的%"]).value == pytest.approx(0.6)
-    assert ws.cell(row=3, column=col["学校名称"]).value == NASTY
-    assert ws.cell(row=3, column=col["校校达标"]).value == "未达标"
+    top, sub = [c.value for c in ws[1]], [c.value for c in ws[2]]
+    assert top[:4] == ["学校标识码", "学校名称", "学段", "在校生数"] and sub[:4] == [None] * 4
+    r6 = top.index("R6 生均教学仪器设备值（元/生）") + 1  # the group of four: 标准值 / 实际值 / 是否达标 / 85%基本值
+    assert sub[r6 - 1:r6 + 3] == ["标准值", "实际值", "是否达标", "85%基本值"]
+    assert ws.freeze_panes == "C3"
+    row = 4  # the second school-section (0002): two header rows, then one row per school-section
+    assert ws.cell(row, r6).value == 2000 and ws.cell(row, r6 + 1).value == 1200
+    assert ws.cell(row, r6 + 1).number_format == "#,##0"
+    assert ws.cell(row, r6 + 2).value == "未达标" and ws.cell(row, r6 + 3).value == pytest.approx(1700)
+    assert ws.cell(row, 2).value == NASTY
+    assert ws.cell(row, top.index("是否达标") + 1).value == "未达标"
     rules = {str(cf.sqref): [r.formula[0] for r in cf.rules] for cf in ws.conditional_formatting}
-    r6_letter = ws.cell(row=1, column=col["R6 仪器设备值（元/生）"]).column_letter
-    ratio_letter = ws.cell(row=1, column=col["R6 为标准的%"]).column_letter
-    assert any(f"${ratio_letter}2<1-" in f for f in rules[f"{r6_letter}2:{r6_letter}6"])
+    value_l, met_l = (ws.cell(3, c).column_letter for c in (r6 + 1, r6 + 2))
+    assert rules[f"{value_l}3:{value_l}7"] == [f'${met_l}3="未达标"']
     cv = wb["差异系数"]
     cv_headers = [c.value for c in cv[1]]
     assert cv_headers[:3] == ["学段", "指标", "名称"] and "差异系数" in cv_headers

@@ -18,6 +18,7 @@ import pandas as pd
 
 from analysis import config
 from analysis.data import catalog
+from analysis.data.cleaning import earlier_tables
 from analysis.data.files import SafeYamlError, safe_yaml
 from analysis.standards import ProfileError, load_profile, profile_from_file
 
@@ -138,13 +139,19 @@ class StepContext:
             return None
         return catalog.read(path.parent, name)
 
-    def load_history(self, name: str) -> dict[int, pd.DataFrame]:
-        """Dataset ``name`` of every year up to this one that has it: ``{year: frame}``, oldest first."""
+    def load_history(self, name: str, raw: bool = False) -> dict[int, pd.DataFrame]:
+        """Dataset ``name`` of every year up to this one that has it: ``{year: frame}``, oldest first.
+
+        With ``raw`` (an input table a step lists in ``Step.raw_history``), an earlier year that has not been
+        processed is read from its raw year folder beside this one: a county running one year still finds the
+        质量监测结果 it handed in with an earlier year."""
         out = {}
         for y in self.history_years():
             if self.path(name, y).exists():
                 out[y] = self.load(name, y)
-        return out
+        if raw:
+            out.update(earlier_tables(self.raw, name, skip=out))
+        return dict(sorted(out.items()))
 
     def save(self, name: str, data: Any) -> Path:
         """Write dataset ``name`` (a DataFrame, a dict for JSON, an openpyxl workbook for xlsx) to its catalog

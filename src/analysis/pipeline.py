@@ -42,7 +42,7 @@ import nbformat
 from analysis import config
 from analysis.context import check_county_name, county_meta, resolve_profile
 from analysis.data import catalog, files
-from analysis.data.reading import parts_in_folder, sha256
+from analysis.data.reading import InputFileError, earlier_year_folders, parts_in_folder, sha256, table_file
 
 PACKAGES = ("analysis", "pandas", "numpy", "scipy", "matplotlib", "papermill", "nbconvert", "nbclient",
             "openpyxl", "pandera", "PyYAML", "mplfonts")
@@ -176,6 +176,31 @@ def input_hashes(raw_dir: Path) -> list[dict]:
         found.insert(0, meta)
     return [{"path": str(p.relative_to(raw_dir.parent.parent)), "bytes": p.stat().st_size, "sha256": sha256(p)}
             for p in found]
+
+
+def raw_history_files(raw_dir: Path, tables: Iterable[str]) -> list[Path]:
+    """The files of ``tables`` in the earlier raw year folders beside ``raw_dir`` (``Step.raw_history``)."""
+    found = []
+    for earlier in earlier_year_folders(raw_dir):
+        for table_id in tables:
+            with contextlib.suppress(InputFileError):  # two files of one table: the step itself says so
+                path = table_file(earlier, table_id)
+                if path is not None:
+                    found.append(path)
+    return sorted(found)
+
+
+def raw_history_hashes(raw_dir: Path, tables: Iterable[str]) -> dict[str, str]:
+    """SHA-256 of the files of ``tables`` in the earlier raw year folders beside ``raw_dir`` (``<year>/<file>``)."""
+    return {f"{p.parent.name}/{p.name}": sha256(p) for p in raw_history_files(raw_dir, tables)}
+
+
+def earlier_input_hashes(raw_dir: Path) -> list[dict]:
+    """The earlier year folders' files a step may read for this year (质量监测结果 of an earlier round), listed with
+    the year's own inputs in the manifest and the audit (same fields as :func:`input_hashes`)."""
+    tables = dict.fromkeys(t for s in catalog.STEPS.values() for t in s.raw_history)
+    return [{"path": str(p.relative_to(raw_dir.parent.parent)), "bytes": p.stat().st_size, "sha256": sha256(p)}
+            for p in raw_history_files(raw_dir, tables)]
 
 
 def code_fingerprint() -> str:
@@ -550,6 +575,8 @@ def _run_locked(county, years, profile_name, profile, meta, force, jobs, selecte
         }
         if step.raw:
             parts["raw"] = [(i["path"], i["sha256"]) for i in input_hashes(state[y].raw)]
+        if step.raw_history:  # earlier raw year folders the step may read (ctx.load_history(name, raw=True))
+            parts["raw_history"] = raw_history_hashes(state[y].raw, step.raw_history)
         return _digest(parts)
 
     def outputs_present(y: int, name: str) -> bool:
@@ -745,7 +772,7 @@ def _year_manifest(county, y, meta, profile_name, profile, st: _Year, record, re
         "year": y,
         "parameters": {"county": county, "year": y, "standards_profile": profile_name},
         "standards": {"name": profile.get("name", profile_name), "title": profile.get("title", "")},
-        "inputs": input_hashes(st.raw),
+        "inputs": input_hashes(st.raw) + earlier_input_hashes(st.raw),
         "notebooks": [s.notebook for s in catalog.STEPS.values()],
         "versions": package_versions(),
         "git_commit": git_commit(config.PROJECT_ROOT),

@@ -13,10 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.data import catalog
-from analysis.data.cleaning import CleanResult, InputError, clean_folder
+from analysis.data.cleaning import CleanResult, InputError, clean_folder, earlier_tables
 from analysis.data.columns import TABLES
 from analysis.data.files import write_csv
-from analysis.data.reading import EXTENSIONS, table_of_name
 from analysis.data.validation import ISSUE_COLUMNS, Issue, issues_frame
 from analysis.evaluate.completeness import missing_items
 from analysis.evaluate.guarantee import CountyItemError
@@ -30,55 +29,64 @@ RULE_ZH = {
     "outlier": "异常值", "lost_zeros": "代码丢失前导0", "empty_section": "学段无学生", "one_school_section": "学段仅1所学校",
     "unknown_school": "未知学校", "subset": "分项大于总数", "missing_teacher_row": "缺少教师行",
     "class_total": "班级人数合计", "class_count": "班级行数", "unknown_column": "未识别的列", "empty": "空表",
-    "missing_data": "将缺少数据", "county_item": "县级指标",
+    "missing_data": "将缺少数据", "county_item": "县级指标", "earlier_folder": "取自往年文件夹",
 }
 
 
 def completeness_issues(result: CleanResult, profile: dict, year: int) -> list[Issue]:
     """One warning per item that will read 缺少数据 (file = the table that would supply it); an unreadable
-    county-items value is an error. Needs the school and teacher tables: without them nothing can be forecast."""
+    county-items value is an error. Needs the school and teacher tables: without them nothing can be forecast.
+    Monitoring tables of earlier year folders count, as in step 04; one warning says which year folder gives them."""
     if not {"schools", "teachers"} <= set(result.tables):
         return []
+    earlier, issues = earlier_inputs(folder_of(result), result)
     try:
-        missing = missing_items(result.tables, profile, year)
+        missing = missing_items(result.tables, profile, year, earlier)
     except CountyItemError as exc:
         src = result.sources.get("county_items")
         return [Issue(src.file if src else TABLES["county_items"].zh, src.sheet if src else "", None, "数值", "",
                       str(exc), "error", "county_item")]
     except (KeyError, ValueError, TypeError) as exc:  # data the errors above already name
-        if result.has_errors:
-            return [Issue("", "", None, "", "", "改正上面的错误后，才能预判哪些项目将显示为“缺少数据”", "warning",
-                          "missing_data")]
+        if result.has_errors or issues:
+            return [*issues, Issue("", "", None, "", "", "改正上面的错误后，才能预判哪些项目将显示为“缺少数据”",
+                                   "warning", "missing_data")]
         raise RuntimeError(f"预判“缺少数据”项目时出错：{exc}") from exc
-    issues = []
-    earlier = earlier_years_with(folder_of(result), "monitoring_results")
     for r in missing.itertuples(index=False):
         src = result.sources.get(r.table)
         file = src.file if src else f"{TABLES[r.table].zh}（未提供）"
-        note = r.note
-        if r.table == "monitoring_results" and src is None and earlier:
-            note += (f"（往年文件夹 {'、'.join(map(str, earlier))} 中有{TABLES[r.table].zh}：与该年一起运行，"
-                     f"如 --years {earlier[-1]} {year}，即采用最近一次发布的结果）")
         issues.append(Issue(file, src.sheet if src else "", None, r.item_id, "",
-                            f"{r.item_id} {r.name_zh} 将显示为“缺少数据”：{note}", "warning", "missing_data"))
+                            f"{r.item_id} {r.name_zh} 将显示为“缺少数据”：{r.note}", "warning", "missing_data"))
     return issues
+
+
+def earlier_inputs(folder: Path | None, result: CleanResult) -> tuple[dict[str, dict[int, pd.DataFrame]], list[Issue]]:
+    """The tables step 04 reads from earlier year folders (``Step.raw_history``) when this folder lacks them, and
+    an issue per table taken from there (which year folder) or per error found in such a file."""
+    earlier: dict[str, dict[int, pd.DataFrame]] = {}
+    issues: list[Issue] = []
+    if folder is None:
+        return earlier, issues
+    for table_id in catalog.STEPS[catalog.GUARANTEE].raw_history:
+        try:
+            earlier[table_id] = earlier_tables(folder, table_id)
+        except InputError as exc:
+            issues += as_issues(exc.issues)
+            continue
+    # published results decide Q9; scores of an earlier folder matter only when no results exist at all
+    results = "monitoring_results" in result.tables or bool(earlier.get("monitoring_results"))
+    for table_id, by_year in earlier.items():
+        if table_id in result.tables or not by_year or (table_id == "monitoring" and results):
+            continue
+        zh = TABLES[table_id].zh
+        issues.append(Issue(f"{zh}（未提供）", "", None, "", "",
+                            f"本年文件夹没有{zh}：评估采用往年文件夹（{max(by_year)} 年）中的{zh}", "warning",
+                            "earlier_folder"))
+    return earlier, issues
 
 
 def folder_of(result: CleanResult) -> Path | None:
     """The county-year folder the cleaned files came from."""
     return next((src.path.parent for src in result.sources.values()), None)
-
-
-def earlier_years_with(folder: Path | None, table_id: str) -> list[int]:
-    """Earlier year folders of the same county (siblings named by year) holding a file of ``table_id``."""
-    if folder is None or not folder.name.isdigit():
-        return []
-    years = []
-    for sibling in sorted(folder.parent.iterdir()):
-        if sibling.is_dir() and sibling.name.isdigit() and int(sibling.name) < int(folder.name) and any(
-                table_of_name(p.stem) == table_id for p in sibling.iterdir() if p.suffix.lower() in EXTENSIONS):
-            years.append(int(sibling.name))
-    return years
 
 
 def precheck(folder: Path, profile: dict, year: int) -> pd.DataFrame:

@@ -38,7 +38,9 @@ class Dataset:
 @dataclass(frozen=True)
 class Step:
     """A numbered notebook: the datasets it reads this year (``inputs``), from every earlier year as well
-    (``history``), and writes (``outputs``). ``raw`` marks the step that reads the county's raw folder."""
+    (``history``), and writes (``outputs``). ``raw`` marks the step that reads the county's raw folder;
+    ``raw_history`` lists input tables of ``history`` that an earlier year not processed gives from its raw year
+    folder (``ctx.load_history(name, raw=True)``), so a county run for one year still finds them."""
 
     name: str
     notebook: str
@@ -47,6 +49,7 @@ class Step:
     history: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
     raw: bool = False
+    raw_history: tuple[str, ...] = ()
     part: str | None = None  # compulsory steps need the compulsory tables; None = every county runs it
 
 
@@ -126,7 +129,7 @@ STEPS: dict[str, Step] = {s.name: s for s in [
     Step(GUARANTEE, f"{GUARANTEE}.ipynb", "政府保障、教育质量、社会认可与结论",
          inputs=("schools", "teachers", "classes", "county_items", "survey", "school_indicators", "cv"),
          history=("monitoring", "monitoring_results", "county_items"), outputs=("items", "verdict", "townships"),
-         part="compulsory"),
+         raw_history=("monitoring", "monitoring_results"), part="compulsory"),
     Step(PROJECTION, f"{PROJECTION}.ipynb", "趋势分析与达标预测", part="compulsory",
          inputs=("planned_investment", "intake"),
          history=("schools", "teachers", "classes", "school_indicators", "items", "targets"),
@@ -197,6 +200,9 @@ def check_catalog() -> None:
             src = producer(name)
             if order.index(src) > order.index(s.name) or (src == s.name and name not in s.history):
                 raise ValueError(f"step {s.name} reads {name!r}, written by the later step {src}")
+        for name in s.raw_history:
+            if name not in s.history or name not in TABLES:
+                raise ValueError(f"step {s.name}: raw_history {name!r} must be an input table it reads as history")
         for name in s.outputs:
             if producer(name) != s.name:
                 raise ValueError(f"step {s.name} declares {name!r}, which the catalog gives to {producer(name)}")

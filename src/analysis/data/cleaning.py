@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -21,11 +22,13 @@ from analysis.data.reading import (
     InputFileError,
     RawSheet,
     describe,
+    earlier_year_folders,
     find_input_files,
     missing_columns_error,
     normalize_text,
     read_table,
     sha256,
+    table_file,
 )
 from analysis.data.validation import Issue, issues_frame, validate_tables
 
@@ -227,6 +230,50 @@ class CleanResult:
         return bool((self.issues["severity"] == "error").any())
 
 
+def clean_file(path: Path, table_id: str) -> tuple[RawSheet, pd.DataFrame, list[Issue]]:
+    """One file of table ``table_id`` read and typed: the raw sheet, the tidy table and the problems of its cells
+    (a missing column is one error; the rest is still checked). Raises :class:`InputFileError` on an unreadable file."""
+    table = TABLES[table_id]
+    raw = read_table(path, table, strict=False)
+    issues: list[Issue] = []
+    if raw.missing_columns:
+        issues.append(file_issue(missing_columns_error(raw.file, table, raw.missing_columns, raw.sheet,
+                                                       raw.header_row)))
+    frame, found = clean_sheet(raw)
+    issues += found
+    issues += [Issue(raw.file, raw.sheet, raw.header_row, h, "", f"未识别的列（已忽略）：{h}", "warning",
+                     "unknown_column")
+               for h in raw.unknown_columns]
+    issues += [Issue(raw.file, raw.sheet, None, "", "", w, "warning", "file") for w in raw.warnings]
+    return raw, frame, issues
+
+
+def earlier_tables(folder: Path, table_id: str, skip: Iterable[int] = ()) -> dict[int, pd.DataFrame]:
+    """Table ``table_id`` from every earlier year folder of the county that holds it, oldest first (往年文件夹:
+    a monitoring round handed in years ago still counts). Each file is cleaned and checked alone — the year itself
+    is not run, so its other tables are neither needed nor read. A file with errors stops the run, named with its
+    year folder: the evaluation would otherwise use numbers nobody has checked. Years in ``skip`` (processed
+    already) are not read."""
+    out: dict[int, pd.DataFrame] = {}
+    for earlier in earlier_year_folders(folder):
+        if int(earlier.name) in set(skip):
+            continue
+        try:
+            path = table_file(earlier, table_id)
+            if path is None:
+                continue
+            raw, frame, issues = clean_file(path, table_id)
+            issues += validate_tables({table_id: frame}, {table_id: raw})
+        except InputFileError as exc:
+            issues = [file_issue(exc)]
+        errors = [replace(i, file=i.file if "/" in i.file else f"{earlier.name}/{i.file}")
+                  for i in issues if i.severity == "error"]
+        if errors:
+            raise InputError(issues_frame(errors))
+        out[int(earlier.name)] = frame
+    return out
+
+
 def clean_folder(folder: Path) -> CleanResult:
     """Read, clean and validate every input of ``data/raw/<county>/<year>/``; never raises on bad cells."""
     issues: list[Issue] = []
@@ -240,19 +287,11 @@ def clean_folder(folder: Path) -> CleanResult:
     for table_id, path in files.items():
         table = TABLES[table_id]
         try:
-            raw = read_table(path, table, strict=False)  # a missing column is one error; the rest is still checked
+            raw, frame, found = clean_file(path, table_id)
         except InputFileError as exc:
             issues.append(file_issue(exc))
             continue
-        if raw.missing_columns:
-            issues.append(file_issue(missing_columns_error(raw.file, table, raw.missing_columns, raw.sheet,
-                                                           raw.header_row)))
-        frame, found = clean_sheet(raw)
         issues += found
-        issues += [Issue(raw.file, raw.sheet, raw.header_row, h, "", f"未识别的列（已忽略）：{h}", "warning",
-                         "unknown_column")
-                   for h in raw.unknown_columns]
-        issues += [Issue(raw.file, raw.sheet, None, "", "", w, "warning", "file") for w in raw.warnings]
         inputs.append({"table": table_id, "table_zh": table.zh, "file": path.name, "sha256": sha256(path),
                        "sheet": raw.sheet, "header_row": raw.header_row, "rows": len(frame),
                        "units": ";".join(f"{k}={v}" for k, v in sorted(raw.units.items()))})

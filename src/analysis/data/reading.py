@@ -145,15 +145,8 @@ def closest_table(stem: str) -> str:
     return max(TABLES.values(), key=lambda t: difflib.SequenceMatcher(None, stem, t.zh).ratio()).zh
 
 
-def find_input_files(folder: Path, notes: list[str] | None = None) -> dict[str, Path]:
-    """Map table id → file in a county-year folder, by file name (学校基本情况.xlsx, 2025年专任教师情况表.csv …);
-    a file whose name names no table is taken by its header row. The longest matching name wins (质量监测结果
-    before 质量监测). Two files for the same table is an error. ``notes`` receives a line per file left out.
-    A county may hand in one evaluation only (义务教育 or 学前教育): the required tables are those of the parts
-    (``Table.part``) it supplies.
-    """
-    if not folder.is_dir():
-        raise InputFileError(str(folder), "找不到原始数据文件夹")
+def _match_files(folder: Path) -> tuple[dict[str, Path], list[str]]:
+    """Table id → file of a folder (by name, else by header row) and a note per file matching no table."""
     found: dict[str, Path] = {}
     ignored: list[str] = []
     for path in sorted(folder.iterdir()):
@@ -168,6 +161,35 @@ def find_input_files(folder: Path, notes: list[str] | None = None) -> dict[str, 
             raise InputFileError(str(folder), f"同一张表 {TABLES[table_id].zh} 有两个文件：{found[table_id].name}、"
                                                  f"{path.name}（只保留一个）")
         found[table_id] = path
+    return found, ignored
+
+
+def table_file(folder: Path, table_id: str) -> Path | None:
+    """The file of one table in a county-year folder, matched as :func:`find_input_files` does, or None (no folder,
+    no such file). Used for an earlier year folder that is not run itself: its other tables are not required."""
+    if not folder.is_dir():
+        return None
+    return _match_files(folder)[0].get(table_id)
+
+
+def earlier_year_folders(folder: Path) -> list[Path]:
+    """The sibling year folders of a county-year folder (``<county>/<year>``) before its year, oldest first."""
+    if not folder.name.isdigit() or not folder.parent.is_dir():
+        return []
+    return sorted((p for p in folder.parent.iterdir() if p.is_dir() and p.name.isdigit()
+                   and int(p.name) < int(folder.name)), key=lambda p: int(p.name))
+
+
+def find_input_files(folder: Path, notes: list[str] | None = None) -> dict[str, Path]:
+    """Map table id → file in a county-year folder, by file name (学校基本情况.xlsx, 2025年专任教师情况表.csv …);
+    a file whose name names no table is taken by its header row. The longest matching name wins (质量监测结果
+    before 质量监测). Two files for the same table is an error. ``notes`` receives a line per file left out.
+    A county may hand in one evaluation only (义务教育 or 学前教育): the required tables are those of the parts
+    (``Table.part``) it supplies.
+    """
+    if not folder.is_dir():
+        raise InputFileError(str(folder), "找不到原始数据文件夹")
+    found, ignored = _match_files(folder)
     if notes is not None:
         notes += ignored
     parts = parts_supplied(found) or ["compulsory"]  # an empty folder is asked for the compulsory tables

@@ -22,13 +22,17 @@ SOURCE_TABLE = {"G3": "schools", "G4": "schools", "G5": "classes", "G6": "school
 COLUMNS = ["item_id", "parent_id", "name_zh", "table", "note"]
 
 
-def county_level_items(tables: dict[str, pd.DataFrame], profile: dict, year: int) -> pd.DataFrame:
-    """Every county-level item row (G, Q, S1, V) step 04 would give for these cleaned tables (this year only:
-    monitoring results of earlier years are not seen here)."""
+def county_level_items(tables: dict[str, pd.DataFrame], profile: dict, year: int,
+                       earlier: dict[str, dict[int, pd.DataFrame]] | None = None) -> pd.DataFrame:
+    """Every county-level item row (G, Q, S1, V) step 04 would give for these cleaned tables; ``earlier`` gives the
+    monitoring tables of earlier year folders (``{"monitoring_results": {2024: frame}}``), as step 04 reads them."""
     schools, teachers, county_items = tables["schools"], tables["teachers"], tables.get("county_items")
-    results, scores = quality.monitoring_inputs(
-        {year: tables["monitoring_results"]} if "monitoring_results" in tables else {},
-        {year: tables["monitoring"]} if "monitoring" in tables else {})
+    earlier = earlier or {}
+
+    def by_year(table_id: str) -> dict[int, pd.DataFrame]:
+        return {**earlier.get(table_id, {}), **({year: tables[table_id]} if table_id in tables else {})}
+
+    results, scores = quality.monitoring_inputs(by_year("monitoring_results"), by_year("monitoring"))
     q9 = profile["quality"]["Q9"]
     estimates = None
     if len(scores):
@@ -44,11 +48,12 @@ def county_level_items(tables: dict[str, pd.DataFrame], profile: dict, year: int
     ], ignore_index=True)
 
 
-def missing_items(tables: dict[str, pd.DataFrame], profile: dict, year: int) -> pd.DataFrame:
+def missing_items(tables: dict[str, pd.DataFrame], profile: dict, year: int,
+                  earlier: dict[str, dict[int, pd.DataFrame]] | None = None) -> pd.DataFrame:
     """The items that will read 缺少数据 (:data:`COLUMNS`): id, name, the table that would supply them, the reason.
 
     Raises :class:`analysis.evaluate.guarantee.CountyItemError` on a county-items value the run cannot read."""
-    rows = county_level_items(tables, profile, year)
+    rows = county_level_items(tables, profile, year, earlier)
     rows = rows[rows["status"] == MISSING]
     table = rows["parent_id"].map(lambda p: SOURCE_TABLE.get(p, "county_items"))
     return pd.DataFrame({"item_id": rows["item_id"], "parent_id": rows["parent_id"], "name_zh": rows["name_zh"],

@@ -19,6 +19,7 @@ one row per part (``item_id`` G11_rotation, G11_key_share) with the same ``paren
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Callable
 from typing import Any
@@ -77,6 +78,17 @@ def item_row(item_id: str, area: str, name_zh: str, *, parent_id: str | None = N
         "passed": passed, "status": status, "evidence": evidence, "lead_department": "",
         "cooperating_departments": "", "kind": kind, "note": note, "severity": None,
     }
+
+
+DOCUMENT_NUMBER = re.compile(r"^[A-Z]\d+$")  # G5, Q9, V1, S1, P10: the numbers the evaluation documents use
+
+
+def item_code(item_id: Any, parent_id: Any = None) -> str:
+    """An item's number as the documents write it, for people (Excel 编号, task lists): G5_primary → G5,
+    Q9_level → Q9, P10_total_yuan → P10; "" for checks the documents give no number (校校达标 R_schools_…,
+    差异系数 CV_…, 附加要求 X_…: their Chinese name says what they are)."""
+    number = parent_id if isinstance(parent_id, str) and parent_id else str(item_id or "")
+    return number if DOCUMENT_NUMBER.match(number) else ""
 
 
 def items_frame(rows: list[dict]) -> pd.DataFrame:

@@ -215,6 +215,23 @@ def school_summary(actions: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["priority", "n_actions"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
 
+def actions_heading(actions: pd.DataFrame, milestones: list[dict], base_year: int, shown: int) -> str:
+    """The line above the first action list: the milestone it is computed for — or, without a projection (one
+    list from the base year's actual values), that it is the base year's gaps, due by the first milestone ahead.
+    A past or current year is never called a milestone ahead (时间节点)."""
+    if actions.empty:
+        return "没有整改事项。"
+    year = int(actions["milestone_year"].min())
+    ahead = [m for m in milestones if int(m["year"]) > base_year]
+    at = next((m for m in ahead if int(m["year"]) == year), None)
+    if at is not None:
+        return (f"共 {len(actions)} 条整改事项；以下为第一个时间节点（{year} 年{at.get('zh', '')}，按预测在校生计算）"
+                f"的前 {shown} 条。")
+    due = f"，须在第一个时间节点（{int(ahead[0]['year'])} 年{ahead[0].get('zh', '')}）前补齐" if ahead else ""
+    return (f"共 {len(actions)} 条整改事项，按本学年（{year} 年）实际值计算（历史数据年份不足，未做预测）{due}；"
+            f"以下为前 {shown} 条。")
+
+
 def milestone_actions(result, history, profile: dict) -> pd.DataFrame:
     """Action lists for every milestone of a :class:`analysis.projection.Projection` (central projection and
     projected CV status); without a projection, one list for the base year from the observed values."""

@@ -132,7 +132,7 @@ def universal_rows(counts: dict[str, float], items: dict[str, dict], profile: di
         value = counts["children"] / population
         rows.append(_row("P1", profile, value=value, unit="比例", threshold=p1["threshold"], comparator=p1["comparator"],
                          status=status_of(meets(value, p1["threshold"], p1["comparator"])),
-                         evidence=f"幼儿园基本情况（kindergartens）在园幼儿数；3—5岁人口来源：{source or '未注明'}",
+                         evidence=f"幼儿园基本情况表：在园幼儿数；3—5岁人口来源：{source or '未注明'}",
                          note=f"毛入园率 = 在园幼儿数 ÷ 3—5岁人口数 = {counts['children']:g} ÷ {population:g}"
                               + ("" if source else "；3—5岁人口未注明来源，请补充")))
     for item_id, key, what in (("P2", "children_inclusive", "公办园和普惠性民办园在园幼儿数"),
@@ -145,7 +145,7 @@ def universal_rows(counts: dict[str, float], items: dict[str, dict], profile: di
         value = counts[key] / counts["children"]
         rows.append(_row(item_id, profile, value=value, unit="比例", threshold=s["threshold"], comparator=s["comparator"],
                          status=status_of(meets(value, s["threshold"], s["comparator"])),
-                         evidence="幼儿园基本情况（kindergartens）办园类型、在园幼儿数",
+                         evidence="幼儿园基本情况表：办园类型、在园幼儿数",
                          note=f"{what} ÷ 在园幼儿数 = {counts[key]:g} ÷ {counts['children']:g}"))
     return rows
 
@@ -175,7 +175,7 @@ def p7_row(centres: pd.DataFrame, profile: dict) -> dict:
         note += "：" + "、".join(bad["township"])
     return _row("P7", profile, value=len(bad), unit="个", threshold=spec["threshold"], comparator=spec["comparator"],
                 status=status_of(meets(len(bad), spec["threshold"], spec["comparator"])),
-                evidence="幼儿园基本情况（kindergartens）所在乡镇、办园类型、是否乡镇中心园", note=note)
+                evidence="幼儿园基本情况表：所在乡镇、办园类型、是否乡镇中心园", note=note)
 
 
 def p9_row(kindergartens: pd.DataFrame, profile: dict) -> dict:
@@ -183,7 +183,7 @@ def p9_row(kindergartens: pd.DataFrame, profile: dict) -> dict:
     estate = kindergartens[kindergartens["estate"].astype("boolean").fillna(False).astype(bool)]
     bad = estate[~estate["estate_operation"].isin(["public", "commissioned_inclusive"])]
     return _count_row("P9", profile, bad, len(estate), "未办成公办园或普惠性民办园的小区配套园",
-                      "幼儿园基本情况（kindergartens）小区配套园办园方式")
+                      "幼儿园基本情况表：小区配套园办园方式")
 
 
 def spending_changes(spending: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -203,7 +203,7 @@ def p10_rows(spending: pd.DataFrame | None, year: int, profile: dict) -> list[di
     name = {"total_yuan": "学前教育财政投入总额只增不减", "per_child_yuan": "学前教育生均财政投入只增不减"}
     if spending is None or len(spending) < 2:
         return [_row("P10", profile, item_id=f"P10_{c}", name_zh=n, unit="次", threshold=0, comparator="<=",
-                     status=MISSING, note="没有至少两年的学前教育财政投入（preschool_spending）") for c, n in name.items()]
+                     status=MISSING, note="没有至少两年的学前教育财政投入表") for c, n in name.items()]
     changes = spending_changes(spending, year)
     rows = []
     for col, zh in name.items():
@@ -216,7 +216,7 @@ def p10_rows(spending: pd.DataFrame | None, year: int, profile: dict) -> list[di
         years = f"{int(changes['year'].min())}—{int(changes['year'].max())} 年"
         rows.append(_row("P10", profile, item_id=f"P10_{col}", name_zh=zh, value=len(fell), unit="次", threshold=0,
                          comparator="<=", status=PASS if not fell else FAIL,
-                         evidence="学前教育财政投入（preschool_spending）",
+                         evidence="学前教育财政投入表",
                          note=f"{years}：" + (f"{'、'.join(map(str, fell))} 年比上年减少" if fell else "逐年未减少")))
     return rows
 
@@ -240,7 +240,7 @@ def incident_rows(incidents: pd.DataFrame | None, year: int, profile: dict) -> l
             note += "：" + "；".join(str(d) for d in hit["description"].fillna("（未填说明）"))
         rows.append(_row(item_id, profile, value=len(hit), unit="起", threshold=s["threshold"],
                          comparator=s["comparator"], status=status_of(meets(len(hit), s["threshold"], s["comparator"])),
-                         evidence="学前教育安全与师德事件（preschool_incidents）", note=note))
+                         evidence="学前教育安全与师德事件表", note=note))
     return rows
 
 
@@ -259,18 +259,18 @@ def p22_row(checked: pd.DataFrame, profile: dict) -> dict:
     bad = checked[~checked["passed"]]
     frm = int(checked["window_from"].iloc[0]) if len(checked) else ""
     return _count_row("P22", profile, bad, len(checked), f"{frm} 年以来未接受办园行为督导评估的幼儿园",
-                      "幼儿园基本情况（kindergartens）最近一次办园行为督导评估年份")
+                      "幼儿园基本情况表：最近一次办园行为督导评估年份")
 
 
 def p23_row(kindergartens: pd.DataFrame, profile: dict) -> dict:
     bad = kindergartens[kindergartens["supervisor"].isna()]
     return _count_row("P23", profile, bad, len(kindergartens), "没有挂牌责任督学的幼儿园",
-                      "幼儿园基本情况（kindergartens）责任督学")
+                      "幼儿园基本情况表：责任督学")
 
 
 def p24_row(kindergartens: pd.DataFrame, profile: dict) -> dict:
     bad = kindergartens[~kindergartens["licensed"].astype("boolean").fillna(False).astype(bool)]
-    return _count_row("P24", profile, bad, len(kindergartens), "无证园", "幼儿园基本情况（kindergartens）是否取得办园许可证")
+    return _count_row("P24", profile, bad, len(kindergartens), "无证园", "幼儿园基本情况表：是否取得办园许可证")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -282,7 +282,7 @@ def p27_row(kindergartens: pd.DataFrame, profile: dict) -> dict:
     new = kindergartens[pd.to_numeric(kindergartens["design_year"], errors="coerce") >= since]
     bad = new[~new["meets_building_standard"].astype("boolean").fillna(False).astype(bool)]
     return _count_row("P27", profile, bad, len(new), f"{since} 年后规划设计但不符合（或未填）《幼儿园建设标准》的幼儿园",
-                      "幼儿园基本情况（kindergartens）规划设计年份、是否符合幼儿园建设标准")
+                      "幼儿园基本情况表：规划设计年份、是否符合幼儿园建设标准")
 
 
 def class_caps(kg_classes: pd.DataFrame, kindergartens: pd.DataFrame, profile: dict) -> pd.DataFrame:
@@ -300,7 +300,7 @@ def p28_row(classes: pd.DataFrame | None, profile: dict) -> dict:
     s = spec_of(profile)["items"]["P28"]
     if classes is None or classes.empty:
         return _row("P28", profile, unit="比例", threshold=s["threshold"], comparator=s["comparator"], status=MISSING,
-                    note="没有幼儿园班级表（kg_classes）")
+                    note="没有幼儿园班级表")
     value = float(classes["within"].mean())
     over = classes[~classes["within"]]
     by_type = over["class_type"].map(CLASS_TYPE_ZH).value_counts().to_dict()
@@ -309,7 +309,7 @@ def p28_row(classes: pd.DataFrame | None, profile: dict) -> dict:
             + f"（上限：{spec_of(profile)['class_caps']['source']}）")
     return _row("P28", profile, value=value, unit="比例", threshold=s["threshold"], comparator=s["comparator"],
                 status=status_of(meets(value, s["threshold"], s["comparator"])),
-                evidence="幼儿园班级（kg_classes）班级类型、幼儿数", note=note)
+                evidence="幼儿园班级表：班级类型、幼儿数", note=note)
 
 
 def p30_row(staff: pd.DataFrame | None, kindergartens: pd.DataFrame, profile: dict) -> dict:
@@ -324,7 +324,7 @@ def p30_row(staff: pd.DataFrame | None, kindergartens: pd.DataFrame, profile: di
     total = float(vacant.sum())
     return _row("P30", profile, value=total, unit="个", threshold=s["threshold"], comparator=s["comparator"],
                 status=status_of(meets(total, s["threshold"], s["comparator"])),
-                evidence="幼儿园教职工（kg_staff）空编未补数",
+                evidence="幼儿园教职工表：空编未补数",
                 note=f"公办园空编未补 {total:g} 个" + ("：" + _names(bad) if len(bad) else ""))
 
 
@@ -333,11 +333,11 @@ def p31_row(counts: dict[str, float], profile: dict) -> dict:
     teachers = counts.get("teachers")
     if not teachers:
         return _row("P31", profile, unit="人", threshold=s["threshold"], comparator=s["comparator"], status=MISSING,
-                    note="没有幼儿园专任教师数（kg_staff）")
+                    note="没有幼儿园专任教师数")
     value = counts["children"] / teachers
     return _row("P31", profile, value=value, unit="人", threshold=s["threshold"], comparator=s["comparator"],
                 status=status_of(meets(value, s["threshold"], s["comparator"])),
-                evidence="幼儿园基本情况、幼儿园教职工（kindergartens、kg_staff）",
+                evidence="幼儿园基本情况、幼儿园教职工表",
                 note=f"在园幼儿数 ÷ 专任教师数 = {counts['children']:g} ÷ {teachers:g}（1∶{value:.1f}）",
                 value_text=f"1∶{value:.2f}")
 
@@ -352,7 +352,7 @@ def p32_row(staff: pd.DataFrame | None, profile: dict) -> dict:
     value = certified / teachers if teachers else np.nan
     return _row("P32", profile, value=value, unit="比例", threshold=s["threshold"], comparator=s["comparator"],
                 status=status_of(meets(value, s["threshold"], s["comparator"])) if teachers else MISSING,
-                evidence="幼儿园教职工（kg_staff）", note=f"持证专任教师 {certified:g} ÷ 专任教师 {teachers:g}")
+                evidence="幼儿园教职工表", note=f"持证专任教师 {certified:g} ÷ 专任教师 {teachers:g}")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -372,7 +372,7 @@ def p37_row(table: pd.DataFrame | None, profile: dict) -> dict:
     cfg = spec_of(profile)["recognition"]
     if table is None or table.empty or table.iloc[0]["answers"] == 0:
         return _row("P37", profile, unit="比例", threshold=cfg["threshold"], comparator=cfg["comparator"],
-                    status=MISSING, note="没有学前教育社会认可度调查（preschool_survey）")
+                    status=MISSING, note="没有学前教育社会认可度调查表")
     overall = table.iloc[0]
     value = float(overall["rate"])
     note = (f"有效问卷 {overall['respondents']} 份、有效回答 {overall['answers']} 个，满意 {overall['favourable']} 个；"
@@ -382,7 +382,7 @@ def p37_row(table: pd.DataFrame | None, profile: dict) -> dict:
         note += "；注意：" + "；".join(warnings)
     return _row("P37", profile, value=value, unit="比例", threshold=cfg["threshold"], comparator=cfg["comparator"],
                 status=status_of(meets(value, cfg["threshold"], cfg["comparator"])),
-                evidence="学前教育社会认可度调查（preschool_survey）", note=note)
+                evidence="学前教育社会认可度调查表", note=note)
 
 
 # ---------------------------------------------------------------------------------------------------------------

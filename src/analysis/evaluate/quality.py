@@ -286,7 +286,7 @@ def q9_rows(results: pd.DataFrame | None, estimates: pd.DataFrame | None, profil
     if len(accepted):
         src = "、".join(sorted(set(accepted["source"])))
         when = int(accepted["year"].iloc[0])
-        evidence = f"{TABLES['monitoring_results'].title}：{when}年{src}监测"
+        evidence = f"{TABLES['monitoring_results'].title}：{when}年{src}监测{earlier_folder_note(accepted, year)}"
         levels = "；".join(f"{int(r.grade)}年级{r.subject} {_roman(int(r.achievement_level))}级"
                            for r in accepted.itertuples(index=False))
         rates = "；".join(f"{int(r.grade)}年级{r.subject} {r.between_school_diff_rate:.4f}"
@@ -327,6 +327,17 @@ def q9_rows(results: pd.DataFrame | None, estimates: pd.DataFrame | None, profil
     return [level, diff]
 
 
+EARLIER_FOLDER = "取自{year}年文件夹"  # the phrase that cites an earlier year folder (searched by the summary)
+
+
+def earlier_folder_note(accepted: pd.DataFrame, year: int) -> str:
+    """"（取自2024年文件夹）" when the accepted round was handed in with an earlier year folder, else ""."""
+    if "folder_year" not in accepted or accepted["folder_year"].isna().all():
+        return ""
+    folder = int(accepted["folder_year"].max())
+    return f"（{EARLIER_FOLDER.format(year=folder)}）" if folder < int(year) else ""
+
+
 def _roman(level: int) -> str:
     return {1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ"}.get(level, str(level))
 
@@ -336,14 +347,16 @@ def monitoring_inputs(results_by_year: dict[int, pd.DataFrame],
     """Published monitoring results of every year up to this one (deduplicated) and the latest year's scores.
 
     Monitoring rounds come every few years, so the latest published round up to the evaluation year counts.
-    Returns ``(results, scores)``; ``scores`` has a ``year`` column (the statistical year it was handed in).
+    Returns ``(results, scores)``; ``results`` has a ``folder_year`` column (the year folder that handed the round
+    in, cited when it is not the evaluation year's), ``scores`` a ``year`` column (the statistical year it was
+    handed in).
     """
-    results = [results_by_year[y] for y in sorted(results_by_year)]
+    results = [results_by_year[y].assign(folder_year=int(y)) for y in sorted(results_by_year)]
     scores = None
     for y in sorted(scores_by_year):
         if len(scores_by_year[y]):
             scores = scores_by_year[y].assign(year=y)
-    cols = ["source", "year", "grade", "subject", "achievement_level", "between_school_diff_rate"]
+    cols = ["source", "year", "grade", "subject", "achievement_level", "between_school_diff_rate", "folder_year"]
     res_frame = pd.concat(results, ignore_index=True) if results else pd.DataFrame(columns=cols)
     res_frame = res_frame[cols].drop_duplicates(["source", "year", "grade", "subject"], keep="last")
     return res_frame.reset_index(drop=True), scores if scores is not None else pd.DataFrame()

@@ -12,11 +12,11 @@ is due at the next assessed milestone of this year or later. When every mileston
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
 
+from analysis.evaluate.guarantee import item_code
 from analysis.evaluate.milestones import deadline_text
 from analysis.standards.departments import department_roles, role_zh
 from analysis.standards.status import FAIL, MISSING, VETO
@@ -55,16 +55,9 @@ def _overdue(profile: dict) -> str:
     return f"尽快（最后时间节点 {deadline_text(last)} 已过）"
 
 
-def item_number(item_id: Any, parent_id: Any = None) -> str:
-    """The number a reader knows an item by (G5, Q9, V1, P7): the parent of a multi-part item (G5_primary → G5);
-    "" for the project's own ids (R_schools_primary, CV_primary_R1), which are named by their Chinese name only."""
-    number = parent_id if isinstance(parent_id, str) and parent_id else item_id
-    return str(number) if re.fullmatch(r"[A-Z]\d+", str(number)) else ""
-
-
 def item_text(item_id: Any, parent_id: Any, name_zh: Any) -> str:
     """``G5 小学初中所有班级…（小学）`` or, for an item without a reader's number, its name alone."""
-    return f"{item_number(item_id, parent_id)} {name_zh}".strip()
+    return f"{item_code(item_id, parent_id)} {name_zh}".strip()
 
 
 def task_list(items: pd.DataFrame, planning: pd.DataFrame | None, profile: dict, year: int) -> pd.DataFrame:

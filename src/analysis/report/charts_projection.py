@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from analysis.config import SECTION_ZH
 from analysis.evaluate.indicators import indicator_ids, indicator_spec
 from analysis.evaluate.projection import SCOPES, Projection, canonical_scope
+from analysis.report.plotting import year_axis
 
 # Small multiples use a fixed grid (inches) instead of the constrained-layout solver: the solver measured every
 # tick label of every panel again at each draw and took most of the time of these charts (20 panels: ~5 s).
@@ -33,9 +34,10 @@ def _panel_grid(nrow: int, ncol: int, width: float, height: float, top: float, b
     return fig, axes.reshape(-1)
 
 
-def _milestone_lines(ax, milestones: list[dict]) -> None:
-    for m in milestones:
-        ax.axvline(int(m["year"]), color="#9e9e9e", lw=0.8, ls=":")
+def _milestone_lines(ax, years, milestones: list[dict]) -> None:
+    """The year axis over ``years`` and the milestones (a single year of data keeps a sane axis), dotted lines."""
+    for y in year_axis(ax, years, [int(m["year"]) for m in milestones]):
+        ax.axvline(y, color="#9e9e9e", lw=0.8, ls=":")
 
 
 def trend_figure(rows: pd.DataFrame, panels: list[tuple[str, str]], milestones: list[dict], title: str,
@@ -63,11 +65,10 @@ def trend_figure(rows: pd.DataFrame, panels: list[tuple[str, str]], milestones: 
         thr = part["threshold"].dropna()
         if len(thr):
             ax.axhline(thr.iloc[-1] * scale, color="#c62828", lw=1, label="标准/限值")
-        _milestone_lines(ax, milestones)
+        _milestone_lines(ax, rows.loc[wanted, "year"], milestones)
         sec = SECTION_ZH.get(section, "全县")
         ax.set_title(f"{sec} {(labels or {}).get(ind, ind)}", fontsize=9)
         ax.tick_params(labelsize=7)
-        ax.xaxis.get_major_locator().set_params(integer=True)
     for ax in axes[len(panels):]:
         ax.set_visible(False)
     handles, names = axes[0].get_legend_handles_labels()
@@ -96,12 +97,11 @@ def school_trend_figure(rows: pd.DataFrame, school_code: str, section: str, prof
             ax.fill_between(pro["year"], pro["low"] / pro["threshold"], pro["high"] / pro["threshold"],
                             color=line[0].get_color(), alpha=0.12, lw=0)
     ax.axhline(1, color="#c62828", lw=1)
-    _milestone_lines(ax, milestones)
+    _milestone_lines(ax, part["year"], milestones)
     name = part["school_name"].dropna()
     ax.set_title(f"{name.iloc[0] if len(name) else school_code}（{SECTION_ZH.get(section, section)}）"
                  "各指标与标准之比（实线实际，虚线预测，阴影为区间）")
     ax.set_ylabel("指标值 ÷ 标准")
-    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(fontsize=7, ncol=4, frameon=False)
     return fig
 

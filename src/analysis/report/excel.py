@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
@@ -22,8 +23,10 @@ from analysis.config import SECTION_ZH
 from analysis.data import catalog
 from analysis.data.columns import SCHOOL_TYPE_ZH, TABLES
 from analysis.data.files import neutralise_text
+from analysis.evaluate.guarantee import item_code
 from analysis.report.format import URBAN_RURAL_ZH
 from analysis.report.results import Results
+from analysis.standards.compare import meets
 from analysis.standards.sources import cite
 from analysis.standards.status import FAIL, LIGHT_ZH, MISSING, PROJECTION_ZH, VETO, light_of
 
@@ -62,7 +65,10 @@ HEADERS = {
 }
 LEVEL_ZH = {"county": "县域", "school": "学校"}
 # projection.csv status (analysis.projection) and items.csv kind (analysis.guarantee), in Chinese
-KIND_ZH = {"computed": "由学校数据计算", "reported": "县级填报数值", "evidence": "是/否及佐证材料"}
+KIND_ZH = {"computed": "由学校数据计算", "reported": "县级填报数值", "evidence": "是/否及佐证材料",
+           "published": "监测中心发布", "estimate": "由成绩估算（仅供参考）",
+           "observed": "实际", "projected": "预测"}  # the last two: preschool_projection.csv ``kind``
+YES_NO_ZH = {True: "是", False: "否"}
 SEVERITY_ZH = {"error": "错误", "warning": "提示"}
 COMPARATOR_TEXT = {">=": "≥", ">": "＞", "<=": "≤", "<": "＜"}
 
@@ -131,16 +137,69 @@ def write_sheet(ws: Worksheet, frame: pd.DataFrame, headers: list[str], formats:
     ws.freeze_panes = freeze
     if len(frame.columns):
         ws.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{max(len(frame) + 1, 2)}"
+    print_setup(ws)  # every sheet, whichever module adds it (task, plan and preschool sheets too)
+    return letters
+
+
+def _header_cell(cell) -> None:
+    cell.font = Font(bold=True)
+    cell.fill = HEADER_FILL
+    cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+
+
+def write_grouped_sheet(ws: Worksheet, frame: pd.DataFrame, headers: list[tuple[str | None, str]],
+                        formats: Mapping[str, str] | None = None, freeze: str = "A3") -> dict[str, str]:
+    """Write ``frame`` under two header rows: ``headers[k] = (group, sub)`` for column ``k``. Consecutive columns of
+    one group share a merged group cell in row 1 with their sub-headers in row 2; a column without a group has its
+    header merged over both rows. Data rows start at row 3; the header rows repeat on every printed page."""
+    formats = formats or {}
+    n_cols = len(frame.columns)
+    k = 0
+    while k < n_cols:
+        group, sub = headers[k]
+        end = k
+        while group is not None and end + 1 < n_cols and headers[end + 1][0] == group:
+            end += 1
+        first, last = get_column_letter(k + 1), get_column_letter(end + 1)
+        if group is None:
+            ws.cell(1, k + 1, sub)
+            ws.merge_cells(f"{first}1:{first}2")
+        else:
+            ws.cell(1, k + 1, group)
+            if end > k:
+                ws.merge_cells(f"{first}1:{last}1")
+            for j in range(k, end + 1):
+                _header_cell(ws.cell(2, j + 1, headers[j][1]))
+        for j in range(k, end + 1):
+            _header_cell(ws.cell(1, j + 1))
+        k = end + 1
+    for r, row in enumerate(frame.itertuples(index=False), 3):
+        for c, v in enumerate(row, 1):
+            ws.cell(r, c, _cell_value(v))
+    letters = {col: get_column_letter(i) for i, col in enumerate(frame.columns, 1)}
+    for j, (col, letter) in enumerate(letters.items()):
+        fmt = formats.get(col)
+        if fmt:
+            for r in range(3, len(frame) + 3):
+                ws[f"{letter}{r}"].number_format = fmt
+        texts = [headers[j][1]] + [str(v) for v in frame[col].head(200) if not pd.isna(v)]
+        ws.column_dimensions[letter].width = min(40, max(8, max(_display_width(t) for t in texts) + 2))
+    ws.row_dimensions[1].height = 48  # an indicator's full name wraps over its four columns
+    ws.freeze_panes = freeze
+    if n_cols:
+        ws.auto_filter.ref = f"A2:{get_column_letter(n_cols)}{max(len(frame) + 2, 3)}"
+    print_setup(ws, "1:2")
     return letters
 
 
 def mark_when(ws: Worksheet, target: str, n_rows: int, formula: str, fill: PatternFill = FAIL_FILL,
-              font: Font | None = FAIL_FONT) -> None:
-    """Conditional formatting (条件格式) on column ``target`` rows 2..n+1; ``formula`` is written for row 2."""
+              font: Font | None = FAIL_FONT, first_row: int = 2) -> None:
+    """Conditional formatting (条件格式) on column ``target``, ``n_rows`` rows from ``first_row``; ``formula`` is
+    written for ``first_row``."""
     if n_rows <= 0:
         return
     rule = FormulaRule(formula=[formula], fill=fill, font=font, stopIfTrue=False)
-    ws.conditional_formatting.add(f"{target}2:{target}{n_rows + 1}", rule)
+    ws.conditional_formatting.add(f"{target}{first_row}:{target}{first_row + n_rows - 1}", rule)
 
 
 def _note_sheet(ws: Worksheet, text: str) -> None:
@@ -150,51 +209,75 @@ def _note_sheet(ws: Worksheet, text: str) -> None:
 def missing_note(name: str, why: str = "") -> str:
     """The note of a sheet whose dataset is absent: its Chinese title and the step that writes it."""
     ds = catalog.dataset(name)
-    return f"缺少{ds.title_zh}（由步骤 {ds.step} 生成）" + (f"：{why}" if why else "。")
+    step = catalog.STEPS[ds.step]
+    number = step.name.split("_", 1)[0]  # 04_guarantee_quality → 第04步, named by its Chinese title
+    return f"缺少{ds.title_zh}（由第{number}步“{step.title_zh}”生成）" + (f"：{why}" if why else "。")
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Sheets
 # ---------------------------------------------------------------------------------------------------------
+SCHOOL_ID_HEADERS = {"school_code": "学校标识码", "school_name": "学校名称", "section": "学段", "students": "在校生数",
+                     "school_type": "办学类型", "urban_rural": "城乡分类", "township": "所在乡镇",
+                     "share": "设施拆分份额"}
+SCHOOL_TAIL_HEADERS = {"n_met": "达标项数", "school_pass": "是否达标", "missed": "未达标指标", "reason": "说明"}
+SCHOOL_FIRST_ROW = 3  # 学校指标 has two header rows (indicator group, then 标准值 / 实际值 / 是否达标 / 85%基本值)
+MET_TEXT = LIGHT_ZH["pass"]
+
+
 def school_sheet(ws: Worksheet, si: pd.DataFrame | None, profile: Mapping, rel_tol: float) -> dict[str, str] | None:
-    """学校指标: one row per school-section; value and ratio cells red below the standard. Returns column id →
-    letter (the 差异系数 sheet's formulas read the school values from here)."""
+    """学校指标 in the layout analysts keep: school identification first (学校标识码, 学校名称, 学段, 在校生数 …), then
+    per indicator four columns 标准值 / 实际值 / 是否达标 / 85%基本值 (``school_rule.floor_ratio`` × 标准值) under a
+    merged group header with the indicator's Chinese name, then 达标项数 / 是否达标 and the stocks. An actual value
+    below its standard and its 是否达标 cell are red. Two header rows, frozen below them and right of the school
+    name. Returns column id → letter (the 差异系数 sheet's formulas read 学段, 在校生数 and the 实际值 columns from
+    here, data rows from :data:`SCHOOL_FIRST_ROW`)."""
     if si is None:
         return _note_sheet(ws, missing_note("school_indicators", "资源配置指标尚未计算。"))
-    ids = [i for i in [*profile.get("resources", {}), *(profile.get("extra_resources") or {})] if i in si]
-    head = [c for c in ("school_code", "school_name", "school_type", "urban_rural", "township", "section",
-                        "students") if c in si]
-    tail = [c for c in ("n_met", "school_pass", "missed", "reason") if c in si]
+    specs = {**profile.get("resources", {}), **(profile.get("extra_resources") or {})}
+    ids = [i for i in specs if i in si]
+    floor = float(profile["school_rule"]["floor_ratio"])
+    head = [c for c in SCHOOL_ID_HEADERS if c in si]
+    tail = [c for c in SCHOOL_TAIL_HEADERS if c in si]
     known = {*head, *ids, *(f"{i}_{s}" for i in ids for s in ("ratio", "std", "gap")), *tail}
     stocks = [c for c in si.columns if c not in known]
-    cols = [*head, *ids, *(f"{i}_ratio" for i in ids if f"{i}_ratio" in si),
-            *(f"{i}_gap" for i in ids if f"{i}_gap" in si), *tail, *stocks]
-    frame = si[cols].copy()
-    if "school_type" in frame:
-        frame["school_type"] = frame["school_type"].map(lambda v: SCHOOL_TYPE_ZH.get(v, v))
-    if "urban_rural" in frame:
-        frame["urban_rural"] = frame["urban_rural"].map(lambda v: URBAN_RURAL_ZH.get(v, v))
-    frame["section"] = frame["section"].map(lambda v: SECTION_ZH.get(v, v))
-    if "school_pass" in frame:
-        frame["school_pass"] = frame["school_pass"].map(_status_text)
+    frame = si[head].copy()
+    for col, mapping in (("school_type", SCHOOL_TYPE_ZH), ("urban_rural", URBAN_RURAL_ZH), ("section", SECTION_ZH)):
+        if col in frame:
+            frame[col] = frame[col].map(lambda v, m=mapping: m.get(v, v))
+    headers: list[tuple[str | None, str]] = [(None, SCHOOL_ID_HEADERS[c]) for c in head]
     formats = {"students": "#,##0", "share": "0.0000"}
+    floor_zh = f"{floor * 100:g}%基本值"
     for i in ids:
-        unit = str((profile.get("resources", {}).get(i) or (profile.get("extra_resources") or {}).get(i, {}))
-                   .get("unit", ""))
-        formats[i] = formats[f"{i}_gap"] = "#,##0" if "元" in unit else "0.00"
-        formats[f"{i}_ratio"] = "0.0%"
+        spec = specs[i]
+        std = (pd.to_numeric(si[f"{i}_std"], errors="coerce") if f"{i}_std" in si
+               else si["section"].map(lambda s, sp=spec: sp.get(s)).astype(float))
+        value = pd.to_numeric(si[i], errors="coerce")
+        met = pd.Series(meets(value, std, ">=", rel_tol), index=si.index)
+        frame[f"{i}_std"], frame[i] = std, value
+        frame[f"{i}_met"] = [None if pd.isna(v) else MET_TEXT if ok else FAIL_TEXT for v, ok in zip(value, met, strict=True)]
+        frame[f"{i}_floor"] = std * floor
+        group = f"{i} {spec.get('zh', spec.get('short', ''))}（{spec.get('unit', '')}）"
+        headers += [(group, "标准值"), (group, "实际值"), (group, "是否达标"), (group, floor_zh)]
+        number = "#,##0" if "元" in str(spec.get("unit", "")) else "0.00"
+        formats.update({f"{i}_std": number, i: number, f"{i}_floor": number})
+    for c in tail:
+        frame[c] = si[c].map(_status_text) if c == "school_pass" else si[c]
+        headers.append((None, SCHOOL_TAIL_HEADERS[c]))
     split = set(profile.get("split_fields", []))  # facility stocks are the section's share of the school's
-    headers = [header_of(c, profile) + ("（按学段拆分）" if c in split else "") for c in cols]
-    letters = write_sheet(ws, frame, headers, formats, freeze="C2")
+    for c in stocks:
+        frame[c] = si[c]
+        headers.append((None, header_of(c, profile) + ("（按学段拆分）" if c in split else "")))
+    name_col = get_column_letter(head.index("school_name") + 2) if "school_name" in head else "A"
+    letters = write_grouped_sheet(ws, frame, headers, formats, freeze=f"{name_col}{SCHOOL_FIRST_ROW}")
     n = len(frame)
     for i in ids:
-        if f"{i}_ratio" in letters:
-            ratio = letters[f"{i}_ratio"]
-            below = f"AND(ISNUMBER(${ratio}2),${ratio}2<1-{rel_tol!r})"
-            mark_when(ws, letters[i], n, below, font=None)
-            mark_when(ws, ratio, n, below)
+        below = f'${letters[f"{i}_met"]}{SCHOOL_FIRST_ROW}="{FAIL_TEXT}"'
+        mark_when(ws, letters[i], n, below, font=None, first_row=SCHOOL_FIRST_ROW)
+        mark_when(ws, letters[f"{i}_met"], n, below, first_row=SCHOOL_FIRST_ROW)
     if "school_pass" in letters:
-        mark_when(ws, letters["school_pass"], n, f'${letters["school_pass"]}2="{FAIL_TEXT}"')
+        mark_when(ws, letters["school_pass"], n, f'${letters["school_pass"]}{SCHOOL_FIRST_ROW}="{FAIL_TEXT}"',
+                  first_row=SCHOOL_FIRST_ROW)
     return letters
 
 
@@ -212,11 +295,12 @@ CV_FORMULA_HEADERS = ("Excel重算：加权均值", "Excel重算：标准差", "
 
 
 def cv_formulas(school_sheet_name: str, letters: Mapping[str, str], n_rows: int, section_zh: str, indicator: str,
-                mean_cell: str) -> tuple[str, str]:
-    """Live formulas of one CV over the school sheet (rows 2..n+1): weighted mean x̄ = Σnᵢxᵢ / Σnᵢ, standard
-    deviation σ = √(Σnᵢ(xᵢ − x̄)² / Σnᵢ), CV = σ / x̄ — the definition analysis.evaluate.variation computes."""
+                mean_cell: str, first_row: int = SCHOOL_FIRST_ROW) -> tuple[str, str]:
+    """Live formulas of one CV over the school sheet (``n_rows`` rows from ``first_row``): weighted mean
+    x̄ = Σnᵢxᵢ / Σnᵢ, standard deviation σ = √(Σnᵢ(xᵢ − x̄)² / Σnᵢ), CV = σ / x̄ — the definition
+    analysis.evaluate.variation computes."""
     def col(cid: str) -> str:
-        return f"'{school_sheet_name}'!${letters[cid]}$2:${letters[cid]}${n_rows + 1}"
+        return f"'{school_sheet_name}'!${letters[cid]}${first_row}:${letters[cid]}${first_row + n_rows - 1}"
 
     mask, n, x = f'({col("section")}="{section_zh}")', col("students"), col(indicator)
     mean = f"=SUMPRODUCT({mask}*{n}*{x})/SUMPRODUCT({mask}*{n})"
@@ -281,6 +365,8 @@ def items_sheet(ws: Worksheet, items: pd.DataFrame | None, areas: set[str], what
         frame["status"] = frame["passed"].map(
             lambda v: (VETO_PRESENT if veto else FAIL_TEXT) if light_of(v) == "fail" else
             ("不存在" if veto and light_of(v) == "pass" else _status_text(v)))
+    parents = frame["parent_id"] if "parent_id" in frame else frame["item_id"]
+    frame["item_id"] = [item_code(i, p) for i, p in zip(frame["item_id"], parents, strict=True)]  # G5_primary → G5
     frame["value"] = frame["value"].map(_numeric_or_text)
     if "threshold" in frame:
         frame["threshold"] = frame["threshold"].map(_numeric_or_text)
@@ -312,11 +398,43 @@ def _numeric_or_text(value: Any) -> Any:
         return str(value)
 
 
-def projection_sheet(ws: Worksheet, projection: pd.DataFrame | None, si: pd.DataFrame | None) -> None:
-    """预测: county and school projections per year; fail red, at risk amber."""
+PROJECTION_MEASURES_ZH = {"students": "在校生数", "n_schools": "参评学校（学段）数", "school_pass": "校校达标（1 为达标）",
+                          "school_pass_share": "校校达标学校比例"}
+
+
+def projection_indicator_zh(indicator: str, level: str, profile: Mapping, names: Mapping[str, str]) -> str:
+    """Chinese name of a projection.csv indicator (学段 is its own column): R1 → "R1 高学历教师", R1_cv →
+    "R1 高学历教师差异系数", G3_share → "G3 音乐美术专用教室达标学校比例", a county item by its full name."""
+    from analysis.report.fragments import projection_label
+
+    if indicator in PROJECTION_MEASURES_ZH:
+        return PROJECTION_MEASURES_ZH[indicator]
+    spec = {**profile.get("resources", {}), **(profile.get("extra_resources") or {})}.get(indicator)
+    if spec is not None and level == "school":  # a school's own value, not the county mean
+        return f"{indicator} {spec.get('short', spec.get('zh', ''))}"
+    base, _, kind = indicator.partition("_")
+    rule = profile.get("guarantee", {}).get(base)
+    if kind == "share" and rule:  # a per-school guarantee rule (G3, G4, G5): share of schools meeting it
+        return f"{base} {rule.get('short', rule.get('zh', ''))}达标学校比例"
+    if indicator in names:  # a county item: its full name (the summary shortens it, a sheet has room)
+        return names[indicator]
+    return projection_label(indicator, "", profile, names)
+
+
+def projection_sheet(ws: Worksheet, projection: pd.DataFrame | None, si: pd.DataFrame | None,
+                     profile: Mapping | None = None, items: pd.DataFrame | None = None) -> None:
+    """预测: county and school projections per year, indicators by their Chinese names; fail red, at risk amber."""
     if projection is None:
         return _note_sheet(ws, missing_note("projection", "历史年份不足或预测尚未生成。"))
     frame = projection.copy()
+    if "indicator" in frame:
+        from analysis.report.fragments import item_names
+
+        names = item_names(items)
+        levels = frame["level"] if "level" in frame else pd.Series("county", frame.index)
+        labels = {(i, lv): projection_indicator_zh(str(i), str(lv), profile or {}, names)
+                  for i, lv in set(zip(frame["indicator"], levels, strict=True))}
+        frame["indicator"] = [labels[(i, lv)] for i, lv in zip(frame["indicator"], levels, strict=True)]
     if si is not None and "school_code" in frame and "school_name" not in frame:
         names = si.drop_duplicates("school_code").set_index("school_code")["school_name"]
         frame.insert(frame.columns.get_loc("school_code") + 1, "school_name", frame["school_code"].map(names))
@@ -348,9 +466,24 @@ def plain_sheet(ws: Worksheet, frame: pd.DataFrame | None, missing: str, empty: 
             frame[col] = frame[col].map(lambda v, m=mapping: m.get(v, v))
     if "stock_field" in frame:  # a stock by its Chinese name (体育运动场（馆）面积（㎡）), never its column id
         frame["stock_field"] = frame["stock_field"].map(lambda v: header_of(v) if isinstance(v, str) else v)
+    frame = chinese_values(frame)
     formats = {"students": "#,##0", "ratio": "0.0%", "share": "0.0000", "gap": "#,##0.00", "stock": "#,##0.00",
                "school_amount": "#,##0.00", "to_add": "0", "value": "0.000", "target_value": "0.000"}
     write_sheet(ws, frame, [header_of(c) for c in frame.columns], formats)
+
+
+def chinese_values(frame: pd.DataFrame) -> pd.DataFrame:
+    """Machine values of a result table in Chinese: True/False → 是/否, ``>=`` → ≥, projection statuses
+    (observed → 实际值) and row kinds (observed → 实际)."""
+    out = frame.copy()
+    for col in out.columns:
+        values = out[col].dropna()
+        if len(values) and values.map(lambda v: isinstance(v, bool | np.bool_)).all():
+            out[col] = out[col].map(lambda v: YES_NO_ZH.get(bool(v), v) if isinstance(v, bool | np.bool_) else v)
+    for col, mapping in (("comparator", COMPARATOR_TEXT), ("status", PROJECTION_ZH), ("kind", KIND_ZH)):
+        if col in out:
+            out[col] = out[col].map(lambda v, m=mapping: m.get(v, v) if isinstance(v, str) else v)
+    return out
 
 
 def issues_sheet(ws: Worksheet, validation: pd.DataFrame | None) -> None:
@@ -359,9 +492,13 @@ def issues_sheet(ws: Worksheet, validation: pd.DataFrame | None) -> None:
         return _note_sheet(ws, missing_note("validation", "数据校验结果未找到。"))
     if validation.empty:
         return _note_sheet(ws, "数据校验未发现问题。")
+    from analysis.precheck import RULE_ZH
+
     frame = validation.copy()
     if "severity" in frame:
         frame["severity"] = frame["severity"].map(lambda v: SEVERITY_ZH.get(v, v))
+    if "rule" in frame:
+        frame["rule"] = frame["rule"].map(lambda v: RULE_ZH.get(v, v))
     letters = write_sheet(ws, frame, [header_of(c) for c in frame.columns], {"row": "0"})
     if "severity" in letters:
         sev = letters["severity"]
@@ -382,11 +519,9 @@ def build_workbook(res: Results, profile: Mapping) -> Workbook:
         items_sheet(wb.create_sheet(sheet), res.items, {a for a, s in AREA_SHEET.items() if s == sheet}, what)
     if res.items is not None and "area" in res.items and (res.items["area"] == "veto").any():
         items_sheet(wb.create_sheet("不予认定"), res.items, {"veto"}, "不予认定")
-    projection_sheet(wb.create_sheet("预测"), res.projection, res.school_indicators)
+    projection_sheet(wb.create_sheet("预测"), res.projection, res.school_indicators, profile, res.items)
     if res.planning is not None:
         plain_sheet(wb.create_sheet("整改计划"), res.planning, "", "无需整改的学校。")
     plain_sheet(wb.create_sheet("不参评学校"), res.excluded, missing_note("excluded_schools"), "所有学校均参评。")
     issues_sheet(wb.create_sheet("数据问题"), res.validation)
-    for ws in wb.worksheets:
-        print_setup(ws)
     return wb

@@ -17,6 +17,7 @@ import pandas as pd
 
 from analysis.data import catalog
 from analysis.evaluate import milestones as milestone_rules
+from analysis.evaluate.quality import EARLIER_FOLDER
 from analysis.evaluate.tasks import item_text
 from analysis.report.format import (
     AREA_ZH,
@@ -296,7 +297,7 @@ def verdict_banner(verdict: Mapping | None, county_name: str, year: int,
         elif milestones["has_data"].any():
             when = "按当前趋势，各时间节点均难以全部达到要求，须加快整改。"
         else:
-            when = "历史数据不足，未做预测，无法判断各时间节点能否达到要求。"
+            when = "历史数据年份不足，未做趋势预测，尚无法判断各时间节点能否达到要求（补充往年数据后能得到什么，见下文“各时间节点达标预测”）。"
         parts.append(f'<p>{when}</p><div class="milestones">{"".join(chips)}</div>')
     return wrap_fragment(f'<div class="rpt-banner {status}">{"".join(parts)}</div>')
 
@@ -575,8 +576,7 @@ def projection_table(projection: pd.DataFrame | None, profile: Mapping, items: p
         return missing_notice("projection", "预测尚未生成，无法判断各时间节点。")
     ms = milestone_status(projection, profile, item_names(items))
     if not ms["has_data"].any():
-        return wrap_fragment(f'<p class="missing">历史数据年份不足，本年度未做预测（“{esc(catalog.dataset("projection").title_zh)}”只有实际值）；'
-                     "积累更多年份的数据后再判断各时间节点。</p>")
+        return wrap_fragment(no_projection_html(projection, profile))
     rows = []
     for m in ms.itertuples(index=False):
         if not m.has_data:
@@ -599,6 +599,36 @@ def projection_table(projection: pd.DataFrame | None, profile: Mapping, items: p
     return wrap_fragment(f'<table class="rpt-table"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>{note}')
 
 
+def observed_years(projection: pd.DataFrame | None) -> list[int]:
+    """The years with actual values in projection.csv (``status`` observed)."""
+    if projection is None or not {"year", "status"} <= set(projection.columns):
+        return []
+    return sorted({int(y) for y in projection.loc[projection["status"].map(light_of) == "unknown", "year"].dropna()})
+
+
+def no_projection_html(projection: pd.DataFrame | None, profile: Mapping) -> str:
+    """Why there is no projection, in plain words, and what the analyst gets by adding earlier year folders
+    (fewer observed years than the method's ``min_history_years``: a county's first run has one)."""
+    from analysis.evaluate.projection import method_settings
+
+    years = observed_years(projection)
+    need = int(method_settings(dict(profile))["min_history_years"])
+    base = years[-1] if years else None
+    ahead = milestone_rules.projected(dict(profile), base) if base is not None else []
+    if base is None or len(years) >= need or not ahead:
+        why = "本学年之后没有需要预测的时间节点" if base is not None and not ahead else "历史数据不足"
+        return f'<p class="missing">本年度未做预测（{why}），各时间节点的达标情况按本年实际值判断。</p>'
+    have = f"{years[0]} 年一年" if len(years) == 1 else f"{'、'.join(map(str, years))} 年共 {len(years)} 年"
+    add = [str(y) for y in range(years[0] - (need - len(years)), years[0])]
+    marks = "、".join(f"{int(m['year'])} 年{m.get('zh', '')}" for m in ahead)
+    return (f'<p class="missing">本次只有 {have}的数据，尚不能做趋势预测：按历年变化外推至少需要 {need} 年的数据。'
+            "各时间节点因此都显示为“无预测”，下图只画出已有年份的实际值。</p>"
+            f"<p>补充往年（如 {'、'.join(add)} 年）的原始数据文件夹——与本年文件夹并列、按年份命名，含学校基本情况、"
+            f"专任教师情况、班级学生数等同样的表——并与 {base} 年一起运行，本节即给出：各时间节点（{esc(marks)}）"
+            "的预计达标状态及预测区间，每项指标预计哪一年达标，哪些学校会因在校生增减而失去达标，"
+            "县定年度目标能否完成；整改清单也将按各时间节点的预测在校生计算缺口。</p>")
+
+
 def projection_chart(projection: pd.DataFrame | None, profile: Mapping) -> str:
     """Projected CVs per section against the limit, and the share of schools meeting the 6-of-7 rule.
 
@@ -612,16 +642,17 @@ def projection_chart(projection: pd.DataFrame | None, profile: Mapping) -> str:
     share = county[county["indicator"] == "school_pass_share"]
     if cv.empty and share.empty:
         return ""
-    from analysis.report.plotting import chart_context
+    from analysis.report.plotting import chart_context, figure_html
 
     with chart_context():
-        return _projection_figure(cv, share, profile)
+        return wrap_fragment(figure_html(projection_figure(cv, share, profile), "差异系数与校校达标比例预测图"))
 
 
-def _projection_figure(cv: pd.DataFrame, share: pd.DataFrame, profile: Mapping) -> str:
+def projection_figure(cv: pd.DataFrame, share: pd.DataFrame, profile: Mapping):
+    """The figure of :func:`projection_chart` (county CV rows and ``school_pass_share`` rows of projection.csv)."""
     from matplotlib.figure import Figure
 
-    from analysis.report.plotting import COLOURS, figure_html
+    from analysis.report.plotting import COLOURS, year_axis
 
     sections = [s for s in ("primary", "junior") if (cv["section"] == s).any()]
     panels = len(sections) + (1 if len(share) else 0)
@@ -680,15 +711,17 @@ def _projection_figure(cv: pd.DataFrame, share: pd.DataFrame, profile: Mapping) 
                     va="top", xytext=(0, -2), textcoords="offset points")
         ax.set_ylim(0, 105)
         ax.set_title("校校达标学校比例（%）", fontsize=10)
+    data_years = pd.concat([cv["year"], share["year"]]).dropna().astype(int)
     for ax in axes:
-        for y in milestone_years:
+        for y in year_axis(ax, data_years, milestone_years):
             ax.axvline(y, color=COLOURS["unknown"], lw=0.8, ls=":")
-        ax.xaxis.get_major_locator().set_params(integer=True)
         ax.tick_params(labelsize=7)
         _label_line_ends(ax, ends[ax])
-    fig.suptitle("实线为实际值，虚线为预测值，阴影为预测区间，点线为时间节点", fontsize=8, color="#5f6b7a")
+    projected = (pd.concat([cv["status"], share["status"]]).map(light_of) != "unknown").any()
+    fig.suptitle("实线为实际值，虚线为预测值，阴影为预测区间，点线为时间节点" if projected else
+                 "本年实际值（未做预测），点线为时间节点", fontsize=8, color="#5f6b7a")
     fig.tight_layout()
-    return wrap_fragment(figure_html(fig, "差异系数与校校达标比例预测图"))
+    return fig
 
 
 def _label_line_ends(ax: Any, ends: list[tuple[float, float, str, str]], gap: float = 0.055) -> None:
@@ -856,8 +889,24 @@ def priorities_html(actions: pd.DataFrame, planning: pd.DataFrame | None = None)
     return wrap_fragment(f'<ol class="actions">{"".join(items)}</ol>{note}')
 
 
-def data_notes(excluded: pd.DataFrame | None, validation: pd.DataFrame | None, max_names: int = 12) -> str:
-    """Scope and data quality (数据说明): schools left out of R1–R7 and the data problems found."""
+def earlier_folder_items(items: pd.DataFrame | None) -> list[tuple[str, str]]:
+    """``(item number, evidence)`` of each item whose data came from an earlier year folder (Q9: a monitoring round
+    handed in with an earlier year), once per item number."""
+    if items is None or "evidence" not in items:
+        return []
+    mark = re.compile(re.escape(EARLIER_FOLDER).replace(re.escape("{year}"), r"\d{4}"))
+    out: dict[str, str] = {}
+    for _, r in items.iterrows():
+        evidence = r.get("evidence")
+        if isinstance(evidence, str) and mark.search(evidence):
+            out.setdefault(item_label(r).split(" ")[0], evidence)
+    return list(out.items())
+
+
+def data_notes(excluded: pd.DataFrame | None, validation: pd.DataFrame | None, items: pd.DataFrame | None = None,
+               max_names: int = 12) -> str:
+    """Scope and data quality (数据说明): schools left out of R1–R7, data taken from an earlier year folder (with
+    ``items``) and the data problems found."""
     parts = []
     if excluded is not None and len(excluded):
         names = "、".join(esc(n) for n in excluded["school_name"].astype(str).head(max_names))
@@ -868,6 +917,9 @@ def data_notes(excluded: pd.DataFrame | None, validation: pd.DataFrame | None, m
                      f"{names}{more}。原因：{why}。</p>")
     elif excluded is not None:
         parts.append("<p>所有学校均参加7项指标评估。</p>")
+    for number, evidence in earlier_folder_items(items):
+        parts.append(f"<p>{esc(number)} 的依据来自往年文件夹：{esc(evidence)}；本年文件夹没有更新的结果，"
+                     "采用不晚于本年的最近一次。</p>")
     if validation is not None:
         sev = validation["severity"].astype(str).value_counts() if "severity" in validation else pd.Series()
         n_err, n_warn = int(sev.get("error", 0)), int(sev.get("warning", 0))

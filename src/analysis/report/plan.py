@@ -15,7 +15,8 @@ from openpyxl import Workbook
 
 from analysis.config import SECTION_ZH
 from analysis.data import catalog
-from analysis.report.excel import write_sheet
+from analysis.evaluate.plan.rotation import KINDS
+from analysis.report.excel import chinese_values, write_sheet
 from analysis.report.format import esc, light, missing_notice, num_link
 from analysis.report.results import load_optional
 
@@ -30,6 +31,9 @@ CHECK_HEADERS = {"year": "时间节点年份", "milestone": "时间节点", "sco
                  "passes_after": "整改后达标", "claimed": "方案承诺达标", "ok": "复核通过"}
 
 
+# plan.csv ``detail``: the kind of teacher a rotation moves (analysis.evaluate.plan.rotation)
+DETAIL_ZH = {**{k: zh for k, (_, zh) in KINDS.items()}, "teachers": "专任教师", "exchange": "对调交流",
+             "exchange_key": "对调交流（骨干教师）"}
 PLAN_DATASETS = ("plan", "plan_check", "plan_whatif", "plan_status")
 
 
@@ -140,11 +144,16 @@ def add_plan_sheets(wb: Workbook, plan: pd.DataFrame | None, check: pd.DataFrame
     """Sheets 整改方案 (every costed action), 一校一案 (per school) and 方案复核 (plan_check) of results.xlsx."""
     if plan is None or check is None:
         return wb
-    frame = plan.assign(section=plan["section"].map(lambda s: SECTION_ZH.get(s, s)))
+    # measures and rules by their Chinese names (措施, 规则名称): the ids (lever, rule) stay in the CSV files
+    frame = plan.drop(columns=[c for c in ("lever",) if c in plan and "lever_zh" in plan])
+    frame = frame.assign(section=frame["section"].map(lambda s: SECTION_ZH.get(s, s)))
+    if "detail" in frame:
+        frame["detail"] = frame["detail"].map(lambda v: DETAIL_ZH.get(v, v) if isinstance(v, str) else v)
     write_sheet(wb.create_sheet("整改方案"), frame, [PLAN_HEADERS.get(c, c) for c in frame.columns],
                 {"quantity": "#,##0.00", "unit_cost": "#,##0", "cost": "#,##0"})
     cards = school_plans(plan, check)
     write_sheet(wb.create_sheet("一校一案"), cards, list(cards.columns), {"费用（万元）": "#,##0.0"})
-    write_sheet(wb.create_sheet("方案复核"), check, [CHECK_HEADERS.get(c, c) for c in check.columns],
+    view = chinese_values(check.drop(columns=[c for c in ("rule",) if c in check and "rule_zh" in check]))
+    write_sheet(wb.create_sheet("方案复核"), view, [CHECK_HEADERS.get(c, c) for c in view.columns],
                 {"before": "0.000", "after": "0.000"})
     return wb

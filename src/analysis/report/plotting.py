@@ -12,7 +12,7 @@ import base64
 import html
 import io
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -136,3 +136,17 @@ def figure_html(fig: Figure, alt: str, dpi: float | None = None) -> str:
     plt.close(fig)
     return (f'<img class="chart" alt="{html.escape(alt, quote=True)}" '
             f'src="data:image/png;base64,{data}">')
+
+
+def year_axis(ax, data_years: Iterable[int], milestone_years: Iterable[int] = (), pad: float = 0.5) -> list[int]:
+    """Set a year x-axis from the first year with data to the last milestone (or data year) after it, half a
+    year of room on each side, whole years as ticks. Without this a single year of data (a county's first
+    run) is widened by matplotlib to ±5% of the year itself (1925–2125). Returns the milestone years inside
+    the range, the ones worth a line."""
+    years = sorted({int(y) for y in data_years})
+    if not years:
+        return []
+    marks = sorted({int(m) for m in milestone_years if int(m) >= years[0]})
+    ax.set_xlim(years[0] - pad, max([years[-1], *marks]) + pad)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    return marks
