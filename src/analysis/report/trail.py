@@ -157,7 +157,10 @@ def _source_line(code: Any, section: str, schools: pd.DataFrame | None, teacher_
 def _split_line(r: Any, school: pd.Series | None, profile: Mapping, numerators: list[str]) -> str:
     """The section split of a combined school with its numbers, or that the stocks are not split."""
     weights = profile["split_weights"]
-    counts = ({s: float(school.get(f"students_{s}", 0) or 0) for s in weights} if school is not None else {})
+    counts = {}
+    if school is not None:
+        counts = {s: 0.0 if is_missing(school.get(f"students_{s}")) else float(school[f"students_{s}"])
+                  for s in weights}
     taught = [s for s, n in counts.items() if n > 0]
     share = float(r.share)
     if school is None or len(taught) < 2:
@@ -172,7 +175,7 @@ def _split_line(r: Any, school: pd.Series | None, profile: Mapping, numerators: 
         raw = float(school[field])
         minus = ""
         if field == "teaching_rooms_m2" and profile.get("teaching_rooms_exclude_indoor_sports"):
-            indoor = float(school.get("indoor_sports_rooms_m2", 0) or 0)
+            indoor = 0.0 if is_missing(school.get("indoor_sports_rooms_m2")) else float(school["indoor_sports_rooms_m2"])
             raw, minus = raw - indoor, f"（已减室内体育用房 {sig(indoor)}）"
         stocks.append(f"{esc(header_of(field))} {sig(raw)}{minus} × {sig(share)} = {sig(getattr(r, field))}")
     return (f"<p>学段拆分（{esc(SCHOOL_TYPE_ZH.get(str(school.get('school_type')), school.get('school_type')))}）："
