@@ -29,6 +29,7 @@ from make_corpus import BUILDERS, CASES_FILE, INJECTION_NAMES, build  # noqa: E4
 from analysis.data.cleaning import InputError, clean_folder  # noqa: E402
 from analysis.data.files import is_formula  # noqa: E402
 from analysis.data.reading import describe  # noqa: E402
+from analysis.report.trail import SEARCH_SCRIPT  # noqa: E402
 
 CASES = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))["cases"]
 SECONDS = 15  # "in seconds" on this shared 2-core machine, even for a sheet declared A1:XFD1048576
@@ -136,19 +137,40 @@ HOSTILE_EVIDENCE = '=HYPERLINK("http://evil.invalid","点击")'
 
 
 class _LiveTags(HTMLParser):
-    """Collects what a browser would run: script elements, on* handler attributes, images not drawn by us."""
+    """Collects what a browser would run: script elements, on* handler attributes, images not drawn by us.
+
+    The one script allowed is the audit's school search, recognised by its exact constant text (no input reaches
+    it); any other script, or an attribute on a script element, counts as live."""
 
     def __init__(self):
         super().__init__()
         self.live: list[str] = []
+        self.script: str | None = None  # text of the script element being read
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "iframe", "object", "embed"):
+        if tag == "script" and not attrs:
+            self.script = ""
+        elif tag in ("script", "iframe", "object", "embed"):
             self.live.append(f"<{tag}>")
         self.live += [f"<{tag} {k}=…>" for k, _ in attrs if k.lower().startswith("on")]
         src = dict(attrs).get("src") or ""
         if tag == "img" and not (src.startswith("data:image/") or src.endswith((".png", ".svg"))):
             self.live.append(f"<img src={src!r}>")
+
+    def handle_data(self, data):
+        if self.script is not None:
+            self.script += data
+
+    def handle_endtag(self, tag):
+        if tag == "script" and self.script is not None:
+            if self.script != SEARCH_SCRIPT:
+                self.live.append(f"<script>{self.script[:60]}")
+            self.script = None
+
+    def close(self):
+        super().close()
+        if self.script is not None:  # a script element never closed runs to the end of the page
+            self.live.append("<script> (unclosed)")
 
 
 def _hostile_sample(raw_root: Path) -> None:
@@ -205,6 +227,7 @@ def test_injection_never_live(tmp_path):
     for name, text in pages.items():
         parser = _LiveTags()
         parser.feed(text)
+        parser.close()
         assert parser.live == [], f"{name}: {parser.live}"
     assert any("&lt;script&gt;" in text for text in pages.values())  # the names were shown, escaped
     assert any("&lt;img src=x" in text for text in pages.values())

@@ -218,9 +218,10 @@ def test_school_names_with_html_characters_are_escaped(results):
 
 def test_indicator_table_lights_and_numbers(results):
     out = fragments.indicator_table(results.cv, results.school_indicators, PROFILE)
-    # CVs as in cv.csv, three decimals, each linked to where cv.csv is written in the audit report
-    assert '<a class="num" href="audit.html#out-cv">0.568</a>' in out
-    assert '<a class="num" href="audit.html#out-cv">0.123</a>' in out
+    # CVs as in cv.csv, three decimals, each linked to its own worked table in the audit report
+    assert '<a class="num" href="audit.html#cv-primary-R6">0.568</a>' in out
+    assert '<a class="num" href="audit.html#cv-primary-R1">0.123</a>' in out
+    assert '<a class="num" href="audit.html#cv-junior-R1">0.123</a>' in out
     rows = re.findall(r"<tr[^>]*>.*?</tr>", out)
     r6_primary = next(r for r in rows if "R6 生均教学仪器设备值" in r)
     assert 'class="bad"' in r6_primary and "light fail" in r6_primary and "≥ 2,000 元/生" in r6_primary
@@ -472,9 +473,12 @@ def test_render_reports_summary_and_audit(tmp_path, results):
     assert "data/processed/demo/2025\n" in audit  # what the notebook printed
     # every number in the summary links to an anchor that exists in the audit report
     targets = set(re.findall(r'href="audit\.html#([^"]+)"', summary))
-    assert {"out-cv", "out-school_indicators", "out-verdict"} <= targets
+    assert {"cv-primary-R6", "school-0002-primary", "out-school_indicators", "out-verdict"} <= targets
     ids = set(re.findall(r'id="([^"]+)"', audit))
     assert targets <= ids
+    # without the worked blocks of 03 (not run here) a school's link falls back to where its dataset is saved
+    assert re.search(r'id="out-school_indicators"></span>(\s*<span class="anchor" id="school-[^"]+"></span>)*'
+                     r'\s*<span class="anchor" id="school-0002-primary"></span>', audit)
     for page in (summary, audit):  # self-contained: nothing fetched from a URL
         assert not re.search(r'(src|href)\s*=\s*["\']?\s*(https?:)?//', page)
         assert "@import" not in page and "url(http" not in page

@@ -124,7 +124,9 @@ STEPS: dict[str, Step] = {s.name: s for s in [
     Step(INDICATORS, f"{INDICATORS}.ipynb", "资源配置七项指标与校校达标", inputs=("schools", "teachers"),
          part="compulsory",
          outputs=("school_indicators", "excluded_schools", "compliance_summary")),
-    Step(VARIATION, f"{VARIATION}.ipynb", "校际差异系数", inputs=("school_indicators",), part="compulsory",
+    Step(VARIATION, f"{VARIATION}.ipynb", "校际差异系数", part="compulsory",
+         # the cleaned tables and the list of files read: the school pages show each raw row (逐校计算过程)
+         inputs=("school_indicators", "schools", "teachers", "inputs"),
          outputs=("cv", "cv_contributions")),
     Step(GUARANTEE, f"{GUARANTEE}.ipynb", "政府保障、教育质量、社会认可与结论",
          inputs=("schools", "teachers", "classes", "county_items", "survey", "school_indicators", "cv"),

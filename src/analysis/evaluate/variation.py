@@ -132,27 +132,50 @@ def composite_cv(cv: pd.DataFrame) -> pd.DataFrame:
     return core.groupby("section", sort=False, as_index=False)["cv"].mean().rename(columns={"cv": "composite_cv"})
 
 
+def cv_steps(school_indicators: pd.DataFrame, indicator: str, section: str) -> pd.DataFrame:
+    """The CV of one indicator and section worked school by school (逐校演算), schools in their table order.
+
+    Columns: ``school_code``, ``school_name``, ``students`` (nᵢ), ``value`` (xᵢ), ``weight`` (nᵢ/N),
+    ``deviation`` (xᵢ − x̄), ``squared`` ((xᵢ − x̄)²), ``contribution`` ((nᵢ/N)(xᵢ − x̄)², the school's part of
+    S²) and ``share_of_variance`` (contribution ÷ S², 0 when S = 0). Σ contribution = S²; the CV of the table is
+    ``weighted_cv(value, students)``, the cv.csv value.
+    """
+    part = school_indicators[school_indicators["section"] == section]
+    x = part[indicator].to_numpy(dtype=float)
+    n = part["students"].to_numpy(dtype=float)
+    mean, std, _ = weighted_stats(x, n, indicator)
+    out = part[["school_code", "school_name", "students", indicator]].rename(columns={indicator: "value"})
+    out = out.reset_index(drop=True)
+    out["weight"] = n / n.sum()
+    out["deviation"] = x - mean
+    out["squared"] = out["deviation"].to_numpy() ** 2
+    out["contribution"] = out["weight"].to_numpy() * out["squared"].to_numpy()
+    out["share_of_variance"] = out["contribution"] / (std**2) if std > 0 else 0.0
+    return out
+
+
+def school_cv_shares(school_indicators: pd.DataFrame, profile: dict) -> pd.DataFrame:
+    """Every school's part in every CV of its section (对各项差异系数的贡献): one row per section, indicator and
+    school with ``value``, ``deviation`` and ``share_of_variance`` of :func:`cv_steps`."""
+    parts = [cv_steps(school_indicators, ind, section).assign(section=section, indicator=ind)
+             for section in SECTIONS if (school_indicators["section"] == section).any()
+             for ind in indicator_ids(profile)]
+    cols = ["section", "indicator", "school_code", "value", "deviation", "share_of_variance"]
+    return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
+
+
 def cv_contributions(school_indicators: pd.DataFrame, indicator: str, section: str) -> pd.DataFrame:
     """Each school's part of S² (对差异系数的贡献) and the CV if that school alone were set to the county mean.
 
     contribution = (nᵢ/N)(xᵢ − mean)²; share = contribution / S². Setting xᵢ to the mean also moves the mean, so
     the counterfactual CV is recomputed exactly: m' = m + wᵢ(m − xᵢ), S'² = Σwⱼx'ⱼ² − m'².
     """
-    part = school_indicators[school_indicators["section"] == section]
-    x = part[indicator].to_numpy(dtype=float)
-    n = part["students"].to_numpy(dtype=float)
-    mean, std, cv = weighted_stats(x, n, indicator)
-    w = n / n.sum()
-    contribution = w * (x - mean) ** 2
+    out = cv_steps(school_indicators, indicator, section).drop(columns="squared")
+    x, w = out["value"].to_numpy(dtype=float), out["weight"].to_numpy()
+    mean, _, cv = weighted_stats(x, out["students"].to_numpy(dtype=float), indicator)
     m2 = (w * x * x).sum()
     new_mean = mean + w * (mean - x)
     new_var = np.maximum(m2 - w * x * x + w * mean * mean - new_mean**2, 0.0)
-    out = part[["school_code", "school_name", "students", indicator]].copy()
-    out = out.rename(columns={indicator: "value"})
-    out["weight"] = w
-    out["deviation"] = x - mean
-    out["contribution"] = contribution
-    out["share_of_variance"] = contribution / (std**2) if std > 0 else 0.0
     out["cv_if_at_mean"] = np.sqrt(new_var) / new_mean
     out["cv_change"] = out["cv_if_at_mean"] - cv
     return out.sort_values("contribution", ascending=False, kind="stable").reset_index(drop=True)

@@ -95,9 +95,47 @@ def audit_anchor(dataset: str) -> str:
     return f"out-{dataset}"
 
 
+# The auditor's trail (审计线索): a number in the summary lands on the worked calculation behind it, not only on
+# the cell that saved its dataset. One scheme, used by the summary links and by the blocks that carry the ids:
+#   cv-<section>-<indicator>  the CV of one indicator and section worked school by school (03_variation)
+#   school-<code>-<section>   one school-section worked from its raw row to the 6+1 rule (03_variation)
+CV_ANCHOR_PREFIX = "cv-"
+SCHOOL_ANCHOR_PREFIX = "school-"
+# Which dataset a trail anchor belongs to: where the link falls back to when no block carries the id.
+ANCHOR_DATASET = {CV_ANCHOR_PREFIX: "cv", SCHOOL_ANCHOR_PREFIX: "school_indicators"}
+
+
+def _id_part(value: Any) -> str:
+    """A value as a piece of an HTML id and URL fragment: ASCII letters and digits kept, anything else (``-``
+    included, it separates the parts) written as ``_<hex>_`` so that distinct values give distinct ids."""
+    return "".join(c if c.isascii() and c.isalnum() else f"_{ord(c):x}_" for c in str(value))
+
+
+def cv_anchor(section: Any, indicator: Any) -> str:
+    """Anchor id of the worked CV table of one section and indicator (``cv-primary-R1``)."""
+    return f"{CV_ANCHOR_PREFIX}{_id_part(section)}-{_id_part(indicator)}"
+
+
+def school_anchor(school_code: Any, section: Any) -> str:
+    """Anchor id of the worked block of one school-section (``school-5001011001-primary``)."""
+    return f"{SCHOOL_ANCHOR_PREFIX}{_id_part(school_code)}-{_id_part(section)}"
+
+
+def anchor_dataset(anchor: str) -> str | None:
+    """The catalog dataset an audit anchor belongs to (``out-cv`` → cv, ``cv-primary-R1`` → cv), or None."""
+    if anchor.startswith("out-"):
+        return anchor[len("out-"):]
+    return next((ds for prefix, ds in ANCHOR_DATASET.items() if anchor.startswith(prefix)), None)
+
+
+def anchor_link(text: str, anchor: str, audit: str = AUDIT_FILE) -> str:
+    """A number linked to an anchor of the audit report (``text`` is already escaped)."""
+    return f'<a class="num" href="{esc(audit)}#{esc(anchor)}">{text}</a>'
+
+
 def num_link(text: str, dataset: str, audit: str = AUDIT_FILE) -> str:
     """A number linked to the cell that computed it in the audit report (``text`` is already escaped)."""
-    return f'<a class="num" href="{esc(audit)}#{esc(audit_anchor(dataset))}">{text}</a>'
+    return anchor_link(text, audit_anchor(dataset), audit)
 
 
 def light(status: Any, label: str | None = None) -> str:

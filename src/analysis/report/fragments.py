@@ -25,7 +25,9 @@ from analysis.report.format import (
     COMPARATOR_ZH,
     HEADLINE_ZH,
     RESULTS_XLSX,
+    anchor_link,
     audit_anchor,
+    cv_anchor,
     esc,
     esc_text,
     fmt_number,
@@ -38,6 +40,7 @@ from analysis.report.format import (
     light,
     missing_notice,
     num_link,
+    school_anchor,
     section_zh,
     template_text,
     truthy,
@@ -336,8 +339,9 @@ def indicator_table(cv: pd.DataFrame | None, school_indicators: pd.DataFrame | N
             else:
                 met_text, school_light = "—", light("unknown")
             if c is not None:
-                mean = num_link(fmt_number(c["weighted_mean"], digits), "cv")
-                cv_text = num_link(fmt_number(c["cv"], 3), "cv")
+                worked = cv_anchor(section, ind)  # the CV of this section and indicator worked school by school
+                mean = anchor_link(fmt_number(c["weighted_mean"], digits), worked)
+                cv_text = anchor_link(fmt_number(c["cv"], 3), worked)
                 limit = f"{COMPARATOR_ZH.get(str(c.get('comparator', comp)), '≤')} {fmt_number(c['limit'], 2)}"
                 cv_light = light(light_of(c["passed"]))
                 bad = light_of(c["passed"]) == "fail"
@@ -414,7 +418,7 @@ def failing_schools_table(school_indicators: pd.DataFrame | None, profile: Mappi
     for r in fails.head(max_rows).itertuples(index=False):
         rows.append(f"<tr><td>{esc(r.school_name)}<br><span class=\"note\">{esc(r.school_code)}</span></td>"
                     f"<td class=\"s\">{esc(section_zh(r.section))}</td><td class=\"n\">{fmt_number(r.students, 0)}</td>"
-                    f"<td class=\"n\">{num_link(esc(r.n_met), 'school_indicators')}</td>"
+                    f"<td class=\"n\">{anchor_link(esc(r.n_met), school_anchor(r.school_code, r.section))}</td>"
                     f"<td>{esc(r.missed_detail)}</td><td>{esc(r.lead) or '—'}</td>"
                     f"<td>{esc(r.cooperating) or '—'}</td></tr>")
     more = (f'<p class="note">另有 {len(fails) - max_rows} 个未达标学校（学段）见 {RESULTS_XLSX}“学校指标”表。</p>'
@@ -829,7 +833,8 @@ def priority_actions(results: Results, profile: Mapping, per_part: int = 5) -> p
                         f"{fmt_number(r['cv'], 3)}，须 {COMPARATOR_ZH.get(str(r.get('comparator', '<=')), '≤')} "
                         f"{fmt_number(r['limit'], 2)}" + (f"；优先补齐 {schools}" if schools else ""))
                 rows.append({"rank": 3, "action": what, "lead": join_names(lead), "cooperating": join_names(coop),
-                             "deadline": deadline, "source": "cv", "weight": float(r["cv"] - r["limit"])})
+                             "deadline": deadline, "source": "cv", "weight": float(r["cv"] - r["limit"]),
+                             "anchor": cv_anchor(r["section"], r["indicator"])})
         if results.school_indicators is not None:
             fails = failing_schools(results.school_indicators, profile)
             counts: dict[str, list[str]] = {}
@@ -843,8 +848,10 @@ def priority_actions(results: Results, profile: Mapping, per_part: int = 5) -> p
                 rows.append({"rank": 2, "action": f"补齐 {ind} {indicator_spec(profile, ind).get('short', '')}："
                              f"{len(unique)} 所学校未达标——{shown}", "lead": join_names(lead), "cooperating": join_names(coop),
                              "deadline": deadline, "source": "school_indicators", "weight": float(len(unique))})
-    cols = ["rank", "action", "lead", "cooperating", "deadline", "source", "weight"]
+    cols = ["rank", "action", "lead", "cooperating", "deadline", "source", "weight", "anchor"]
     out = pd.DataFrame(rows, columns=cols)
+    # only a CV has its own worked block; the other actions link to their dataset
+    out["anchor"] = [a if isinstance(a, str) else "" for a in out["anchor"]]
     if out.empty:
         return out
     out = out.sort_values(["rank", "weight"], ascending=[True, False], kind="stable").reset_index(drop=True)
@@ -874,8 +881,9 @@ def priorities_html(actions: pd.DataFrame, planning: pd.DataFrame | None = None)
     for r in actions.itertuples(index=False):
         dept = f"牵头：{esc(r.lead) or '待明确'}" + (f"；配合：{esc(r.cooperating)}" if r.cooperating else "")
         when = f"；时限：{esc(r.deadline)}" if r.deadline else ""
-        items.append(f"<li>{esc(r.action)} <a class=\"num\" href=\"{AUDIT_FILE}#{audit_anchor(r.source)}\">"
-                     f"〔依据〕</a><br><span class=\"dept\">{dept}{when}</span></li>")
+        anchor = getattr(r, "anchor", "") or audit_anchor(r.source)
+        items.append(f"<li>{esc(r.action)} {anchor_link('〔依据〕', anchor)}"
+                     f"<br><span class=\"dept\">{dept}{when}</span></li>")
     omitted = actions.attrs.get("omitted", {})
     more = []
     if omitted.get("items"):

@@ -12,9 +12,10 @@ from __future__ import annotations
 import base64
 import copy
 import datetime as dt
+import html
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from analysis.report.format import (
     TEMPLATE_DIR,
     TEMPLATE_FILE,
     TEMPLATE_NAME,
+    anchor_dataset,
     audit_anchor,
     esc,
     fmt_number,
@@ -42,6 +44,7 @@ _STYLER_ID = re.compile(r"\bT_([0-9a-f]{5})(?=[_\"'\s])")
 _MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.S)
 _CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.S)
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$", re.M)
+_ID = re.compile(r'\bid="([^"]+)"')
 _TABLE_TAG = re.compile(r"<table\b[^>]*>|</table\s*>", re.I)
 SCROLL_CLASS = "table-scroll"  # page.css: scrolls sideways, the first column sticky
 
@@ -196,13 +199,15 @@ def parameter_cells(nb: Any, shown: str | None = None) -> set[int]:
             or ("injected-parameters" in t and nb.cells[i].source == shown)}
 
 
-def merge_notebooks(executed: Mapping[str, Any]) -> tuple[Any, list[dict]]:
+def merge_notebooks(executed: Mapping[str, Any], wanted: Iterable[str] = ()) -> tuple[Any, list[dict]]:
     """One notebook of all executed ones in order, with stable cell ids, notebook heads and dataset anchors.
 
     Returns ``(notebook, toc)``; ``toc`` lists each notebook's anchor, title and its ## headings. The code cell
     that saved a dataset (its ``ctx.save`` marker) gets the anchor ``out-<dataset>``; a dataset the report links
     to but no executed cell saved points at the start of the notebook of the step that writes it (catalog).
     The run's parameters are shown once, in the first notebook (:func:`parameter_cells`).
+    ``wanted``: anchors the summary links to (``cv-primary-R1`` …); one that no output carries (a step that did
+    not draw its worked blocks) falls back to the anchor of its dataset, so no link of the summary is dead.
     """
     import nbformat
 
@@ -214,6 +219,8 @@ def merge_notebooks(executed: Mapping[str, Any]) -> tuple[Any, list[dict]]:
     placed: set[str] = set()
     starts: dict[str, Any] = {}
     shown_parameters: str | None = None
+    shown: set[str] = set()  # ids carried by the outputs themselves (the worked blocks of the audit trail)
+    anchored: dict[str, Any] = {}  # out-<dataset> → the cell that carries it
     for stem in sorted(executed):
         nb = executed[stem]
         entry = {"anchor": f"nb-{stem}", "stem": stem, "title": stem, "sections": []}
@@ -242,10 +249,14 @@ def merge_notebooks(executed: Mapping[str, Any]) -> tuple[Any, list[dict]]:
                 for name in saved_datasets(cell):
                     if name not in placed:
                         marks.setdefault("anchors", []).append(audit_anchor(name))
+                        anchored[audit_anchor(name)] = cell
                         placed.add(name)
                 for out in cell.get("outputs", []):
                     data = out.get("data", {})
                     data.pop(SAVED_MIME, None)
+                    if "text/html" in data:
+                        html_text = data["text/html"]
+                        shown.update(_ID.findall("".join(html_text) if isinstance(html_text, list) else html_text))
                     if "text/markdown" in data:
                         data["text/markdown"] = render_math(data["text/markdown"])
             if marks:
@@ -255,10 +266,17 @@ def merge_notebooks(executed: Mapping[str, Any]) -> tuple[Any, list[dict]]:
     for name, ds in catalog.DATASETS.items():
         if name not in placed and ds.step in starts:
             starts[ds.step].metadata.setdefault("report", {}).setdefault("anchors", []).append(audit_anchor(name))
+            anchored[audit_anchor(name)] = starts[ds.step]
             placed.add(name)
     if merged.cells:  # anything still unplaced points at the top of the first notebook
         first = merged.cells[0].metadata.setdefault("report", {}).setdefault("anchors", [])
         first.extend(audit_anchor(n) for n in catalog.DATASETS if n not in placed)
+        for anchor in dict.fromkeys(wanted):
+            if anchor in shown or anchor in anchored or anchor in first:
+                continue
+            dataset = anchor_dataset(anchor)
+            target = anchored.get(audit_anchor(dataset)) if dataset else None
+            (target.metadata["report"]["anchors"] if target is not None else first).append(anchor)
     return merged, toc
 
 
@@ -460,6 +478,12 @@ def _report_notebook(executed: Mapping[str, Any]) -> Any | None:
     return None
 
 
+def summary_targets(summary: str) -> list[str]:
+    """The audit anchors a summary page links to (``href="audit.html#…"``), in order, each once."""
+    found = re.findall(rf'href="{re.escape(AUDIT_FILE)}#([^"]+)"', summary)
+    return list(dict.fromkeys(html.unescape(a) for a in found))
+
+
 def render_summary(executed: Mapping[str, Any], manifest: Mapping, out_dir: Path, font: bool = True) -> str | None:
     """summary.html text from the executed report notebook (no code, no prompts), or None without it."""
     nb = _report_notebook(executed)
@@ -472,10 +496,12 @@ def render_summary(executed: Mapping[str, Any], manifest: Mapping, out_dir: Path
     return _finish(scroll_tables(page), _path_aliases(executed, out_dir), font)
 
 
-def render_audit(executed: Mapping[str, Any], manifest: Mapping, out_dir: Path, font: bool = True) -> str:
-    """audit.html text: every executed notebook in order with code, inputs (hashes) and anchors."""
+def render_audit(executed: Mapping[str, Any], manifest: Mapping, out_dir: Path, font: bool = True,
+                 wanted: Iterable[str] = ()) -> str:
+    """audit.html text: every executed notebook in order with code, inputs (hashes) and anchors (``wanted``:
+    the anchors the summary links to, see :func:`merge_notebooks`)."""
     county_name = _county_name(manifest)
-    merged, toc = merge_notebooks(executed)
+    merged, toc = merge_notebooks(executed, wanted)
     title = f"{county_name} {manifest.get('year', '')} 年义务教育优质均衡发展评估 · 审计报告"
     page = _export(merged, summary=False, title=title, top_html=audit_header(manifest, toc, county_name),
                    bottom_html='<p class="back-top"><a href="#top">回到顶部</a></p>')
@@ -542,7 +568,8 @@ def render_reports(executed: dict[str, Any], manifest: dict, out_dir: Path, note
     summary = render_summary(executed, manifest, out_dir, font=False)
     if summary is not None:
         pages[out_dir / SUMMARY_FILE] = summary
-    pages[out_dir / AUDIT_FILE] = render_audit(executed, manifest, out_dir, font=False)
+    pages[out_dir / AUDIT_FILE] = render_audit(executed, manifest, out_dir, font=False,
+                                               wanted=summary_targets(summary or ""))
     css = font_face_css("".join(pages.values()))
     for path, page in pages.items():
         path.write_text(page.replace(FONT_PLACEHOLDER, css, 1), encoding="utf-8")
