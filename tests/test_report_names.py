@@ -166,13 +166,9 @@ def test_the_run_parameters_are_shown_once():
 
 # ------------------------------------------------------------------------------------------------ a real run
 @pytest.fixture(scope="module")
-def one_year(tmp_path_factory) -> Path:
-    """The pipeline on the sample county for 2025 (one year: about a minute and a half)."""
-    from analysis.pipeline import run
-
-    root = tmp_path_factory.mktemp("names")
-    run("sample", [2025], processed_root=root / "processed", reports_root=root / "reports", progress=lambda _: None)
-    return root / "reports" / "sample" / "2025"
+def one_year(sample_run) -> Path:
+    """The sample county's 2025 reports from the session's shared pipeline run (conftest ``sample_run``)."""
+    return sample_run["reports_root"] / "sample" / "2025"
 
 
 def page_text(page: str) -> str:
