@@ -53,7 +53,7 @@ _GENERAL = {
 # Columns only the audit shows (the step's working tables); everything else is named where it is defined.
 AUDIT_HEADERS = {
     # 01 clean
-    "table": "数据表", "header_row": "表头行", "rows": "行数", "units": "单位换算", "sha256": "SHA-256",
+    "table": "数据表", "folder_year": "取自年份文件夹", "header_row": "表头行", "rows": "行数", "units": "单位换算", "sha256": "SHA-256",
     "count": "条数", "source_row": "原表行号", "equipment_unit": "仪器设备值原表单位",
     # 02 indicators
     "share_met": "达标比例", "cooperating": "配合部门", "missed_detail": "未达标指标（为标准的%，差距）",
