@@ -27,14 +27,22 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 def ensure_chromium() -> Path:
     """Debian's chromium, installed with apt-get when missing (we run as root locally and in CI)."""
+    import fcntl
+
     if CHROMIUM.exists():
         return CHROMIUM
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
         pytest.skip("/usr/bin/chromium is missing and this user cannot install it (needs root and apt-get)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, timeout=600)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"], check=True, env=env,
-                   timeout=1200)
+    # Several pytest-xdist workers reach this at once: one installs, the others wait for it (apt-get refuses a
+    # second install while the first holds the dpkg lock).
+    with open(Path(os.environ.get("TMPDIR", "/tmp")) / "county-eval-chromium.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not CHROMIUM.exists():
+            env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+            wait = ["-o", "DPkg::Lock::Timeout=600"]
+            subprocess.run(["apt-get", *wait, "update", "-qq"], check=True, env=env, timeout=600)
+            subprocess.run(["apt-get", *wait, "install", "-y", "-qq", "--no-install-recommends", "chromium"],
+                           check=True, env=env, timeout=1200)
     assert CHROMIUM.exists(), "apt-get installed chromium but /usr/bin/chromium is missing"
     return CHROMIUM
 

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from analysis.config import SECTION_ZH
 from analysis.evaluate.indicators import indicator_ids, indicator_spec
 from analysis.evaluate.projection import SCOPES, Projection, canonical_scope
-from analysis.report.plotting import year_axis
+from analysis.report.plotting import fixed_layout, year_axis
 
 # Small multiples use a fixed grid (inches) instead of the constrained-layout solver: the solver measured every
 # tick label of every panel again at each draw and took most of the time of these charts (20 panels: ~5 s).
@@ -26,7 +26,7 @@ def _panel_grid(nrow: int, ncol: int, width: float, height: float, top: float, b
     for the figure title and legend."""
     fig_w, fig_h = width * ncol, height * nrow + top + bottom
     axes_w, axes_h = width - _TICKS_W, height - _TITLE_H - _TICKS_H
-    fig = Figure(figsize=(fig_w, fig_h))
+    fig = fixed_layout(Figure(figsize=(fig_w, fig_h)))
     axes = fig.subplots(nrow, ncol, squeeze=False, sharex=sharex, gridspec_kw={
         "left": _TICKS_W / fig_w, "right": 1 - 0.05 / fig_w, "top": 1 - (top + _TITLE_H) / fig_h,
         "bottom": (bottom + _TICKS_H) / fig_h, "wspace": _TICKS_W / axes_w,
