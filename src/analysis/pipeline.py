@@ -432,10 +432,82 @@ def render_year(reports_dir: Path, manifest: dict, notebooks: list[str]) -> tupl
     return True, round(time.perf_counter() - start, 3), ""
 
 
-def worker_init() -> None:
+def notebook_imports(notebooks_dir: Path | None = None) -> list[str]:
+    """The import statements of the notebooks' code cells, each once, in order (what a warm kernel has loaded)."""
+    import ast
+
+    found: dict[str, None] = {}
+    for path in notebook_paths(notebooks_dir):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:  # IPython syntax (a magic): the notebook itself says what is wrong
+                continue
+            found.update((ast.unparse(n), None) for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom))
+    return list(found)
+
+
+def warm_kernel(notebooks_dir: Path | None = None) -> None:
+    """Start this process's kernel and load the modules the notebooks import, before any notebook is run: a
+    worker does this while the first steps run elsewhere, instead of paying it inside its first notebook. Only
+    modules are loaded (inside a function, then the namespace is reset): no notebook depends on it, each still
+    imports what it uses. A kernel that cannot start is left to the first notebook to report."""
+    lines = "".join(f"    try:\n        {stmt}\n    except Exception:\n        pass\n"
+                    for stmt in notebook_imports(notebooks_dir))
+    with contextlib.suppress(Exception):
+        _, kc = _kernel()
+        kc.execute_interactive(f"def _warm():\n{lines or '    pass'}\n_warm()\n%reset -f", timeout=CELL_TIMEOUT_S,
+                               output_hook=lambda _msg: None)
+
+
+def worker_init(notebooks_dir: str | None = None, warm: bool = False) -> None:
+    """Initializer of a worker process: its kernel is shut down when it exits; with ``warm``, started now."""
     import multiprocessing.util
 
     multiprocessing.util.Finalize(None, shutdown_kernel, exitpriority=10)
+    if warm:
+        warm_kernel(Path(notebooks_dir) if notebooks_dir else None)
+
+
+def _noop() -> None:
+    """A task that only makes the pool start a worker (see :func:`worker_pool`)."""
+
+
+_POOL: dict[str, Any] = {}
+
+
+def worker_pool(n_jobs: int, notebooks_dir: Path | None = None, code: str = "") -> ProcessPoolExecutor:
+    """``n_jobs`` worker processes, all started at once and each warming its kernel (:func:`warm_kernel`); the
+    pool would otherwise start a worker only when a task finds none idle.
+
+    The pool is kept for the next run of this process (tests, benchmarks, a notebook calling ``run`` again),
+    so its kernels are started once, and replaced when the package code (``code``, its fingerprint), the
+    notebooks folder or the number of workers differ: a kernel never runs a step with modules of older code."""
+    import multiprocessing
+
+    key = (n_jobs, str(notebooks_dir or ""), code)
+    pool = _POOL.get("pool")
+    if pool is not None and _POOL.get("key") == key and not getattr(pool, "_broken", False):
+        return pool
+    close_workers()
+    pool = ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=worker_init, initargs=(str(notebooks_dir or ""), True))
+    for _ in range(n_jobs):  # each submit finds no idle worker and starts one
+        pool.submit(_noop)
+    if not _POOL:
+        atexit.register(close_workers)
+    _POOL.update(pool=pool, key=key)
+    return pool
+
+
+def close_workers() -> None:
+    """Stop the kept worker processes (their kernels stop with them)."""
+    pool = _POOL.pop("pool", None)
+    _POOL.pop("key", None)
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _work(kind: str, *args) -> tuple[bool, float, str]:
@@ -645,8 +717,7 @@ def _run_locked(county, years, profile_name, profile, meta, force, jobs, selecte
     fingerprints: dict[tuple[int, str], str] = {}
     record: dict[tuple[int, str], dict] = {}
     n_jobs = max(1, jobs or os.cpu_count() or 1)
-    pool = _Inline() if n_jobs == 1 else ProcessPoolExecutor(
-        max_workers=n_jobs, mp_context=__import__("multiprocessing").get_context("spawn"), initializer=worker_init)
+    pool = _Inline() if n_jobs == 1 else worker_pool(n_jobs, notebooks_dir, code)
     running: dict[Future, tuple[int, str]] = {}
     pending = list(nodes)
 
@@ -725,8 +796,14 @@ def _run_locked(county, years, profile_name, profile, meta, force, jobs, selecte
                     finish(node, NodeResult(y, name, "ran" if ok else "failed", seconds, error))
             elif not running and not progressed and pending:  # pragma: no cover - a cycle in the catalog
                 raise PipelineError(f"步骤依赖无法满足：{pending}")
-    finally:
-        pool.shutdown(wait=True)
+    except BaseException:  # interrupted or a worker died: no step may go on writing into the staging folders
+        if isinstance(pool, _Inline):
+            pool.shutdown()
+        else:
+            close_workers()
+        raise
+    if isinstance(pool, _Inline):
+        pool.shutdown()
 
     report = RunReport(county, [], [results[n] for n in nodes if n in results])
     failures = []

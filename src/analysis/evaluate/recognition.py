@@ -24,7 +24,7 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtri  # norm.ppf of the standard normal, bit for bit, without loading scipy.stats
 
 from analysis.data.columns import TABLES
 from analysis.evaluate.guarantee import item_row, status_of
@@ -40,7 +40,7 @@ def wilson_interval(successes: float, n: float, confidence: float = 0.95) -> tup
         raise ValueError("Wilson interval needs at least one observation")
     if not 0 <= successes <= n:
         raise ValueError(f"successes {successes} must lie between 0 and n = {n}")
-    z = float(norm.ppf(1 - (1 - confidence) / 2))
+    z = float(ndtri(1 - (1 - confidence) / 2))
     p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
