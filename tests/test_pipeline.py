@@ -291,6 +291,44 @@ def test_kernel_is_reused_over_private_unix_sockets_with_a_clean_namespace(tmp_p
     assert not Path(sockets).exists(), "sockets left behind"
 
 
+def _probe_notebooks(folder: Path, code: str) -> Path:
+    """One small notebook per catalog step (the runner's notebooks folder), each running ``code``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for step in catalog.STEPS.values():
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 0", metadata={"tags": ["parameters"]}),
+                                             nbformat.v4.new_code_cell(code)])
+        nb.metadata["kernelspec"] = {"name": config.KERNEL_NAME, "display_name": config.KERNEL_NAME,
+                                     "language": "python"}
+        nbformat.write(nb, folder / step.notebook)
+    return folder
+
+
+def test_workers_are_kept_for_the_next_run_and_replaced_when_the_code_changes(tmp_path):
+    """The pool of a run is reused by the next run of the process (same code, notebooks, worker count), and
+    replaced when the package code's fingerprint differs: a kernel never runs a step with modules of older code.
+    The warmed kernel has the notebooks' modules loaded and none of the warm-up's names."""
+    folder = _probe_notebooks(tmp_path / "nbs", "import colorsys\nx")
+    code = "import sys\nprint('colorsys' in sys.modules, '_warm' in dir(), os.getpid())"
+    try:
+        first = pipeline.worker_pool(2, folder, "code-a")
+        assert pipeline.worker_pool(2, folder, "code-a") is first
+        ok, _, error = first.submit(pipeline.execute_notebook, _probe_notebooks(tmp_path / "probe", code)
+                                    / catalog.STEPS[catalog.CLEAN].notebook, tmp_path / "out.ipynb", {"x": 1}).result()
+        assert not ok and "NameError" in error  # os was not imported by this notebook: nothing leaks into it
+        _probe_notebooks(tmp_path / "probe", "import os\n" + code)
+        ok, _, error = first.submit(pipeline.execute_notebook, tmp_path / "probe" / catalog.STEPS[catalog.CLEAN].notebook,
+                                    tmp_path / "out.ipynb", {"x": 1}).result()
+        assert ok, error
+        loaded, leaked, _ = nbformat.read(tmp_path / "out.ipynb", as_version=4).cells[-1].outputs[0]["text"].split()
+        assert (loaded, leaked) == ("True", "False")  # warmed with the notebooks' imports, no warm-up names left
+        second = pipeline.worker_pool(2, folder, "code-b")
+        assert second is not first and first._shutdown_thread
+        assert pipeline.worker_pool(2, folder, "code-b") is second
+    finally:
+        pipeline.close_workers()
+    assert not pipeline._POOL
+
+
 @pytest.mark.slow
 def test_a_year_is_published_whole_or_not_at_all(tmp_path, monkeypatch):
     """If the reports folder cannot be swapped in (read-only, full disk), the processed folder is put back and the

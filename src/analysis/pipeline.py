@@ -453,10 +453,11 @@ def warm_kernel(notebooks_dir: Path | None = None) -> None:
     """Start this process's kernel and load the modules the notebooks import, before any notebook is run: a
     worker does this while the first steps run elsewhere, instead of paying it inside its first notebook. Only
     modules are loaded (inside a function, then the namespace is reset): no notebook depends on it, each still
-    imports what it uses. A kernel that cannot start is left to the first notebook to report."""
-    lines = "".join(f"    try:\n        {stmt}\n    except Exception:\n        pass\n"
-                    for stmt in notebook_imports(notebooks_dir))
+    imports what it uses. Nothing here may fail a worker: a kernel that cannot start, or a notebook that cannot
+    be read, is left to the step that needs it to report."""
     with contextlib.suppress(Exception):
+        lines = "".join(f"    try:\n        {stmt}\n    except Exception:\n        pass\n"
+                        for stmt in notebook_imports(notebooks_dir))
         _, kc = _kernel()
         kc.execute_interactive(f"def _warm():\n{lines or '    pass'}\n_warm()\n%reset -f", timeout=CELL_TIMEOUT_S,
                                output_hook=lambda _msg: None)

@@ -16,7 +16,7 @@ import html
 import io
 import re
 from collections.abc import Iterable, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -394,12 +394,17 @@ def _path_aliases(executed: Mapping[str, Any], out_dir: Path | None) -> list[tup
 
 def font_face_css(text: str) -> str:
     """``@font-face`` with the CJK font subset to the characters of ``text`` (base64 WOFF, deterministic)."""
+    # all printable ASCII always: a path or number differing between machines must not change the font bytes
+    return _font_face_css("".join(sorted({c for c in text if ord(c) >= 0x20} | {chr(c) for c in range(0x20, 0x7F)})))
+
+
+@lru_cache(maxsize=16)
+def _font_face_css(chars: str) -> str:
+    """The subset for one set of characters; kept, since the index pages of a run repeat the same ones."""
     from fontTools import subset
 
     from analysis.report.plotting import cjk_font_path
 
-    # all printable ASCII always: a path or number differing between machines must not change the font bytes
-    chars = "".join(sorted({c for c in text if ord(c) >= 0x20} | {chr(c) for c in range(0x20, 0x7F)}))
     options = subset.Options()
     options.flavor = "woff"
     options.layout_features = []  # horizontal text needs none; halves the size and the time
