@@ -123,7 +123,7 @@ def _changed_steps(year: int, before: dict[str, bytes], after: dict[str, bytes],
 
 
 @pytest.mark.slow
-def test_cache_reruns_exactly_what_changed(tmp_path):
+def test_cache_reruns_exactly_what_changed(tmp_path, monkeypatch):
     years = (2024, 2025)
     steps = len(catalog.STEPS)
     _demo(tmp_path, years)
@@ -133,7 +133,10 @@ def test_cache_reruns_exactly_what_changed(tmp_path):
     before = _snapshot(out)
 
     lines: list[str] = []
-    again = run("demo", list(years), "national", progress=lines.append, **_roots(tmp_path))
+    with monkeypatch.context() as m:  # nothing to run: no worker (nor kernel) is even started
+        m.setattr(pipeline, "worker_pool", lambda *a: pytest.fail("an unchanged rerun started workers"))
+        m.setattr(pipeline, "_kernel", lambda: pytest.fail("an unchanged rerun started a kernel"))
+        again = run("demo", list(years), "national", progress=lines.append, **_roots(tmp_path))
     assert again.count("ran") == 0 and again.count("skipped") == len(years) * steps, "an unchanged rerun runs nothing"
     assert not any(r.published for r in again) and _snapshot(out) == before
     assert sum("跳过" in line for line in lines) == len(years) * (steps + 1)  # one line per skipped step and render

@@ -718,7 +718,13 @@ def _run_locked(county, years, profile_name, profile, meta, force, jobs, selecte
     fingerprints: dict[tuple[int, str], str] = {}
     record: dict[tuple[int, str], dict] = {}
     n_jobs = max(1, jobs or os.cpu_count() or 1)
-    pool = _Inline() if n_jobs == 1 else worker_pool(n_jobs, notebooks_dir, code)
+    pools: list[Any] = []  # made when the first step runs: an unchanged rerun starts no worker
+
+    def submit(fn: Callable, *args: Any) -> Future:
+        if not pools:
+            pools.append(_Inline() if n_jobs == 1 else worker_pool(n_jobs, notebooks_dir, code))
+        return pools[0].submit(fn, *args)
+
     running: dict[Future, tuple[int, str]] = {}
     pending = list(nodes)
 
@@ -762,7 +768,7 @@ def _run_locked(county, years, profile_name, profile, meta, force, jobs, selecte
                     manifest = _year_manifest(county, y, meta, profile_name, profile, state[y], record, results)
                     files.write_json(manifest, state[y].staging_reports / catalog.MANIFEST_FILE)
                     say(y, name, "开始")
-                    running[pool.submit(_work, "render", state[y].staging_reports, manifest,
+                    running[submit(_work, "render", state[y].staging_reports, manifest,
                                         [s.notebook for s in steps])] = node
                     continue
                 fp = fingerprint(node)
@@ -783,7 +789,7 @@ def _run_locked(county, years, profile_name, profile, meta, force, jobs, selecte
                 clear_outputs(y, name)
                 step = catalog.STEPS[name]
                 say(y, name, "开始")
-                running[pool.submit(_work, "notebook", notebooks_dir / step.notebook,
+                running[submit(_work, "notebook", notebooks_dir / step.notebook,
                                     state[y].staging_reports / step.notebook, params_of(y))] = node
             if running and not progressed:
                 done, _ = wait(list(running), return_when=FIRST_COMPLETED)
@@ -798,13 +804,12 @@ def _run_locked(county, years, profile_name, profile, meta, force, jobs, selecte
             elif not running and not progressed and pending:  # pragma: no cover - a cycle in the catalog
                 raise PipelineError(f"步骤依赖无法满足：{pending}")
     except BaseException:  # interrupted or a worker died: no step may go on writing into the staging folders
-        if isinstance(pool, _Inline):
-            pool.shutdown()
-        else:
+        if pools and not isinstance(pools[0], _Inline):
             close_workers()
         raise
-    if isinstance(pool, _Inline):
-        pool.shutdown()
+    finally:
+        if pools and isinstance(pools[0], _Inline):
+            pools[0].shutdown()
 
     report = RunReport(county, [], [results[n] for n in nodes if n in results])
     failures = []
