@@ -135,31 +135,32 @@ def save_workbook(workbook, path: Path) -> Path:
     """Save an openpyxl workbook byte-identically for identical content.
 
     openpyxl stamps the document properties and every zip member with the current time; both are pinned
-    here so that the same results give the same bytes.
+    here so that the same results give the same bytes. The sheets are written by :mod:`analysis.data.xlsx`
+    (openpyxl's bytes, faster) into an uncompressed archive, then every member is compressed once.
     """
     import datetime as _dt
     import io as _io
-    import re
     import zipfile
+
+    from analysis.data.xlsx import ExcelWriter
 
     fixed = _dt.datetime(*_FIXED_TIME)
     workbook.properties.created = fixed
     workbook.properties.modified = fixed
     workbook.properties.lastModifiedBy = "analysis"
     workbook.properties.creator = "analysis"
+    if workbook.write_only and not workbook.worksheets:  # as Workbook.save does
+        workbook.create_sheet()
     buffer = _io.BytesIO()
-    workbook.save(buffer)
+    ExcelWriter(workbook, zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED, allowZip64=True)).save()
     buffer.seek(0)
     path.parent.mkdir(parents=True, exist_ok=True)
     out = _io.BytesIO()
     with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":  # openpyxl re-stamps 'modified' at save time
-                data = re.sub(rb"<dcterms:modified([^>]*)>[^<]*<", rb"<dcterms:modified\1>2020-01-01T00:00:00Z<", data)
             pinned = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME)
             pinned.compress_type = zipfile.ZIP_DEFLATED
             pinned.external_attr = info.external_attr
-            dst.writestr(pinned, data)
+            dst.writestr(pinned, src.read(info.filename))
     path.write_bytes(out.getvalue())
     return path

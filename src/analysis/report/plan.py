@@ -114,14 +114,15 @@ def school_plans(plan: pd.DataFrame, check: pd.DataFrame) -> pd.DataFrame:
         gap_text.setdefault(str(r.school_code).split("-")[0], {})[f"{r.rule_zh}{where}"] = None
     gap_text = {k: "；".join(v) for k, v in gap_text.items()}
     rows = []
-    base = plan.assign(root=plan["school_code"].astype(str).str.split("-").str[0])
+    # each action's text once for the whole plan (itertuples per school is most of the time of this sheet)
+    base = plan.assign(root=plan["school_code"].astype(str).str.split("-").str[0],
+                       action_text=[f"{int(r.year)}年 {r.lever_zh} {r.quantity:g}{r.unit}"
+                                    + (f"（{SECTION_ZH.get(r.section, r.section)}）" if isinstance(r.section, str)
+                                       and r.section else "")
+                                    for r in plan.itertuples()])
     for root, part in base.groupby("root", sort=True):
-        actions = "；".join(f"{int(r.year)}年 {r.lever_zh} {r.quantity:g}{r.unit}"
-                           + (f"（{SECTION_ZH.get(r.section, r.section)}）" if isinstance(r.section, str)
-                              and r.section else "")
-                           for r in part.itertuples())
         rows.append({"学校标识码": root, "学校名称": part["school_name"].iloc[0], "整改前问题": gap_text.get(root, ""),
-                     "整改措施": actions, "费用（万元）": part["cost"].sum() / WAN,
+                     "整改措施": "；".join(part["action_text"]), "费用（万元）": part["cost"].sum() / WAN,
                      "完成时限": "、".join(dict.fromkeys(part["deadline"])),
                      "责任单位": "、".join(dict.fromkeys(d for ds in part["department"] for d in str(ds).split("、") if d))})
     return pd.DataFrame(rows)
