@@ -46,14 +46,25 @@ def _hire_specialists(t: pd.DataFrame, t_key: pd.Series, hires: list[dict]) -> N
         t[col] = values[:, j]
 
 
-def apply_plan(state: State, plan: pd.DataFrame, profile: dict, levers: dict[str, Lever], settings: dict
-               ) -> State:
-    """``state`` (a milestone year, before any action) with every plan row due by its year applied."""
+def g4_choices(plan: pd.DataFrame, year: int) -> dict[str, str]:
+    """School code → G4 lever (拆分 / 新建分流) of the plan rows due by ``year``."""
+    if not len(plan):
+        return {}
+    rows = plan[(plan["year"].astype(int) <= year) & plan["lever"].isin(G4_LEVERS)]
+    return dict(zip(rows["school_code"].astype(str), rows["lever"], strict=True))
+
+
+def apply_plan(state: State, plan: pd.DataFrame, profile: dict, levers: dict[str, Lever], settings: dict,
+               restructured: State | None = None) -> State:
+    """``state`` (a milestone year, before any action) with every plan row due by its year applied.
+
+    ``restructured``: ``state`` with the plan's G4 rows (:func:`g4_choices`) already applied, e.g. the planner's
+    own restructuring of that year, so they are not worked out again."""
     rows = plan[plan["year"].astype(int) <= state.year] if len(plan) else plan
-    g4 = rows[rows["lever"].isin(G4_LEVERS)] if len(rows) else rows
-    if len(g4):
-        state = restructure_oversized(state, profile, levers,
-                                      dict(zip(g4["school_code"].astype(str), g4["lever"], strict=True)))
+    if restructured is not None:
+        state = restructured
+    elif chosen := g4_choices(rows, state.year):
+        state = restructure_oversized(state, profile, levers, chosen)
     s, t = state.schools.copy(), state.teachers.copy()
     c = None if state.classes is None else state.classes.copy()
     flag = bool(settings.get("new_hires_above_degree", True))
@@ -126,15 +137,28 @@ def apply_plan(state: State, plan: pd.DataFrame, profile: dict, levers: dict[str
     for col, values in cols.items():
         if not np.array_equal(values, s[col].to_numpy(dtype=float), equal_nan=True):
             s[col] = values
-    if rotation:
-        moves = pd.DataFrame({"section": [r["section"] for r in rotation],
-                              "from_school_code": [str(r["school_code"]) for r in rotation],
-                              "to_school_code": [str(r["to_school_code"]) for r in rotation],
-                              "kind": [r["detail"] for r in rotation],
-                              "teachers": [int(r["quantity"]) for r in rotation],
-                              "key_teachers": [int(r["quantity"]) if "key" in r["detail"] else 0 for r in rotation]})
-        t = apply_rotation(t, moves, profile)
-    return State(state.year, state.label, s, t, c, state.actions, state.min_teachers)
+    return State(state.year, state.label, s, _rotated(t, rotation, profile), c, state.actions, state.min_teachers)
+
+
+def _rotated(teachers: pd.DataFrame, rows: list[dict], profile: dict) -> pd.DataFrame:
+    """The teacher table after one year's rotation rows (交流轮岗, ``rotate_teacher``)."""
+    if not rows:
+        return teachers
+    moves = pd.DataFrame({"section": [r["section"] for r in rows],
+                          "from_school_code": [str(r["school_code"]) for r in rows],
+                          "to_school_code": [str(r["to_school_code"]) for r in rows],
+                          "kind": [r["detail"] for r in rows],
+                          "teachers": [int(r["quantity"]) for r in rows],
+                          "key_teachers": [int(r["quantity"]) if "key" in r["detail"] else 0 for r in rows]})
+    return apply_rotation(teachers, moves, profile)
+
+
+def rotate(state: State, plan: pd.DataFrame, profile: dict) -> State:
+    """``state`` (:func:`apply_plan` of the plan without its rotation rows) with the plan's rotation of that year:
+    the same as :func:`apply_plan` of the whole plan, which applies the rotation last."""
+    rows = [r for r in plan[plan["lever"] == "rotate_teacher"].to_dict("records") if int(r["year"]) == state.year]
+    return State(state.year, state.label, state.schools, _rotated(state.teachers, rows, profile), state.classes,
+                 state.actions, state.min_teachers)
 
 
 def _open_classes(state: State, code: str, section: str, count: int, profile: dict) -> pd.DataFrame:
@@ -190,23 +214,29 @@ def evaluate_tables(state: State, profile: dict) -> dict:
     return {"values": values, "cv": cv, "rooms": rooms, "sizes": sizes, "classes": classes, "teacher": teacher}
 
 
-def _rule_rows(ev: dict, profile: dict) -> dict[tuple, dict]:
-    """Every checked rule of one evaluation: key → {value, limit, comparator, passes, zh, scope, names}."""
+def rule_rows(ev: dict, profile: dict) -> dict[tuple, dict]:
+    """Every checked rule of one evaluation (:func:`evaluate_tables`): key (scope, school code, section, rule) →
+    {value, limit, comparator, passes, zh, name}."""
     out: dict[tuple, dict] = {}
     core = list(profile["resources"])
-    for r in ev["values"].to_dict("records"):
-        out[("school", r["school_code"], str(r["section"]), "school_rule")] = {
-            "value": float(r["n_met"]), "limit": float(profile["school_rule"]["min_met"]), "comparator": ">=",
-            "passes": bool(r["school_pass"]), "zh": "校校达标（6项达标且其余不低于85%）", "name": r["school_name"]}
-    for r in ev["cv"][ev["cv"]["indicator"].isin(core)].to_dict("records"):
-        out[("county", "", r["section"], f"{r['indicator']}_cv")] = {
-            "value": float(r["cv"]), "limit": float(r["limit"]), "comparator": r["comparator"],
-            "passes": bool(r["passed"]), "zh": f"{r['indicator']}差异系数", "name": ""}
+    v = ev["values"]
+    min_met = float(profile["school_rule"]["min_met"])
+    for code, sec, n_met, ok, name in zip(v["school_code"], v["section"].astype(str), v["n_met"], v["school_pass"],
+                                          v["school_name"], strict=True):
+        out[("school", code, sec, "school_rule")] = {
+            "value": float(n_met), "limit": min_met, "comparator": ">=", "passes": bool(ok),
+            "zh": "校校达标（6项达标且其余不低于85%）", "name": name}
+    cv = ev["cv"][ev["cv"]["indicator"].isin(core)]
+    for sec, ind, value, limit, comparator, ok in zip(cv["section"], cv["indicator"], cv["cv"], cv["limit"],
+                                                      cv["comparator"], cv["passed"], strict=True):
+        out[("county", "", sec, f"{ind}_cv")] = {
+            "value": float(value), "limit": float(limit), "comparator": comparator, "passes": bool(ok),
+            "zh": f"{ind}差异系数", "name": ""}
     for key, table, zh in (("G3", ev["rooms"], "音乐、美术专用教室（G3）"), ("G4", ev["sizes"], "学校规模（G4）")):
-        for r in table.to_dict("records"):
-            out[("school", r["school_code"], "", key)] = {
-                "value": float(r["status"] == FAIL), "limit": 0.0, "comparator": "<=",
-                "passes": r["status"] == PASS, "zh": zh, "name": r["school_name"]}
+        for code, status, name in zip(table["school_code"], table["status"], table["school_name"], strict=True):
+            out[("school", code, "", key)] = {
+                "value": float(status == FAIL), "limit": 0.0, "comparator": "<=",
+                "passes": status == PASS, "zh": zh, "name": name}
     if ev["classes"] is not None and len(ev["classes"]):
         g = ev["classes"].groupby(["school_code", "school_name", "section"], sort=False).agg(
             largest=("students", "max"), cap=("cap", "first")).reset_index()
@@ -224,11 +254,10 @@ def _rule_rows(ev: dict, profile: dict) -> dict[tuple, dict]:
     return out
 
 
-def plan_check(before: dict, after: dict, profile: dict, year: int, milestone: str,
+def plan_check(b: dict[tuple, dict], a: dict[tuple, dict], year: int, milestone: str,
                claimed: set[tuple] | None = None) -> pd.DataFrame:
-    """One row per rule: value before and after the plan, limit, passes; ``claimed`` = the keys the plan
-    promises to pass (default: all); ``ok`` = passes after, or not claimed."""
-    b, a = _rule_rows(before, profile), _rule_rows(after, profile)
+    """One row per rule (:func:`rule_rows` before and after the plan): value before and after, limit, passes;
+    ``claimed`` = the keys the plan promises to pass (default: all); ``ok`` = passes after, or not claimed."""
     rows = []
     for key in dict.fromkeys([*b, *a]):
         scope, code, section, rule = key
@@ -247,15 +276,12 @@ def plan_check(before: dict, after: dict, profile: dict, year: int, milestone: s
     return pd.DataFrame(rows, columns=CHECK_COLUMNS)
 
 
-def claimed_keys(solution_passing: set[str], cv_targets: set[tuple[str, str]], after: dict, profile: dict,
+def claimed_keys(solution_passing: set[str], cv_targets: set[tuple[str, str]], after: dict[tuple, dict],
                  rotation: bool) -> set[tuple]:
-    """The rule keys a plan claims: every rule of the schools it makes pass, the CVs it targets, G11 when it
-    rotates teachers."""
-    keys = set()
-    for key in _rule_rows(after, profile):
-        scope, code, section, rule = key
-        if scope == "school" and code.split("-")[0] in {c.split("-")[0] for c in solution_passing}:
-            keys.add(key)
+    """The rule keys (of :func:`rule_rows` after the plan) a plan claims: every rule of the schools it makes pass
+    (a split school's parts with it), the CVs it targets, G11 when it rotates teachers."""
+    passing = {c.split("-")[0] for c in solution_passing}
+    keys = {key for key in after if key[0] == "school" and key[1].split("-")[0] in passing}
     keys |= {("county", "", sec, f"{ind}_cv") for sec, ind in cv_targets}
     if rotation:
         keys |= {("county", "", "", "G11_rotation"), ("county", "", "", "G11_key_share")}

@@ -241,6 +241,7 @@ def _divert(schools, teachers, classes, code, moved: dict[str, float]):
     keep = schools["school_code"] == code
     need_teachers = {}
     new_classes = []
+    classes = None if classes is None else classes.copy()  # the state's own table stays as it was
     for sec in SECTIONS:
         col = STUDENT_COLUMNS[sec]
         n_old = float(row[col])
