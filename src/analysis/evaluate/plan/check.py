@@ -66,7 +66,7 @@ def apply_plan(state: State, plan: pd.DataFrame, profile: dict, levers: dict[str
     elif chosen := g4_choices(rows, state.year):
         state = restructure_oversized(state, profile, levers, chosen)
     s, t = state.schools.copy(), state.teachers.copy()
-    c = None if state.classes is None else state.classes.copy()
+    c = None if state.classes is None else _ClassEdits(state.classes, s, profile)
     flag = bool(settings.get("new_hires_above_degree", True))
     g3 = profile["guarantee"]["G3"]
     rotation = []
@@ -129,15 +129,16 @@ def apply_plan(state: State, plan: pd.DataFrame, profile: dict, levers: dict[str
             area = cols[f"{room}_rooms_m2"]
             area[i] = max(0.0 if np.isnan(area[i]) else area[i], minimum)
         elif lever == "rebalance_classes" and c is not None:
-            c = _open_classes(State(state.year, state.label, s, t, c), code, sec, 0, profile)
+            c.open(code, sec, 0)
         elif lever == "open_class" and c is not None:
-            c = _open_classes(State(state.year, state.label, s, t, c), code, sec, int(round(q)), profile)
+            c.open(code, sec, int(round(q)))
             if i is not None:
                 cols[f"classes_{sec}"][i] += q
     for col, values in cols.items():
         if not np.array_equal(values, s[col].to_numpy(dtype=float), equal_nan=True):
             s[col] = values
-    return State(state.year, state.label, s, _rotated(t, rotation, profile), c, state.actions, state.min_teachers)
+    return State(state.year, state.label, s, _rotated(t, rotation, profile), None if c is None else c.frame(),
+                 state.actions, state.min_teachers)
 
 
 def _rotated(teachers: pd.DataFrame, rows: list[dict], profile: dict) -> pd.DataFrame:
@@ -161,46 +162,83 @@ def rotate(state: State, plan: pd.DataFrame, profile: dict) -> State:
                  state.actions, state.min_teachers)
 
 
-def _open_classes(state: State, code: str, section: str, count: int, profile: dict) -> pd.DataFrame:
-    """Open ``count`` classes in the grades over the cap (most needed first) and share each grade's students
-    evenly among its classes (also in the grades that only need evening out).
+class _ClassEdits:
+    """The classes table while a plan opens classes and evens them out, row by row as the plan lists them: the
+    students as plain lists, each school-section's rows by position, new classes appended; one table at the end
+    (a plan has hundreds of class rows, and the county's whole table per row made this the slowest part of step 08).
 
-    The needs are those of :func:`analysis.evaluate.plan.state.class_needs` (G5, ``guarantee.class_sizes``) for this
-    school-section, worked out on its own rows: a plan opens classes in many schools, and the county's whole
-    table per row made this the slowest part of step 08."""
-    c = state.classes
-    caps = profile["guarantee"]["G5"]["max_class"]
-    types = state.schools.loc[state.schools["school_code"] == code, "school_type"]
-    if section not in caps or types.isin(profile["guarantee"]["G4"]["exclude_types"]).all():
-        return c  # no G5 check for this school-section (as in guarantee.class_sizes)
-    cap = float(caps[section])
-    mine = np.flatnonzero((c["school_code"] == code).to_numpy() & (c["section"] == section).to_numpy())
-    grades = c["grade"].to_numpy()[mine]
-    students = c["students"].to_numpy(dtype=float)[mine]
-    needs = []
-    for grade in sorted(set(grades.tolist())):  # grade order, as class_needs' sorted groupby
-        at = grades == grade
-        total, n = np.nansum(students[at]), int(at.sum())
-        opens = max(0, int(np.ceil(total / cap - 1e-9)) - n)
-        if opens > 0 or np.nanmax(students[at]) > cap:
-            needs.append((opens, grade, mine[at]))
-    needs.sort(key=lambda r: -r[0])  # most needed first; stable, so grade order on a tie
-    added = []
-    col = c.columns.get_loc("students")
-    class_no = c["class_no"].to_numpy()
-    for opens, grade, rows in needs:
-        k = min(opens, count)
-        count -= k
-        if k <= 0 and opens > 0:  # no class left to open here (a grade that only needs evening out goes on)
-            continue
-        total, n = int(np.nansum(c["students"].to_numpy(dtype=float)[rows])), len(rows) + k
-        sizes = [total // n + (1 if j < total % n else 0) for j in range(n)]
-        if len(rows):
-            c.iloc[rows, col] = sizes[: len(rows)]
-        top = int(np.nanmax(class_no[rows])) if len(rows) else 0
-        added += [{"school_code": code, "section": section, "grade": grade, "class_no": top + j + 1,
-                   "students": sizes[len(rows) + j]} for j in range(k)]
-    return pd.concat([c, pd.DataFrame(added)], ignore_index=True) if added else c
+    The needs are those of :func:`analysis.evaluate.plan.state.class_needs` (G5, ``guarantee.class_sizes``) for
+    each school-section, worked out on its own rows."""
+
+    def __init__(self, classes: pd.DataFrame, schools: pd.DataFrame, profile: dict) -> None:
+        self.classes = classes
+        self.caps = profile["guarantee"]["G5"]["max_class"]
+        excluded = set(profile["guarantee"]["G4"]["exclude_types"])
+        self.checked: dict[str, bool] = {}  # school → has G5 (a type not excluded; as in guarantee.class_sizes)
+        for code, kind in zip(schools["school_code"], schools["school_type"], strict=True):
+            self.checked[code] = self.checked.get(code, False) or kind not in excluded
+        self.students = classes["students"].to_numpy(copy=True)  # the column's own type, as pandas writes it
+        self.values = classes["students"].to_numpy(dtype=float).tolist()  # as read back: floats, new rows too
+        self.grade = classes["grade"].to_numpy().tolist()
+        self.class_no = classes["class_no"].to_numpy().tolist()
+        self.rows: dict[tuple, list[int]] = {}
+        for i, key in enumerate(zip(classes["school_code"], classes["section"], strict=True)):
+            self.rows.setdefault(key, []).append(i)
+        self.added: list[dict] = []
+
+    def open(self, code: str, section: str, count: int) -> None:
+        """Open ``count`` classes of school-section (``code``, ``section``) in the grades over the cap (most needed
+        first) and share each grade's students evenly among its classes (also in the grades that only need
+        evening out)."""
+        if section not in self.caps or not self.checked.get(code, False):
+            return  # no G5 check for this school-section (as in guarantee.class_sizes)
+        cap = float(self.caps[section])
+        mine = np.array(self.rows.get((code, section), []), dtype=int)
+        grades = np.array([self.grade[i] for i in mine])
+        students = np.array([self.values[i] for i in mine], dtype=float)
+        needs = []
+        for grade in sorted(set(grades.tolist())):  # grade order, as class_needs' sorted groupby
+            at = grades == grade
+            total, n = np.nansum(students[at]), int(at.sum())
+            opens = max(0, int(np.ceil(total / cap - 1e-9)) - n)
+            if opens > 0 or np.nanmax(students[at]) > cap:
+                needs.append((opens, grade, mine[at]))
+        needs.sort(key=lambda r: -r[0])  # most needed first; stable, so grade order on a tie
+        for opens, grade, rows in needs:
+            k = min(opens, count)
+            count -= k
+            if k <= 0 and opens > 0:  # no class left to open here (a grade that only needs evening out goes on)
+                continue
+            total = int(np.nansum(np.array([self.values[i] for i in rows], dtype=float)))
+            n = len(rows) + k
+            sizes = [total // n + (1 if j < total % n else 0) for j in range(n)]
+            for i, size in zip(rows, sizes, strict=False):
+                self._set(int(i), size)
+            top = int(np.nanmax(np.array([self.class_no[i] for i in rows], dtype=float))) if len(rows) else 0
+            for j in range(k):
+                self._add({"school_code": code, "section": section, "grade": grade, "class_no": top + j + 1,
+                           "students": sizes[len(rows) + j]})
+
+    def _set(self, i: int, size: int) -> None:
+        if i < len(self.students):
+            self.students[i] = size
+        else:
+            self.added[i - len(self.students)]["students"] = size
+        self.values[i] = float(size)
+
+    def _add(self, row: dict) -> None:
+        i = len(self.values)
+        self.added.append(row)
+        self.values.append(float(row["students"]))
+        self.grade.append(row["grade"])
+        self.class_no.append(row["class_no"])
+        self.rows.setdefault((row["school_code"], row["section"]), []).append(i)
+
+    def frame(self) -> pd.DataFrame:
+        c = self.classes.copy()
+        if not np.array_equal(self.students, c["students"].to_numpy(), equal_nan=True):
+            c["students"] = self.students
+        return pd.concat([c, pd.DataFrame(self.added)], ignore_index=True) if self.added else c
 
 
 def evaluate_tables(state: State, profile: dict) -> dict:

@@ -99,6 +99,24 @@ class Solution:
     floor_round: int = 0  # with status "floor": the round after which the floor closed the remaining CVs
 
 
+class _SameWeightsCV:
+    """:func:`analysis.evaluate.variation.weighted_cv` for many value vectors with the same weights, bit for bit
+    the same arithmetic without checking the weights again (a bisection calls it 40 times per cut)."""
+
+    def __init__(self, weights: np.ndarray) -> None:
+        self.n = weights
+        self.total = weights.sum()
+        self.share = weights / self.total
+
+    def __call__(self, x: np.ndarray) -> float:
+        mean = float((self.n * x).sum() / self.total)
+        if not np.isfinite(mean) or mean == 0 or np.isnan(x).any():
+            return weighted_cv(x, self.n)  # raises, naming the problem
+        if (x == x[0]).all():
+            return 0.0
+        return float(np.sqrt((self.share * (x - mean) ** 2).sum())) / mean
+
+
 class _Program:
     """Sparse MILP under construction: variables with bounds, costs and integrality, and rows kept as the
     (row, column, value) triplets of the constraint matrix, so each solve builds it in one go."""
@@ -162,13 +180,16 @@ def prepare_stage(state: State, profile: dict, cap: float | None = None) -> Stag
     return Stage(state, values, rooms, opens, cap)
 
 
-def _teacher_ratio(state: State, code: str, section: str) -> float:
-    """Teachers per class of a school-section now (a new class gets as many); 0 without classes."""
+def _teacher_ratios(state: State, keys: list[tuple[str, str]]) -> dict[tuple[str, str], float]:
+    """Teachers per class of each school-section now (a new class gets as many); 0 without classes."""
     t = state.teachers
-    teachers = t[(t["school_code"] == code) & (t["section"] == section)]["teachers"].sum()
-    row = state.schools[state.schools["school_code"] == code]
-    classes = float(row[f"classes_{section}"].iloc[0]) if len(row) else 0.0
-    return float(teachers) / classes if classes > 0 else 0.0
+    teachers = t.groupby(["school_code", "section"])["teachers"].sum().to_dict()  # whole numbers: any order sums
+    first = state.schools.drop_duplicates("school_code").set_index("school_code")
+    out = {}
+    for code, section in keys:
+        classes = float(first.at[code, f"classes_{section}"]) if code in first.index else 0.0
+        out[(code, section)] = float(teachers.get((code, section), 0)) / classes if classes > 0 else 0.0
+    return out
 
 
 def _fixed_cost(state: State, levers: dict[str, Lever]) -> float:
@@ -194,6 +215,14 @@ class Planner:
         self.floor_round = 0  # the round after which the floor closed the CVs the cuts had not
         self._inside: dict[tuple[int, str, str], np.ndarray] = {}
         self._build()
+        # per stage and section: school codes in the order of the stage's values, and their students
+        self._sections: list[dict[str, tuple[list[str], np.ndarray]]] = []
+        for stage in stages:
+            sections = stage.values["section"].astype(str)
+            self._sections.append({sec: (stage.values.loc[sections == sec, "school_code"].tolist(),
+                                         stage.values.loc[sections == sec, "students"].to_numpy(dtype=float))
+                                   for sec in SECTIONS if (sections == sec).any()})
+        self._exprs: dict[tuple[int, str, str], tuple] = {}
 
     # -------------------------------------------------------------------------------------------- building
     def _lever_var(self, t: int, lever: str, code: str, section: str = "") -> int:
@@ -224,6 +253,7 @@ class Planner:
             opened = opens.groupby(["school_code", "section"])["open"].sum().to_dict()
             teacher_keys = set(zip(stage.values["school_code"], stage.values["section"].astype(str), strict=True))
             teacher_keys |= set(opened) | set(st.min_teachers)
+            ratio = _teacher_ratios(st, list(opened))
             for code, sec in sorted(teacher_keys):
                 h1 = self._lever_var(t, "hire_teacher", code, sec)
                 h3 = self._lever_var(t, "hire_pe_music_art", code, sec)
@@ -233,7 +263,7 @@ class Planner:
                 if need_classes:
                     o = self._lever_var(t, "open_class", code, sec)
                     self.p.row({o: 1.0, p: -float(need_classes)}, lb=0.0)
-                    coefs[o] = -_teacher_ratio(st, code, sec)
+                    coefs[o] = -ratio[(code, sec)]
                 need_t = st.min_teachers.get((code, sec), 0)
                 if need_classes or need_t:
                     self.p.row({**coefs, p: -float(need_t)}, lb=0.0)
@@ -302,15 +332,27 @@ class Planner:
 
     # -------------------------------------------------------------------------------------------- CV cuts
     def _values(self, t: int, x: np.ndarray | None, sec: str, ind: str) -> tuple[np.ndarray, np.ndarray, list]:
-        rows = self.stages[t].values
-        part = rows[rows["section"].astype(str) == sec]
-        keys = [(c, sec, ind) for c in part["school_code"]]
-        vals = []
-        for key in keys:
-            base, coefs, scale = self.values_expr[t][key]
-            add = sum(c * x[v] for v, c in coefs.items()) if x is not None else 0.0
-            vals.append((base + add) * scale)
-        return np.array(vals), part["students"].to_numpy(dtype=float), keys
+        """Indicator ``ind`` of every school of section ``sec`` at stage ``t`` with the additions ``x`` (none:
+        this year's values), their students and their keys of ``values_expr``."""
+        key = (t, sec, ind)
+        if key not in self._exprs:  # (base + Σ coef·x) · scale as arrays, the terms of each school in their order
+            codes, n = self._sections[t][sec]
+            keys = [(c, sec, ind) for c in codes]
+            exprs = [self.values_expr[t][k] for k in keys]
+            terms = []
+            for rank in range(max((len(e[1]) for e in exprs), default=0)):
+                rows = [i for i, e in enumerate(exprs) if len(e[1]) > rank]
+                pairs = [list(exprs[i][1].items())[rank] for i in rows]
+                terms.append((np.array(rows, dtype=int), np.array([v for v, _ in pairs], dtype=int),
+                              np.array([c for _, c in pairs], dtype=float)))
+            self._exprs[key] = (keys, n, np.array([e[0] for e in exprs], dtype=float),
+                                np.array([e[2] for e in exprs], dtype=float), terms)
+        keys, n, base, scale, terms = self._exprs[key]
+        add = np.zeros(len(keys))
+        if x is not None:
+            for rows, variables, coefs in terms:
+                add[rows] += coefs * x[variables]
+        return (base + add) * scale, n, keys
 
     def _cut(self, t: int, sec: str, ind: str, x: np.ndarray | None) -> bool:
         """Add the tangent cut of CV(sec, ind) at ``x`` if it is violated there; True if a cut was added."""
@@ -396,10 +438,11 @@ class Planner:
         inside = self._inside[key]
         if weighted_cv(inside, n, ind) > limit:
             return outside
+        cv = _SameWeightsCV(n)
         lo, hi = 0.0, 1.0  # fraction of the way from inside to outside
         for _ in range(40):
             mid = (lo + hi) / 2
-            lo, hi = (mid, hi) if weighted_cv(inside + mid * (outside - inside), n, ind) <= limit else (lo, mid)
+            lo, hi = (mid, hi) if cv(inside + mid * (outside - inside)) <= limit else (lo, mid)
         return inside + hi * (outside - inside)
 
     def _cut_bound(self, coefs: dict[int, float]) -> float:
@@ -412,8 +455,7 @@ class Planner:
         return hi
 
     def _cv_pairs(self, t: int) -> list[tuple[str, str]]:
-        rows = self.stages[t].values
-        return [(sec, ind) for sec in SECTIONS if (rows["section"].astype(str) == sec).sum() >= 2
+        return [(sec, ind) for sec in SECTIONS if len(self._sections[t].get(sec, ((), ()))[0]) >= 2
                 for ind in self.core]
 
     # -------------------------------------------------------------------------------------------- solving

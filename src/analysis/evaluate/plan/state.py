@@ -73,8 +73,8 @@ def milestone_state(schools: pd.DataFrame, teachers: pd.DataFrame, classes: pd.D
     c = None if classes is None else classes.assign(school_code=classes["school_code"].astype(str))
     ratio: dict[tuple[str, str], float] = {}
     if enrollment is not None and str(year) in enrollment.columns:
-        proj = enrollment.assign(school_code=enrollment["school_code"].astype(str))
-        proj = proj.set_index(["school_code", "section"])[str(year)]
+        proj = dict(zip(zip(enrollment["school_code"].astype(str), enrollment["section"], strict=True),
+                        enrollment[str(year)], strict=True))  # (school, section) → projected students
         for section in SECTIONS:
             col = STUDENT_COLUMNS[section]
             keys = list(zip(s["school_code"], [section] * len(s), strict=True))
@@ -175,24 +175,28 @@ def restructure_oversized(state: State, profile: dict, levers: dict[str, Lever],
 def _split(schools, teachers, classes, code, parts):
     """School ``code`` → ``parts`` schools (code, code-2, …) with classes dealt out in turn and every stock
     divided in proportion to the students each part gets (rooms and teachers in whole units)."""
-    row = schools[schools["school_code"] == code].iloc[0]
+    here = (schools["school_code"] == code).to_numpy()
+    row = schools.iloc[int(np.flatnonzero(here)[0])].to_dict()
     codes = [code] + [f"{code}-{k}" for k in range(2, parts + 1)]
-    counts = {}
+    counts, classes_of = {}, {}
     mine = None
     if classes is not None:
         mine = classes[classes["school_code"] == code].sort_values(["section", "grade", "class_no"]).copy()
-        mine["part"] = np.arange(len(mine)) % parts
+        part = np.arange(len(mine)) % parts
+        mine["part"] = part
+        section, students = mine["section"].to_numpy(), mine["students"].to_numpy(dtype=float)
         for sec in SECTIONS:
-            got = mine[mine["section"] == sec].groupby("part")["students"].sum()
-            counts[sec] = [float(got.get(k, 0)) for k in range(parts)]
+            at = section == sec
+            got = np.bincount(part[at], weights=np.nan_to_num(students[at]), minlength=parts)
+            counts[sec] = [float(v) for v in got]  # whole numbers of students: exact in any order
+            classes_of[sec] = np.bincount(part[at], minlength=parts) if at.any() else None
     for sec in SECTIONS:
         if sum(counts.get(sec, [])) <= 0:
             counts[sec] = [float(x) for x in _share_ints(row[STUDENT_COLUMNS[sec]], [1] * parts)]
     weight = [sum(counts[s][k] for s in SECTIONS) for k in range(parts)]
     rows = []
     for k, new_code in enumerate(codes):
-        new = row.copy()
-        new["school_code"] = new_code
+        new = {**row, "school_code": new_code}
         if k:
             new["school_name"] = f"{row['school_name']}（分设{k + 1}）"
         for sec in SECTIONS:
@@ -209,19 +213,20 @@ def _split(schools, teachers, classes, code, parts):
             rows[k][col] = values[k]
     if mine is not None:
         for sec, col in CLASS_COLUMNS.items():
-            got = mine[mine["section"] == sec].groupby("part").size()
-            for k in range(parts):
-                rows[k][col] = int(got.get(k, 0)) if len(got) else rows[k][col]
-    schools = pd.concat([schools[schools["school_code"] != code], pd.DataFrame(rows)], ignore_index=True)
+            if classes_of[sec] is not None:
+                for k in range(parts):
+                    rows[k][col] = int(classes_of[sec][k])
+    schools = pd.concat([schools[~here], pd.DataFrame(rows, columns=schools.columns)], ignore_index=True)
     t_rows = []
-    for tr in teachers[teachers["school_code"] == code].to_dict("records"):
+    mask = (teachers["school_code"] == code).to_numpy()
+    for tr in teachers[mask].to_dict("records"):
         shares = counts.get(tr["section"], [1] * parts)
         split_cols = {c: _share_ints(tr[c], shares) for c in TEACHER_COUNTS if c in tr and pd.notna(tr[c])}
         for k, new_code in enumerate(codes):
             t_rows.append({**tr, "school_code": new_code, **{c: v[k] for c, v in split_cols.items()}})
-    teachers = pd.concat([teachers[teachers["school_code"] != code], pd.DataFrame(t_rows)], ignore_index=True)
+    teachers = pd.concat([teachers[~mask], pd.DataFrame(t_rows)], ignore_index=True)
     if mine is not None:
-        mine["school_code"] = [codes[k] for k in mine["part"]]
+        mine["school_code"] = [codes[k] for k in part]
         classes = pd.concat([classes[classes["school_code"] != code], mine.drop(columns="part")],
                             ignore_index=True)
     return schools, teachers, classes, codes
