@@ -245,7 +245,7 @@ def evaluate_tables(state: State, profile: dict) -> dict:
     """The evaluation of steps 02–04 on one state: school indicators, CV table, G3, G4, G5 and G11 rows."""
     values, _ = indicators.evaluate(state.schools, state.teachers, profile)
     cv = variation.cv_table(values, profile)
-    rooms = guarantee.music_art_rooms(state.schools, profile)
+    rooms = guarantee.music_art_rooms(state.schools, profile, reasons=False)  # the check needs the status only
     sizes = guarantee.school_size(state.schools, profile)
     classes = guarantee.class_sizes(state.classes, state.schools, profile) if state.classes is not None else None
     teacher = {r["item_id"]: r for r in guarantee.teacher_rows(state.teachers, profile)}

@@ -30,27 +30,19 @@ MOVE_COLUMNS = ["section", "from_school_code", "from_school_name", "to_school_co
                 "kind_zh", "teachers", "key_teachers"]
 
 
-def _values(row: dict, profile: dict) -> tuple[np.ndarray, np.ndarray]:
-    """(value, standard) of each of R1–R7 from one school-section's stocks (as indicators.indicator_values)."""
+def _judge(row: dict, profile: dict) -> tuple[set[str], bool]:
+    """The indicators of R1–R7 one school-section's stocks meet, and whether it passes the 6-of-7 rule with the 85%
+    floor (as indicators.indicator_values and indicators.school_compliance)."""
     out = []
     for ind in profile["resources"]:
         spec = indicator_spec(profile, ind)
         out.append((row[spec["numerator"]] * spec["per"] / row["students"], row[f"{ind}_std"]))
     value, std = np.array(out, dtype=float).T
-    return value, std
-
-
-def _met(row: dict, profile: dict) -> set[str]:
-    value, std = _values(row, profile)
-    return {ind for ind, ok in zip(profile["resources"], meets(value, std, ">="), strict=True) if ok}
-
-
-def _passes(row: dict, profile: dict) -> bool:
-    """The 6-of-7 rule with the 85% floor on one school-section's stocks (as indicators.school_compliance)."""
+    met = {ind for ind, ok in zip(profile["resources"], meets(value, std, ">="), strict=True) if ok}
     rule = profile["school_rule"]
-    value, std = _values(row, profile)
     ratios = value / std
-    return bool(meets(ratios, 1.0, ">=").sum() >= rule["min_met"] and meets(ratios.min(), rule["floor_ratio"], ">="))
+    passes = bool(meets(ratios, 1.0, ">=").sum() >= rule["min_met"] and meets(ratios.min(), rule["floor_ratio"], ">="))
+    return met, passes
 
 
 def rotation_target(teachers: pd.DataFrame, profile: dict) -> tuple[int, int, float, str]:
@@ -72,7 +64,11 @@ def assign_rotation(values: pd.DataFrame, teachers: pd.DataFrame, profile: dict)
     (school_indicators layout: stocks, students, standards). Rows of ``MOVE_COLUMNS``."""
     need, need_key, _, _ = rotation_target(teachers, profile)
     limit, comparator = profile["cv"]["limits"], profile["cv"]["comparator"]
-    rows = {sec: values[values["section"].astype(str) == sec].to_dict("records") for sec in SECTIONS}
+    stocks = {indicator_spec(profile, ind)["numerator"] for ind in profile["resources"]}
+    needed = ["school_code", "school_name", "students", "teachers", "teachers_above_degree", *KINDS,
+              *sorted(stocks), *(f"{ind}_std" for ind in profile["resources"])]
+    part = values[list(dict.fromkeys(needed))]  # the columns the moves read: a row per school-section as a dict
+    rows = {sec: part[values["section"].astype(str) == sec].to_dict("records") for sec in SECTIONS}
     moves: list[dict] = []
     moved = {"total": 0, "key": 0}
 
@@ -102,7 +98,7 @@ def assign_rotation(values: pd.DataFrame, teachers: pd.DataFrame, profile: dict)
     def _try_move(part: list[dict], gi: int, ri: int, field: str, is_key: bool, sec: str) -> bool:
         """Move one teacher from part[gi] to part[ri] unless the giver loses an indicator or R1's CV breaks."""
         giver, lo = part[gi], part[ri]
-        before, passed = _met(giver, profile), _passes(giver, profile)
+        before, passed = _judge(giver, profile)
         r1_before = r1_cv(part)
         change = (field, "teachers", "teachers_above_degree") if giver["teachers_above_degree"] >= 1 else (
             field, "teachers")
@@ -110,7 +106,8 @@ def assign_rotation(values: pd.DataFrame, teachers: pd.DataFrame, profile: dict)
             giver[f] -= 1
             lo[f] += 1
         r1_broken = meets(r1_before, limit[sec], comparator) and not meets(r1_cv(part), limit[sec], comparator)
-        if not before <= _met(giver, profile) or (passed and not _passes(giver, profile)) or r1_broken:
+        after, passes = _judge(giver, profile)
+        if not before <= after or (passed and not passes) or r1_broken:
             for f in change:
                 giver[f] += 1
                 lo[f] -= 1
