@@ -20,6 +20,7 @@ from analysis.standards.compare import meets
 from analysis.standards.status import FAIL, PASS
 
 G4_LEVERS = ("split_school", "new_school")
+PLAN_FIELDS = ("year", "school_code", "section", "lever", "quantity", "to_school_code", "detail")  # what applying reads
 SPECIALISTS = ("pe_teachers", "music_teachers", "art_teachers")
 CHECK_COLUMNS = ["year", "milestone", "scope", "school_code", "school_name", "section", "rule", "rule_zh", "before",
                  "after", "limit", "comparator", "passes_before", "passes_after", "claimed", "ok"]
@@ -70,7 +71,7 @@ def apply_plan(state: State, plan: pd.DataFrame, profile: dict, levers: dict[str
     flag = bool(settings.get("new_hires_above_degree", True))
     g3 = profile["guarantee"]["G3"]
     rotation = []
-    records = rows.to_dict("records") if len(rows) else []
+    records = rows[[c for c in PLAN_FIELDS if c in rows]].to_dict("records") if len(rows) else []
     # additive levers in one pass per column (a county-wide plan has thousands of rows)
     teacher_adds = {"hire_teacher": ("teachers", "teachers_above_degree"),
                     "hire_pe_music_art": ("teachers", *(("teachers_above_degree",) if flag else ())),
@@ -157,7 +158,8 @@ def _rotated(teachers: pd.DataFrame, rows: list[dict], profile: dict) -> pd.Data
 def rotate(state: State, plan: pd.DataFrame, profile: dict) -> State:
     """``state`` (:func:`apply_plan` of the plan without its rotation rows) with the plan's rotation of that year:
     the same as :func:`apply_plan` of the whole plan, which applies the rotation last."""
-    rows = [r for r in plan[plan["lever"] == "rotate_teacher"].to_dict("records") if int(r["year"]) == state.year]
+    mine = (plan["lever"] == "rotate_teacher").to_numpy() & (plan["year"].astype(int) == state.year).to_numpy()
+    rows = plan.loc[mine, [c for c in PLAN_FIELDS if c in plan]].to_dict("records")
     return State(state.year, state.label, state.schools, _rotated(state.teachers, rows, profile), state.classes,
                  state.actions, state.min_teachers)
 

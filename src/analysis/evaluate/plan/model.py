@@ -247,6 +247,9 @@ class Planner:
 
     def _build(self) -> None:
         flag = bool(self.settings.get("new_hires_above_degree", True))
+        stocks = [indicators.indicator_spec(self.profile, ind)["numerator"] for ind in self.core]
+        fields = list(dict.fromkeys(["school_code", "section", "share", "students", "teachers", "key_teachers", *stocks,
+                                     *(f"{i}_std" for i in self.core)]))  # what _section_rows reads
         for t, stage in enumerate(self.stages):
             st = stage.state
             opens = stage.classes[stage.classes["open"] > 0]
@@ -267,7 +270,7 @@ class Planner:
                 need_t = st.min_teachers.get((code, sec), 0)
                 if need_classes or need_t:
                     self.p.row({**coefs, p: -float(need_t)}, lb=0.0)
-            for r in stage.values.to_dict("records"):
+            for r in stage.values[fields].to_dict("records"):
                 self._section_rows(t, r, flag)
             for r in stage.rooms.to_dict("records"):
                 p = self._pass_var(t, r["school_code"])

@@ -292,14 +292,15 @@ def room_needs(state: State, profile: dict, extra_classes: dict[str, int] | None
     Required rooms = max(1, ⌈(义务教育班数 + 新增班数) ÷ 12⌉) (guarantee.music_art_rooms). When only the smallest
     room's area is known and it is below the minimum, every existing room is enlarged (the worst case); with a
     total area, new rooms of the minimum area make up both the count and the area."""
-    extra_classes = extra_classes or {}
-    schools = state.schools.copy()
-    for code, k in extra_classes.items():
-        sec_col = "classes_primary"
-        schools.loc[schools["school_code"] == code, sec_col] += k
+    schools = state.schools
+    if extra_classes:
+        schools = schools.assign(classes_primary=schools["classes_primary"]
+                                 + schools["school_code"].map(extra_classes).fillna(0))
     rooms = guarantee.music_art_rooms(schools, profile, reasons=False)
     rows = []
-    for r in rooms.to_dict("records"):
+    fields = ["school_code", "school_name", "required_rooms", "classes",
+              *(f"{room}_{f}" for room in ("music", "art") for f in ("rooms", "min_m2", "rooms_m2", "basis"))]
+    for r in rooms[fields].to_dict("records"):
         req = int(r["required_rooms"])
         out = {"school_code": r["school_code"], "school_name": r["school_name"], "required_rooms": req,
                "classes": r["classes"]}
