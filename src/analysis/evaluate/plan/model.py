@@ -46,7 +46,7 @@ from analysis.evaluate import indicators
 from analysis.evaluate.plan.costs import Lever
 from analysis.evaluate.plan.state import PlanInfeasible, State, class_needs, room_needs
 from analysis.evaluate.planning import cv_floor
-from analysis.evaluate.variation import weighted_cv
+from analysis.evaluate.variation import WeightedCV, weighted_cv
 from analysis.standards.compare import meets
 
 TEACHER_LEVERS = ("hire_teacher", "hire_pe_music_art", "train_key_teacher")
@@ -97,24 +97,6 @@ class Solution:
     cv_targets: dict[int, set[tuple[str, str]]] = field(default_factory=dict)  # year → (section, indicator)
     status: str = ""
     floor_round: int = 0  # with status "floor": the round after which the floor closed the remaining CVs
-
-
-class _SameWeightsCV:
-    """:func:`analysis.evaluate.variation.weighted_cv` for many value vectors with the same weights, bit for bit
-    the same arithmetic without checking the weights again (a bisection calls it 40 times per cut)."""
-
-    def __init__(self, weights: np.ndarray) -> None:
-        self.n = weights
-        self.total = weights.sum()
-        self.share = weights / self.total
-
-    def __call__(self, x: np.ndarray) -> float:
-        mean = float((self.n * x).sum() / self.total)
-        if not np.isfinite(mean) or mean == 0 or np.isnan(x).any():
-            return weighted_cv(x, self.n)  # raises, naming the problem
-        if (x == x[0]).all():
-            return 0.0
-        return float(np.sqrt((self.share * (x - mean) ** 2).sum())) / mean
 
 
 class _Program:
@@ -441,12 +423,12 @@ class Planner:
         inside = self._inside[key]
         if weighted_cv(inside, n, ind) > limit:
             return outside
-        cv = _SameWeightsCV(n)
+        cv, step = WeightedCV(n, ind), outside - inside
         lo, hi = 0.0, 1.0  # fraction of the way from inside to outside
         for _ in range(40):
             mid = (lo + hi) / 2
-            lo, hi = (mid, hi) if cv(inside + mid * (outside - inside)) <= limit else (lo, mid)
-        return inside + hi * (outside - inside)
+            lo, hi = (mid, hi) if cv(inside + mid * step) <= limit else (lo, mid)
+        return inside + hi * step
 
     def _cut_bound(self, coefs: dict[int, float]) -> float:
         """An upper bound of Σ coefs·x over the variables' bounds (for the big-M of an optional CV)."""

@@ -22,7 +22,7 @@ import pandas as pd
 
 from analysis.config import SECTIONS
 from analysis.evaluate.indicators import indicator_spec
-from analysis.evaluate.variation import weighted_cv
+from analysis.evaluate.variation import WeightedCV
 from analysis.standards.compare import meets
 
 KINDS = {"key_teachers": ("R2", "骨干教师"), "pe_music_art_teachers": ("R3", "体育、音乐、美术教师")}
@@ -72,9 +72,10 @@ def assign_rotation(values: pd.DataFrame, teachers: pd.DataFrame, profile: dict)
     moves: list[dict] = []
     moved = {"total": 0, "key": 0}
 
-    def r1_cv(part: list[dict]) -> float:
-        x = [r["teachers_above_degree"] * 100 / r["students"] for r in part]
-        return weighted_cv(x, [r["students"] for r in part], "R1")
+    cvs = {sec: WeightedCV([r["students"] for r in part], "R1") for sec, part in rows.items()}  # moves keep students
+
+    def r1_cv(part: list[dict], sec: str) -> float:
+        return cvs[sec]([r["teachers_above_degree"] * 100 / r["students"] for r in part])
 
     def beneficial(field: str, quota: int, is_key: bool) -> None:
         ind = KINDS[field][0]
@@ -99,13 +100,13 @@ def assign_rotation(values: pd.DataFrame, teachers: pd.DataFrame, profile: dict)
         """Move one teacher from part[gi] to part[ri] unless the giver loses an indicator or R1's CV breaks."""
         giver, lo = part[gi], part[ri]
         before, passed = _judge(giver, profile)
-        r1_before = r1_cv(part)
+        r1_before = r1_cv(part, sec)
         change = (field, "teachers", "teachers_above_degree") if giver["teachers_above_degree"] >= 1 else (
             field, "teachers")
         for f in change:
             giver[f] -= 1
             lo[f] += 1
-        r1_broken = meets(r1_before, limit[sec], comparator) and not meets(r1_cv(part), limit[sec], comparator)
+        r1_broken = meets(r1_before, limit[sec], comparator) and not meets(r1_cv(part, sec), limit[sec], comparator)
         after, passes = _judge(giver, profile)
         if not before <= after or (passed and not passes) or r1_broken:
             for f in change:
