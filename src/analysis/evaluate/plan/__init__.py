@@ -68,6 +68,10 @@ def plan_rows(solution: model.Solution, stages: list[model.Stage], levers: dict[
               periods: list[list[int]], caps: dict[int, float]) -> pd.DataFrame:
     """Per-period additions of the solution as plan rows, spread over each period's years within the caps."""
     q = solution.quantities
+    quantity: dict[int, dict[tuple, float]] = {}  # stage → (lever, school, section) → cumulative quantity
+    for t, lever, code, sec, value in zip(q["stage"], q["lever"], q["school_code"], q["section"], q["quantity"],
+                                          strict=True):
+        quantity.setdefault(t, {})[(lever, code, sec)] = value
     rows = []
     names = {}
     for st in stages:
@@ -86,22 +90,24 @@ def plan_rows(solution: model.Solution, stages: list[model.Stage], levers: dict[
                 seen_g4.add((code, sec, "rebalance"))
                 rows.append({"stage": t, "school_code": code, "section": sec, "lever": "rebalance_classes",
                              "quantity": float(grades), "note": ""})
-        cur = q[q["stage"] == t].set_index(["lever", "school_code", "section"])["quantity"]
-        prev = q[q["stage"] == t - 1].set_index(["lever", "school_code", "section"])["quantity"] if t else None
-        for key, value in cur.items():
+        prev = quantity.get(t - 1, {}) if t else None
+        for key, value in quantity.get(t, {}).items():
             add = value - (float(prev.get(key, 0.0)) if prev is not None else 0.0)
             if add > 1e-9:
                 rows.append({"stage": t, "lever": key[0], "school_code": key[1], "section": key[2],
                              "quantity": round(add, 2), "note": ""})
     out = []
+    units: dict[str, str] = {}  # indicator → 责任单位
     for r in rows:
         lever = levers[r["lever"]]
+        if lever.indicator not in units:
+            units[lever.indicator] = responsible_units(profile, lever.indicator)
         years = periods[r["stage"]]
         milestone = stages[r["stage"]].state
         base = {"school_code": r["school_code"], "school_name": names.get(r["school_code"], r["school_code"]),
                 "section": r["section"], "lever": lever.id, "lever_zh": lever.zh, "unit": lever.unit,
                 "unit_cost": lever.unit_cost, "indicator": lever.indicator,
-                "department": responsible_units(profile, lever.indicator), "deadline": f"{milestone.year}年",
+                "department": units[lever.indicator], "deadline": f"{milestone.year}年",
                 "milestone": milestone.label, "to_school_code": "", "detail": "", "note": r["note"]}
         out.append({**base, "year": years[0], "quantity": r["quantity"], "_stage": r["stage"]})
     plan = pd.DataFrame(out)
