@@ -81,8 +81,9 @@ def test_cv_with_fixed_weights_is_weighted_cv_to_the_bit(data, t):
     cv = WeightedCV(w)
     for point in (x, np.maximum(x, float(np.median(x))), x + t * (x.max() - x), np.full(len(x), x[0])):
         assert cv(point) == weighted_cv(point, w)
-    with pytest.raises(ValueError):
-        cv(np.zeros(len(x)))
+    for bad in (np.zeros(len(x)), np.where(np.arange(len(x)) == 0, np.nan, x)):  # a mean of 0, a missing value
+        with pytest.raises(ValueError):
+            cv(bad)
 
 
 @FAST

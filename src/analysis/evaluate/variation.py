@@ -64,10 +64,10 @@ class WeightedCV:
 
     def __call__(self, values) -> float:
         x = np.asarray(values, dtype=float)
-        if not self.valid or x.shape != self.n.shape or np.isnan(x).any():
+        if not self.valid or x.shape != self.n.shape:
             return weighted_cv(x, self.n, self.indicator)  # raises, naming the problem
         mean = float((self.n * x).sum() / self.total)
-        if not np.isfinite(mean) or mean == 0:
+        if not np.isfinite(mean) or mean == 0:  # also a missing value
             return weighted_cv(x, self.n, self.indicator)
         if (x == x[0]).all():
             return 0.0
