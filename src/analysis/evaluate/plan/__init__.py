@@ -69,13 +69,14 @@ def plan_rows(solution: model.Solution, stages: list[model.Stage], levers: dict[
     """Per-period additions of the solution as plan rows, spread over each period's years within the caps."""
     q = solution.quantities
     quantity: dict[int, dict[tuple, float]] = {}  # stage → (lever, school, section) → cumulative quantity
-    for t, lever, code, sec, value in zip(q["stage"], q["lever"], q["school_code"], q["section"], q["quantity"],
-                                          strict=True):
+    for t, lever, code, sec, value in zip(*(q[c].tolist() for c in ("stage", "lever", "school_code", "section",
+                                                                     "quantity")), strict=True):
         quantity.setdefault(t, {})[(lever, code, sec)] = value
     rows = []
     names = {}
     for st in stages:
-        names.update(dict(zip(st.state.schools["school_code"], st.state.schools["school_name"], strict=True)))
+        names.update(zip(st.state.schools["school_code"].tolist(), st.state.schools["school_name"].tolist(),
+                         strict=True))
     seen_g4 = set()
     for t, st in enumerate(stages):
         for a in st.state.actions:  # G4 once, in the first period that needs it

@@ -177,14 +177,14 @@ class _ClassEdits:
         self.caps = profile["guarantee"]["G5"]["max_class"]
         excluded = set(profile["guarantee"]["G4"]["exclude_types"])
         self.checked: dict[str, bool] = {}  # school → has G5 (a type not excluded; as in guarantee.class_sizes)
-        for code, kind in zip(schools["school_code"], schools["school_type"], strict=True):
+        for code, kind in zip(schools["school_code"].tolist(), schools["school_type"].tolist(), strict=True):
             self.checked[code] = self.checked.get(code, False) or kind not in excluded
         self.students = classes["students"].to_numpy(copy=True)  # the column's own type, as pandas writes it
         self.values = classes["students"].to_numpy(dtype=float).tolist()  # as read back: floats, new rows too
         self.grade = classes["grade"].to_numpy().tolist()
         self.class_no = classes["class_no"].to_numpy().tolist()
         self.rows: dict[tuple, list[int]] = {}
-        for i, key in enumerate(zip(classes["school_code"], classes["section"], strict=True)):
+        for i, key in enumerate(zip(classes["school_code"].tolist(), classes["section"].tolist(), strict=True)):
             self.rows.setdefault(key, []).append(i)
         self.added: list[dict] = []
 
@@ -261,19 +261,21 @@ def rule_rows(ev: dict, profile: dict) -> dict[tuple, dict]:
     core = list(profile["resources"])
     v = ev["values"]
     min_met = float(profile["school_rule"]["min_met"])
-    for code, sec, n_met, ok, name in zip(v["school_code"], v["section"].astype(str), v["n_met"], v["school_pass"],
-                                          v["school_name"], strict=True):
+    for code, sec, n_met, ok, name in zip(v["school_code"].tolist(), v["section"].astype(str).tolist(),
+                                          v["n_met"].tolist(), v["school_pass"].tolist(), v["school_name"].tolist(),
+                                          strict=True):
         out[("school", code, sec, "school_rule")] = {
             "value": float(n_met), "limit": min_met, "comparator": ">=", "passes": bool(ok),
             "zh": "校校达标（6项达标且其余不低于85%）", "name": name}
     cv = ev["cv"][ev["cv"]["indicator"].isin(core)]
-    for sec, ind, value, limit, comparator, ok in zip(cv["section"], cv["indicator"], cv["cv"], cv["limit"],
-                                                      cv["comparator"], cv["passed"], strict=True):
+    for sec, ind, value, limit, comparator, ok in zip(*(cv[c].tolist() for c in ("section", "indicator", "cv", "limit",
+                                                                                 "comparator", "passed")), strict=True):
         out[("county", "", sec, f"{ind}_cv")] = {
             "value": float(value), "limit": float(limit), "comparator": comparator, "passes": bool(ok),
             "zh": f"{ind}差异系数", "name": ""}
     for key, table, zh in (("G3", ev["rooms"], "音乐、美术专用教室（G3）"), ("G4", ev["sizes"], "学校规模（G4）")):
-        for code, status, name in zip(table["school_code"], table["status"], table["school_name"], strict=True):
+        for code, status, name in zip(*(table[c].tolist() for c in ("school_code", "status", "school_name")),
+                                      strict=True):
             out[("school", code, "", key)] = {
                 "value": float(status == FAIL), "limit": 0.0, "comparator": "<=",
                 "passes": status == PASS, "zh": zh, "name": name}
