@@ -280,8 +280,8 @@ def rule_rows(ev: dict, profile: dict) -> dict[tuple, dict]:
                 "value": float(status == FAIL), "limit": 0.0, "comparator": "<=",
                 "passes": status == PASS, "zh": zh, "name": name}
     if ev["classes"] is not None and len(ev["classes"]):
-        g = ev["classes"].groupby(["school_code", "school_name", "section"], sort=False).agg(
-            largest=("students", "max"), cap=("cap", "first")).reset_index()
+        by = ev["classes"].groupby(["school_code", "school_name", "section"], sort=False)
+        g = pd.DataFrame({"largest": by["students"].max(), "cap": by["cap"].first()}).reset_index()
         for r in g.to_dict("records"):
             out[("school", r["school_code"], r["section"], "G5")] = {
                 "value": float(r["largest"]), "limit": float(r["cap"]), "comparator": "<=",

@@ -329,9 +329,9 @@ def class_needs(state: State, profile: dict) -> pd.DataFrame:
     if state.classes is None:  # typed even when empty: a boolean ``rebalance`` selects rows, not columns
         return pd.DataFrame(columns=cols).astype({"open": int, "rebalance": bool})
     sizes = guarantee.class_sizes(state.classes, state.schools, profile)
-    g = sizes.groupby(["school_code", "section", "grade"], sort=True).agg(
-        students=("students", "sum"), classes=("students", "size"), cap=("cap", "first"),
-        largest=("students", "max")).reset_index()
+    by = sizes.groupby(["school_code", "section", "grade"], sort=True)
+    g = pd.DataFrame({"students": by["students"].sum(), "classes": by["students"].size(), "cap": by["cap"].first(),
+                      "largest": by["students"].max()}).reset_index()
     g["open"] = np.maximum(0, np.ceil(g["students"] / g["cap"] - 1e-9) - g["classes"]).astype(int)
     # a grade whose students fit its classes but one class is over the cap: even out the classes (no cost)
     g["rebalance"] = (g["open"] == 0) & (g["largest"] > g["cap"])
