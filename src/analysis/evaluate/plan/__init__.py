@@ -242,8 +242,8 @@ def make_plan(tables: dict, enrollment: pd.DataFrame | None, planned: pd.DataFra
 
 
 def _same_g4(fixed: State, plan: pd.DataFrame) -> State | None:
-    """The planner's restructured state when the plan's G4 rows due by its year are exactly its restructuring
-    (:func:`state.restructure_oversized` then does the same again); None otherwise."""
+    """The planner's restructured state of that year when the plan's G4 rows due by then are exactly its own
+    choices (:func:`state.restructure_oversized` of them gives that state again); None otherwise."""
     mine = {a["school_code"]: a["lever"] for a in fixed.actions}
     return fixed if check.g4_choices(plan, fixed.year) == mine else None
 

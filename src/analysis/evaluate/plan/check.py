@@ -71,7 +71,7 @@ def apply_plan(state: State, plan: pd.DataFrame, profile: dict, levers: dict[str
     flag = bool(settings.get("new_hires_above_degree", True))
     g3 = profile["guarantee"]["G3"]
     rotation = []
-    records = rows[[c for c in PLAN_FIELDS if c in rows]].to_dict("records") if len(rows) else []
+    records = rows[[f for f in PLAN_FIELDS if f in rows]].to_dict("records") if len(rows) else []
     # additive levers in one pass per column (a county-wide plan has thousands of rows)
     teacher_adds = {"hire_teacher": ("teachers", "teachers_above_degree"),
                     "hire_pe_music_art": ("teachers", *(("teachers_above_degree",) if flag else ())),
@@ -159,7 +159,7 @@ def rotate(state: State, plan: pd.DataFrame, profile: dict) -> State:
     """``state`` (:func:`apply_plan` of the plan without its rotation rows) with the plan's rotation of that year:
     the same as :func:`apply_plan` of the whole plan, which applies the rotation last."""
     mine = (plan["lever"] == "rotate_teacher").to_numpy() & (plan["year"].astype(int) == state.year).to_numpy()
-    rows = plan.loc[mine, [c for c in PLAN_FIELDS if c in plan]].to_dict("records")
+    rows = plan.loc[mine, [f for f in PLAN_FIELDS if f in plan]].to_dict("records")
     return State(state.year, state.label, state.schools, _rotated(state.teachers, rows, profile), state.classes,
                  state.actions, state.min_teachers)
 

@@ -165,7 +165,7 @@ def prepare_stage(state: State, profile: dict, cap: float | None = None) -> Stag
 def _teacher_ratios(state: State, keys: list[tuple[str, str]]) -> dict[tuple[str, str], float]:
     """Teachers per class of each school-section now (a new class gets as many); 0 without classes."""
     t = state.teachers
-    teachers = t.groupby(["school_code", "section"])["teachers"].sum().to_dict()  # whole numbers: any order sums
+    teachers = t.groupby(["school_code", "section"])["teachers"].sum().to_dict()  # counts: exact in any order
     first = state.schools.drop_duplicates("school_code").set_index("school_code")
     out = {}
     for code, section in keys:
