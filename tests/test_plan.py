@@ -250,6 +250,15 @@ def test_oversized_school_without_a_g4_lever_is_infeasible_with_a_clear_message(
     ok = run(county(rows, teachers))
     assert "split_school" in set(ok.plan["lever"]) and ok.check["ok"].all()
     assert ok.check[(ok.check["rule"] == "G4")]["passes_after"].all()
+    # a new school taking the excess students leaves the state it started from as it was
+    only_new = pd.DataFrame({"lever": ["split_school"], "unit_cost": [np.nan], "unit": [""], "note": [""],
+                             "source_row": [2]})
+    raw = state.milestone_state(**county(rows, teachers), enrollment=None, planned=None, year=2026, label="")
+    kept = raw.classes.copy()
+    relieved = state.restructure_oversized(raw, PROFILE, costs.lever_table(only_new))
+    assert relieved.actions[0]["lever"] == "new_school"
+    pd.testing.assert_frame_equal(raw.classes, kept)
+    assert relieved.classes["students"].sum() == kept["students"].sum()
 
 
 def test_a_needed_lever_that_is_not_available_names_the_indicator():
@@ -269,6 +278,10 @@ def test_whatif_and_report_fragments():
     res = run(tables)
     mine = res.plan[res.plan["lever"] == "build_sports_area"].copy()
     out = P.whatif(tables, None, None, PROFILE, MILESTONE, 2025, {"无": None, "方案": res.plan, "县": mine})
+    # make_plan's own evaluations before and after its plan stand in for working them out again
+    reused = P.whatif(tables, None, None, PROFILE, MILESTONE, 2025, {"无": None, "方案": res.plan, "县": mine},
+                      result=res)
+    pd.testing.assert_frame_equal(reused, out)
     by = out.set_index("scenario")
     assert not by.loc["无", "all_pass"] and by.loc["方案", "all_pass"] and not by.loc["县", "all_pass"]
     html = plan_report.plan_summary(res.plan, {"variant": res.variant, "message": ""}, out)

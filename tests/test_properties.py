@@ -21,7 +21,7 @@ from analysis.evaluate.indicators import (
     school_compliance,
     section_shares,
 )
-from analysis.evaluate.variation import cv_table, weighted_cv
+from analysis.evaluate.variation import WeightedCV, cv_table, weighted_cv
 from analysis.standards import available_profiles, load_profile
 
 FAST = settings(max_examples=40, deadline=None)
@@ -71,6 +71,19 @@ def test_equal_weights_give_the_population_cv(data, n):
 @given(values, students)
 def test_one_school_has_cv_zero(x, n):
     assert weighted_cv([x], [n]) == 0.0
+
+
+@FAST
+@given(section_data(min_size=2), st.floats(min_value=0.0, max_value=1.0))
+def test_cv_with_fixed_weights_is_weighted_cv_to_the_bit(data, t):
+    # the planner's bisections rely on it: the same value, not a close one
+    x, w = data
+    cv = WeightedCV(w)
+    for point in (x, np.maximum(x, float(np.median(x))), x + t * (x.max() - x), np.full(len(x), x[0])):
+        assert cv(point) == weighted_cv(point, w)
+    for bad in (np.zeros(len(x)), np.where(np.arange(len(x)) == 0, np.nan, x)):  # a mean of 0, a missing value
+        with pytest.raises(ValueError):
+            cv(bad)
 
 
 @FAST

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.evaluate.indicators import indicator_ids, indicator_spec
-from analysis.evaluate.variation import weighted_cv
+from analysis.evaluate.variation import WeightedCV
 from analysis.standards.compare import REL_TOL, falls_short, meets
 from analysis.standards.departments import departments, departments_note
 from analysis.standards.status import AT_RISK, OFF_TRACK, ON_TRACK, PROJECTION_ZH
@@ -120,10 +120,10 @@ def cv_floor(values, weights, limit: float, comparator: str, iterations: int = 6
     segment where the rule starts to hold (a fixed number of halvings, so the result is deterministic).
     """
     x = np.asarray(values, dtype=float)
-    n = np.asarray(weights, dtype=float)
+    cv = WeightedCV(weights)
 
     def floor_meets(f: float) -> bool:  # a CV is compared without tolerance (as in analysis.evaluate.variation)
-        return meets(weighted_cv(np.maximum(x, f), n), limit, comparator, rel_tol=0)
+        return meets(cv(np.maximum(x, f)), limit, comparator, rel_tol=0)
 
     if floor_meets(float(x.min())):
         return None

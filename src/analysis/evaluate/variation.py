@@ -50,6 +50,30 @@ def weighted_cv(values, weights, indicator: str = "") -> float:
     return _weighted_moments(values, weights, indicator)[2]
 
 
+class WeightedCV:
+    """:func:`weighted_cv` of many value vectors with the same weights: bit for bit the same arithmetic, the weights
+    checked once (a bisection of the planner or of :func:`analysis.evaluate.planning.cv_floor` calls it thousands
+    of times)."""
+
+    def __init__(self, weights, indicator: str = "") -> None:
+        self.n = np.asarray(weights, dtype=float)
+        self.indicator = indicator
+        self.total = self.n.sum()
+        self.valid = bool(self.total > 0 and not (self.n < 0).any())  # else weighted_cv raises (NaN total too)
+        self.share = self.n / self.total if self.valid else self.n
+
+    def __call__(self, values) -> float:
+        x = np.asarray(values, dtype=float)
+        if not self.valid or x.shape != self.n.shape:
+            return weighted_cv(x, self.n, self.indicator)  # raises, naming the problem
+        mean = float((self.n * x).sum() / self.total)
+        if not np.isfinite(mean) or mean == 0:  # also a missing value
+            return weighted_cv(x, self.n, self.indicator)
+        if (x == x[0]).all():
+            return 0.0
+        return float(np.sqrt((self.share * (x - mean) ** 2).sum())) / mean
+
+
 def weighted_stats(values, weights, indicator: str = "") -> tuple[float, float, float]:
     """``(weighted_mean, S, CV)`` of :func:`weighted_cv`."""
     return _weighted_moments(values, weights, indicator)

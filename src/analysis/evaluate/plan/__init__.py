@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analysis.evaluate import indicators
 from analysis.evaluate.plan import check, costs, model, rotation, state
 from analysis.evaluate.plan.costs import Lever
 from analysis.evaluate.plan.state import PlanInfeasible, State
@@ -39,6 +40,7 @@ class PlanResult:
     message: str = ""
     notes: list[str] = field(default_factory=list)
     states: dict[int, State] = field(default_factory=dict)  # milestone year → state before any action
+    rules: dict[int, tuple[dict, dict]] = field(default_factory=dict)  # year → check.rule_rows before, after
 
 
 def budget_caps(budget: pd.DataFrame | None) -> dict[int, float]:
@@ -66,10 +68,15 @@ def plan_rows(solution: model.Solution, stages: list[model.Stage], levers: dict[
               periods: list[list[int]], caps: dict[int, float]) -> pd.DataFrame:
     """Per-period additions of the solution as plan rows, spread over each period's years within the caps."""
     q = solution.quantities
+    quantity: dict[int, dict[tuple, float]] = {}  # stage → (lever, school, section) → cumulative quantity
+    for t, lever, code, sec, value in zip(*(q[c].tolist() for c in ("stage", "lever", "school_code", "section",
+                                                                     "quantity")), strict=True):
+        quantity.setdefault(t, {})[(lever, code, sec)] = value
     rows = []
     names = {}
     for st in stages:
-        names.update(dict(zip(st.state.schools["school_code"], st.state.schools["school_name"], strict=True)))
+        names.update(zip(st.state.schools["school_code"].tolist(), st.state.schools["school_name"].tolist(),
+                         strict=True))
     seen_g4 = set()
     for t, st in enumerate(stages):
         for a in st.state.actions:  # G4 once, in the first period that needs it
@@ -84,22 +91,24 @@ def plan_rows(solution: model.Solution, stages: list[model.Stage], levers: dict[
                 seen_g4.add((code, sec, "rebalance"))
                 rows.append({"stage": t, "school_code": code, "section": sec, "lever": "rebalance_classes",
                              "quantity": float(grades), "note": ""})
-        cur = q[q["stage"] == t].set_index(["lever", "school_code", "section"])["quantity"]
-        prev = q[q["stage"] == t - 1].set_index(["lever", "school_code", "section"])["quantity"] if t else None
-        for key, value in cur.items():
+        prev = quantity.get(t - 1, {}) if t else None
+        for key, value in quantity.get(t, {}).items():
             add = value - (float(prev.get(key, 0.0)) if prev is not None else 0.0)
             if add > 1e-9:
                 rows.append({"stage": t, "lever": key[0], "school_code": key[1], "section": key[2],
                              "quantity": round(add, 2), "note": ""})
     out = []
+    units: dict[str, str] = {}  # indicator → 责任单位
     for r in rows:
         lever = levers[r["lever"]]
+        if lever.indicator not in units:
+            units[lever.indicator] = responsible_units(profile, lever.indicator)
         years = periods[r["stage"]]
         milestone = stages[r["stage"]].state
         base = {"school_code": r["school_code"], "school_name": names.get(r["school_code"], r["school_code"]),
                 "section": r["section"], "lever": lever.id, "lever_zh": lever.zh, "unit": lever.unit,
                 "unit_cost": lever.unit_cost, "indicator": lever.indicator,
-                "department": responsible_units(profile, lever.indicator), "deadline": f"{milestone.year}年",
+                "department": units[lever.indicator], "deadline": f"{milestone.year}年",
                 "milestone": milestone.label, "to_school_code": "", "detail": "", "note": r["note"]}
         out.append({**base, "year": years[0], "quantity": r["quantity"], "_stage": r["stage"]})
     plan = pd.DataFrame(out)
@@ -147,7 +156,7 @@ def _with_rotation(plan: pd.DataFrame, after: dict[int, State], levers: dict[str
     units = responsible_units(profile, lever.indicator)
     rows, moves_all = [], []
     for year, st in after.items():
-        values = check.evaluate_tables(st, profile)["values"]
+        values, _ = indicators.evaluate(st.schools, st.teachers, profile)
         moves = rotation.assign_rotation(values, st.teachers, profile)
         moves_all.append(moves.assign(year=year))
         for m in moves.to_dict("records"):
@@ -215,35 +224,51 @@ def make_plan(tables: dict, enrollment: pd.DataFrame | None, planned: pd.DataFra
         solution = model.Planner(stages, profile, levers, settings, maximise_passing=True,
                                  budget=total).solve(time_limit)
     plan = plan_rows(solution, stages, levers, profile, periods, caps)
-    after = {y: check.apply_plan(raw[y], plan, profile, levers, settings) for y in years}
+    after = {y: check.apply_plan(raw[y], plan, profile, levers, settings, _same_g4(fixed[y], plan)) for y in years}
     plan, moves = _with_rotation(plan, after, levers, profile)
-    checks = []
+    checks, rules = [], {}
     for y in years:
-        done = check.apply_plan(raw[y], plan, profile, levers, settings)
-        before_ev, after_ev = check.evaluate_tables(raw[y], profile), check.evaluate_tables(done, profile)
-        claimed = check.claimed_keys(solution.passing.get(y, set()), solution.cv_targets.get(y, set()), after_ev,
-                                     profile, rotation=bool(len(moves)))
-        checks.append(check.plan_check(before_ev, after_ev, profile, y, raw[y].label, claimed))
+        done = check.rotate(after[y], plan, profile)  # = apply_plan of the plan with its rotation
+        rules[y] = (check.rule_rows(check.evaluate_tables(raw[y], profile), profile),
+                    check.rule_rows(check.evaluate_tables(done, profile), profile))
+        claimed = check.claimed_keys(solution.passing.get(y, set()), solution.cv_targets.get(y, set()), rules[y][1],
+                                     rotation=bool(len(moves)))
+        checks.append(check.plan_check(*rules[y], y, raw[y].label, claimed))
     notes.append(f"割平面迭代 {solution.rounds} 轮（差异系数按精确公式复核）")
     if solution.status == "floor":
         notes.append(f"差异系数的割平面在第 {solution.floor_round} 轮后收敛过慢，其余差异系数改用“差异系数底线”约束"
                      "（把低于底线的学校提高到底线）完成：方案满足全部规则，但不再保证费用最低")
-    return PlanResult(plan, pd.concat(checks, ignore_index=True), moves, variant, message, notes, raw)
+    return PlanResult(plan, pd.concat(checks, ignore_index=True), moves, variant, message, notes, raw, rules)
+
+
+def _same_g4(fixed: State, plan: pd.DataFrame) -> State | None:
+    """The planner's restructured state of that year when the plan's G4 rows due by then are exactly its own
+    choices (:func:`state.restructure_oversized` of them gives that state again); None otherwise."""
+    mine = {a["school_code"]: a["lever"] for a in fixed.actions}
+    return fixed if check.g4_choices(plan, fixed.year) == mine else None
 
 
 def whatif(tables: dict, enrollment: pd.DataFrame | None, planned: pd.DataFrame | None, profile: dict,
            milestones: list[dict], base_year: int, scenarios: dict[str, pd.DataFrame | None],
-           unit_costs: pd.DataFrame | None = None) -> pd.DataFrame:
+           unit_costs: pd.DataFrame | None = None, result: PlanResult | None = None) -> pd.DataFrame:
     """Per milestone and scenario (name → plan rows, None = no action): school-sections passing, CVs passing,
-    G3/G4/G5 schools failing, G11, cost to date — the verdict with and without each plan."""
+    G3/G4/G5 schools failing, G11, cost to date — the verdict with and without each plan.
+
+    ``result``: :func:`make_plan` of the same inputs; its states and its check's evaluations before and after
+    its plan are reused for the scenarios without action and with that plan."""
     levers = costs.lever_table(unit_costs)
     settings = costs.settings()
+    known = result.rules if result is not None else {}
+    states = result.states if known else milestone_states(tables, enrollment, planned, milestones, base_year)
     rows = []
     for name, plan_frame in scenarios.items():
-        for y, raw in milestone_states(tables, enrollment, planned, milestones, base_year).items():
-            st = raw if plan_frame is None else check.apply_plan(raw, plan_frame, profile, levers, settings)
-            ev = check.evaluate_tables(st, profile)
-            rules = check._rule_rows(ev, profile)
+        mine = bool(known) and plan_frame is not None and plan_frame.equals(result.plan)
+        for y, raw in states.items():
+            if y in known and (plan_frame is None or mine):
+                rules = known[y][1 if mine else 0]
+            else:
+                st = raw if plan_frame is None else check.apply_plan(raw, plan_frame, profile, levers, settings)
+                rules = check.rule_rows(check.evaluate_tables(st, profile), profile)
             failed = [v["zh"] + (f"（{v['name']}）" if v["name"] else "") for v in rules.values() if not v["passes"]]
             schools = [v for k, v in rules.items() if k[3] == "school_rule"]
             cvs = [v for k, v in rules.items() if k[3].endswith("_cv")]

@@ -20,6 +20,7 @@ from analysis.standards.compare import meets
 from analysis.standards.status import FAIL, PASS
 
 G4_LEVERS = ("split_school", "new_school")
+PLAN_FIELDS = ("year", "school_code", "section", "lever", "quantity", "to_school_code", "detail")  # what applying reads
 SPECIALISTS = ("pe_teachers", "music_teachers", "art_teachers")
 CHECK_COLUMNS = ["year", "milestone", "scope", "school_code", "school_name", "section", "rule", "rule_zh", "before",
                  "after", "limit", "comparator", "passes_before", "passes_after", "claimed", "ok"]
@@ -46,20 +47,31 @@ def _hire_specialists(t: pd.DataFrame, t_key: pd.Series, hires: list[dict]) -> N
         t[col] = values[:, j]
 
 
-def apply_plan(state: State, plan: pd.DataFrame, profile: dict, levers: dict[str, Lever], settings: dict
-               ) -> State:
-    """``state`` (a milestone year, before any action) with every plan row due by its year applied."""
+def g4_choices(plan: pd.DataFrame, year: int) -> dict[str, str]:
+    """School code → G4 lever (拆分 / 新建分流) of the plan rows due by ``year``."""
+    if not len(plan):
+        return {}
+    rows = plan[(plan["year"].astype(int) <= year) & plan["lever"].isin(G4_LEVERS)]
+    return dict(zip(rows["school_code"].astype(str), rows["lever"], strict=True))
+
+
+def apply_plan(state: State, plan: pd.DataFrame, profile: dict, levers: dict[str, Lever], settings: dict,
+               restructured: State | None = None) -> State:
+    """``state`` (a milestone year, before any action) with every plan row due by its year applied.
+
+    ``restructured``: ``state`` with the plan's G4 rows (:func:`g4_choices`) already applied, e.g. the planner's
+    own restructuring of that year, so they are not worked out again."""
     rows = plan[plan["year"].astype(int) <= state.year] if len(plan) else plan
-    g4 = rows[rows["lever"].isin(G4_LEVERS)] if len(rows) else rows
-    if len(g4):
-        state = restructure_oversized(state, profile, levers,
-                                      dict(zip(g4["school_code"].astype(str), g4["lever"], strict=True)))
+    if restructured is not None:
+        state = restructured
+    elif chosen := g4_choices(rows, state.year):
+        state = restructure_oversized(state, profile, levers, chosen)
     s, t = state.schools.copy(), state.teachers.copy()
-    c = None if state.classes is None else state.classes.copy()
+    c = None if state.classes is None else _ClassEdits(state.classes, s, profile)
     flag = bool(settings.get("new_hires_above_degree", True))
     g3 = profile["guarantee"]["G3"]
     rotation = []
-    records = rows.to_dict("records") if len(rows) else []
+    records = rows[[f for f in PLAN_FIELDS if f in rows]].to_dict("records") if len(rows) else []
     # additive levers in one pass per column (a county-wide plan has thousands of rows)
     teacher_adds = {"hire_teacher": ("teachers", "teachers_above_degree"),
                     "hire_pe_music_art": ("teachers", *(("teachers_above_degree",) if flag else ())),
@@ -118,98 +130,158 @@ def apply_plan(state: State, plan: pd.DataFrame, profile: dict, levers: dict[str
             area = cols[f"{room}_rooms_m2"]
             area[i] = max(0.0 if np.isnan(area[i]) else area[i], minimum)
         elif lever == "rebalance_classes" and c is not None:
-            c = _open_classes(State(state.year, state.label, s, t, c), code, sec, 0, profile)
+            c.open(code, sec, 0)
         elif lever == "open_class" and c is not None:
-            c = _open_classes(State(state.year, state.label, s, t, c), code, sec, int(round(q)), profile)
+            c.open(code, sec, int(round(q)))
             if i is not None:
                 cols[f"classes_{sec}"][i] += q
     for col, values in cols.items():
         if not np.array_equal(values, s[col].to_numpy(dtype=float), equal_nan=True):
             s[col] = values
-    if rotation:
-        moves = pd.DataFrame({"section": [r["section"] for r in rotation],
-                              "from_school_code": [str(r["school_code"]) for r in rotation],
-                              "to_school_code": [str(r["to_school_code"]) for r in rotation],
-                              "kind": [r["detail"] for r in rotation],
-                              "teachers": [int(r["quantity"]) for r in rotation],
-                              "key_teachers": [int(r["quantity"]) if "key" in r["detail"] else 0 for r in rotation]})
-        t = apply_rotation(t, moves, profile)
-    return State(state.year, state.label, s, t, c, state.actions, state.min_teachers)
+    return State(state.year, state.label, s, _rotated(t, rotation, profile), None if c is None else c.frame(),
+                 state.actions, state.min_teachers)
 
 
-def _open_classes(state: State, code: str, section: str, count: int, profile: dict) -> pd.DataFrame:
-    """Open ``count`` classes in the grades over the cap (most needed first) and share each grade's students
-    evenly among its classes (also in the grades that only need evening out).
+def _rotated(teachers: pd.DataFrame, rows: list[dict], profile: dict) -> pd.DataFrame:
+    """The teacher table after one year's rotation rows (交流轮岗, ``rotate_teacher``)."""
+    if not rows:
+        return teachers
+    moves = pd.DataFrame({"section": [r["section"] for r in rows],
+                          "from_school_code": [str(r["school_code"]) for r in rows],
+                          "to_school_code": [str(r["to_school_code"]) for r in rows],
+                          "kind": [r["detail"] for r in rows],
+                          "teachers": [int(r["quantity"]) for r in rows],
+                          "key_teachers": [int(r["quantity"]) if "key" in r["detail"] else 0 for r in rows]})
+    return apply_rotation(teachers, moves, profile)
 
-    The needs are those of :func:`analysis.evaluate.plan.state.class_needs` (G5, ``guarantee.class_sizes``) for this
-    school-section, worked out on its own rows: a plan opens classes in many schools, and the county's whole
-    table per row made this the slowest part of step 08."""
-    c = state.classes
-    caps = profile["guarantee"]["G5"]["max_class"]
-    types = state.schools.loc[state.schools["school_code"] == code, "school_type"]
-    if section not in caps or types.isin(profile["guarantee"]["G4"]["exclude_types"]).all():
-        return c  # no G5 check for this school-section (as in guarantee.class_sizes)
-    cap = float(caps[section])
-    mine = np.flatnonzero((c["school_code"] == code).to_numpy() & (c["section"] == section).to_numpy())
-    grades = c["grade"].to_numpy()[mine]
-    students = c["students"].to_numpy(dtype=float)[mine]
-    needs = []
-    for grade in sorted(set(grades.tolist())):  # grade order, as class_needs' sorted groupby
-        at = grades == grade
-        total, n = np.nansum(students[at]), int(at.sum())
-        opens = max(0, int(np.ceil(total / cap - 1e-9)) - n)
-        if opens > 0 or np.nanmax(students[at]) > cap:
-            needs.append((opens, grade, mine[at]))
-    needs.sort(key=lambda r: -r[0])  # most needed first; stable, so grade order on a tie
-    added = []
-    col = c.columns.get_loc("students")
-    class_no = c["class_no"].to_numpy()
-    for opens, grade, rows in needs:
-        k = min(opens, count)
-        count -= k
-        if k <= 0 and opens > 0:  # no class left to open here (a grade that only needs evening out goes on)
-            continue
-        total, n = int(np.nansum(c["students"].to_numpy(dtype=float)[rows])), len(rows) + k
-        sizes = [total // n + (1 if j < total % n else 0) for j in range(n)]
-        if len(rows):
-            c.iloc[rows, col] = sizes[: len(rows)]
-        top = int(np.nanmax(class_no[rows])) if len(rows) else 0
-        added += [{"school_code": code, "section": section, "grade": grade, "class_no": top + j + 1,
-                   "students": sizes[len(rows) + j]} for j in range(k)]
-    return pd.concat([c, pd.DataFrame(added)], ignore_index=True) if added else c
+
+def rotate(state: State, plan: pd.DataFrame, profile: dict) -> State:
+    """``state`` (:func:`apply_plan` of the plan without its rotation rows) with the plan's rotation of that year:
+    the same as :func:`apply_plan` of the whole plan, which applies the rotation last."""
+    mine = (plan["lever"] == "rotate_teacher").to_numpy() & (plan["year"].astype(int) == state.year).to_numpy()
+    rows = plan.loc[mine, [f for f in PLAN_FIELDS if f in plan]].to_dict("records")
+    return State(state.year, state.label, state.schools, _rotated(state.teachers, rows, profile), state.classes,
+                 state.actions, state.min_teachers)
+
+
+class _ClassEdits:
+    """The classes table while a plan opens classes and evens them out, row by row as the plan lists them: the
+    students as plain lists, each school-section's rows by position, new classes appended; one table at the end
+    (a plan has hundreds of class rows, and the county's whole table per row made this the slowest part of step 08).
+
+    The needs are those of :func:`analysis.evaluate.plan.state.class_needs` (G5, ``guarantee.class_sizes``) for
+    each school-section, worked out on its own rows."""
+
+    def __init__(self, classes: pd.DataFrame, schools: pd.DataFrame, profile: dict) -> None:
+        self.classes = classes
+        self.caps = profile["guarantee"]["G5"]["max_class"]
+        excluded = set(profile["guarantee"]["G4"]["exclude_types"])
+        self.checked: dict[str, bool] = {}  # school → has G5 (a type not excluded; as in guarantee.class_sizes)
+        for code, kind in zip(schools["school_code"].tolist(), schools["school_type"].tolist(), strict=True):
+            self.checked[code] = self.checked.get(code, False) or kind not in excluded
+        self.students = classes["students"].to_numpy(copy=True)  # the column's own type, as pandas writes it
+        self.values = classes["students"].to_numpy(dtype=float).tolist()  # as read back: floats, new rows too
+        self.grade = classes["grade"].to_numpy().tolist()
+        self.class_no = classes["class_no"].to_numpy().tolist()
+        self.rows: dict[tuple, list[int]] = {}
+        for i, key in enumerate(zip(classes["school_code"].tolist(), classes["section"].tolist(), strict=True)):
+            self.rows.setdefault(key, []).append(i)
+        self.added: list[dict] = []
+
+    def open(self, code: str, section: str, count: int) -> None:
+        """Open ``count`` classes of school-section (``code``, ``section``) in the grades over the cap (most needed
+        first) and share each grade's students evenly among its classes (also in the grades that only need
+        evening out)."""
+        if section not in self.caps or not self.checked.get(code, False):
+            return  # no G5 check for this school-section (as in guarantee.class_sizes)
+        cap = float(self.caps[section])
+        mine = np.array(self.rows.get((code, section), []), dtype=int)
+        grades = np.array([self.grade[i] for i in mine])
+        students = np.array([self.values[i] for i in mine], dtype=float)
+        needs = []
+        for grade in sorted(set(grades.tolist())):  # grade order, as class_needs' sorted groupby
+            at = grades == grade
+            total, n = np.nansum(students[at]), int(at.sum())
+            opens = max(0, int(np.ceil(total / cap - 1e-9)) - n)
+            if opens > 0 or np.nanmax(students[at]) > cap:
+                needs.append((opens, grade, mine[at]))
+        needs.sort(key=lambda r: -r[0])  # most needed first; stable, so grade order on a tie
+        for opens, grade, rows in needs:
+            k = min(opens, count)
+            count -= k
+            if k <= 0 and opens > 0:  # no class left to open here (a grade that only needs evening out goes on)
+                continue
+            total = int(np.nansum(np.array([self.values[i] for i in rows], dtype=float)))
+            n = len(rows) + k
+            sizes = [total // n + (1 if j < total % n else 0) for j in range(n)]
+            for i, size in zip(rows, sizes, strict=False):
+                self._set(int(i), size)
+            top = int(np.nanmax(np.array([self.class_no[i] for i in rows], dtype=float))) if len(rows) else 0
+            for j in range(k):
+                self._add({"school_code": code, "section": section, "grade": grade, "class_no": top + j + 1,
+                           "students": sizes[len(rows) + j]})
+
+    def _set(self, i: int, size: int) -> None:
+        if i < len(self.students):
+            self.students[i] = size
+        else:
+            self.added[i - len(self.students)]["students"] = size
+        self.values[i] = float(size)
+
+    def _add(self, row: dict) -> None:
+        i = len(self.values)
+        self.added.append(row)
+        self.values.append(float(row["students"]))
+        self.grade.append(row["grade"])
+        self.class_no.append(row["class_no"])
+        self.rows.setdefault((row["school_code"], row["section"]), []).append(i)
+
+    def frame(self) -> pd.DataFrame:
+        c = self.classes.copy()
+        if not np.array_equal(self.students, c["students"].to_numpy(), equal_nan=True):
+            c["students"] = self.students
+        return pd.concat([c, pd.DataFrame(self.added)], ignore_index=True) if self.added else c
 
 
 def evaluate_tables(state: State, profile: dict) -> dict:
     """The evaluation of steps 02–04 on one state: school indicators, CV table, G3, G4, G5 and G11 rows."""
     values, _ = indicators.evaluate(state.schools, state.teachers, profile)
     cv = variation.cv_table(values, profile)
-    rooms = guarantee.music_art_rooms(state.schools, profile)
+    rooms = guarantee.music_art_rooms(state.schools, profile, reasons=False)  # the check needs the status only
     sizes = guarantee.school_size(state.schools, profile)
     classes = guarantee.class_sizes(state.classes, state.schools, profile) if state.classes is not None else None
     teacher = {r["item_id"]: r for r in guarantee.teacher_rows(state.teachers, profile)}
     return {"values": values, "cv": cv, "rooms": rooms, "sizes": sizes, "classes": classes, "teacher": teacher}
 
 
-def _rule_rows(ev: dict, profile: dict) -> dict[tuple, dict]:
-    """Every checked rule of one evaluation: key → {value, limit, comparator, passes, zh, scope, names}."""
+def rule_rows(ev: dict, profile: dict) -> dict[tuple, dict]:
+    """Every checked rule of one evaluation (:func:`evaluate_tables`): key (scope, school code, section, rule) →
+    {value, limit, comparator, passes, zh, name}."""
     out: dict[tuple, dict] = {}
     core = list(profile["resources"])
-    for r in ev["values"].to_dict("records"):
-        out[("school", r["school_code"], str(r["section"]), "school_rule")] = {
-            "value": float(r["n_met"]), "limit": float(profile["school_rule"]["min_met"]), "comparator": ">=",
-            "passes": bool(r["school_pass"]), "zh": "校校达标（6项达标且其余不低于85%）", "name": r["school_name"]}
-    for r in ev["cv"][ev["cv"]["indicator"].isin(core)].to_dict("records"):
-        out[("county", "", r["section"], f"{r['indicator']}_cv")] = {
-            "value": float(r["cv"]), "limit": float(r["limit"]), "comparator": r["comparator"],
-            "passes": bool(r["passed"]), "zh": f"{r['indicator']}差异系数", "name": ""}
+    v = ev["values"]
+    min_met = float(profile["school_rule"]["min_met"])
+    for code, sec, n_met, ok, name in zip(v["school_code"].tolist(), v["section"].astype(str).tolist(),
+                                          v["n_met"].tolist(), v["school_pass"].tolist(), v["school_name"].tolist(),
+                                          strict=True):
+        out[("school", code, sec, "school_rule")] = {
+            "value": float(n_met), "limit": min_met, "comparator": ">=", "passes": bool(ok),
+            "zh": "校校达标（6项达标且其余不低于85%）", "name": name}
+    cv = ev["cv"][ev["cv"]["indicator"].isin(core)]
+    for sec, ind, value, limit, comparator, ok in zip(*(cv[c].tolist() for c in ("section", "indicator", "cv", "limit",
+                                                                                 "comparator", "passed")), strict=True):
+        out[("county", "", sec, f"{ind}_cv")] = {
+            "value": float(value), "limit": float(limit), "comparator": comparator, "passes": bool(ok),
+            "zh": f"{ind}差异系数", "name": ""}
     for key, table, zh in (("G3", ev["rooms"], "音乐、美术专用教室（G3）"), ("G4", ev["sizes"], "学校规模（G4）")):
-        for r in table.to_dict("records"):
-            out[("school", r["school_code"], "", key)] = {
-                "value": float(r["status"] == FAIL), "limit": 0.0, "comparator": "<=",
-                "passes": r["status"] == PASS, "zh": zh, "name": r["school_name"]}
+        for code, status, name in zip(*(table[c].tolist() for c in ("school_code", "status", "school_name")),
+                                      strict=True):
+            out[("school", code, "", key)] = {
+                "value": float(status == FAIL), "limit": 0.0, "comparator": "<=",
+                "passes": status == PASS, "zh": zh, "name": name}
     if ev["classes"] is not None and len(ev["classes"]):
-        g = ev["classes"].groupby(["school_code", "school_name", "section"], sort=False).agg(
-            largest=("students", "max"), cap=("cap", "first")).reset_index()
+        by = ev["classes"].groupby(["school_code", "school_name", "section"], sort=False)
+        g = pd.DataFrame({"largest": by["students"].max(), "cap": by["cap"].first()}).reset_index()
         for r in g.to_dict("records"):
             out[("school", r["school_code"], r["section"], "G5")] = {
                 "value": float(r["largest"]), "limit": float(r["cap"]), "comparator": "<=",
@@ -224,11 +296,10 @@ def _rule_rows(ev: dict, profile: dict) -> dict[tuple, dict]:
     return out
 
 
-def plan_check(before: dict, after: dict, profile: dict, year: int, milestone: str,
+def plan_check(b: dict[tuple, dict], a: dict[tuple, dict], year: int, milestone: str,
                claimed: set[tuple] | None = None) -> pd.DataFrame:
-    """One row per rule: value before and after the plan, limit, passes; ``claimed`` = the keys the plan
-    promises to pass (default: all); ``ok`` = passes after, or not claimed."""
-    b, a = _rule_rows(before, profile), _rule_rows(after, profile)
+    """One row per rule (:func:`rule_rows` before and after the plan): value before and after, limit, passes;
+    ``claimed`` = the keys the plan promises to pass (default: all); ``ok`` = passes after, or not claimed."""
     rows = []
     for key in dict.fromkeys([*b, *a]):
         scope, code, section, rule = key
@@ -247,15 +318,12 @@ def plan_check(before: dict, after: dict, profile: dict, year: int, milestone: s
     return pd.DataFrame(rows, columns=CHECK_COLUMNS)
 
 
-def claimed_keys(solution_passing: set[str], cv_targets: set[tuple[str, str]], after: dict, profile: dict,
+def claimed_keys(solution_passing: set[str], cv_targets: set[tuple[str, str]], after: dict[tuple, dict],
                  rotation: bool) -> set[tuple]:
-    """The rule keys a plan claims: every rule of the schools it makes pass, the CVs it targets, G11 when it
-    rotates teachers."""
-    keys = set()
-    for key in _rule_rows(after, profile):
-        scope, code, section, rule = key
-        if scope == "school" and code.split("-")[0] in {c.split("-")[0] for c in solution_passing}:
-            keys.add(key)
+    """The rule keys (of :func:`rule_rows` after the plan) a plan claims: every rule of the schools it makes pass
+    (a split school's parts with it), the CVs it targets, G11 when it rotates teachers."""
+    passing = {c.split("-")[0] for c in solution_passing}
+    keys = {key for key in after if key[0] == "school" and key[1].split("-")[0] in passing}
     keys |= {("county", "", sec, f"{ind}_cv") for sec, ind in cv_targets}
     if rotation:
         keys |= {("county", "", "", "G11_rotation"), ("county", "", "", "G11_key_share")}

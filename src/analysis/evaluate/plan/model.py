@@ -46,7 +46,7 @@ from analysis.evaluate import indicators
 from analysis.evaluate.plan.costs import Lever
 from analysis.evaluate.plan.state import PlanInfeasible, State, class_needs, room_needs
 from analysis.evaluate.planning import cv_floor
-from analysis.evaluate.variation import weighted_cv
+from analysis.evaluate.variation import WeightedCV, weighted_cv
 from analysis.standards.compare import meets
 
 TEACHER_LEVERS = ("hire_teacher", "hire_pe_music_art", "train_key_teacher")
@@ -162,13 +162,16 @@ def prepare_stage(state: State, profile: dict, cap: float | None = None) -> Stag
     return Stage(state, values, rooms, opens, cap)
 
 
-def _teacher_ratio(state: State, code: str, section: str) -> float:
-    """Teachers per class of a school-section now (a new class gets as many); 0 without classes."""
+def _teacher_ratios(state: State, keys: list[tuple[str, str]]) -> dict[tuple[str, str], float]:
+    """Teachers per class of each school-section now (a new class gets as many); 0 without classes."""
     t = state.teachers
-    teachers = t[(t["school_code"] == code) & (t["section"] == section)]["teachers"].sum()
-    row = state.schools[state.schools["school_code"] == code]
-    classes = float(row[f"classes_{section}"].iloc[0]) if len(row) else 0.0
-    return float(teachers) / classes if classes > 0 else 0.0
+    teachers = t.groupby(["school_code", "section"])["teachers"].sum().to_dict()  # counts: exact in any order
+    first = state.schools.drop_duplicates("school_code").set_index("school_code")
+    out = {}
+    for code, section in keys:
+        classes = float(first.at[code, f"classes_{section}"]) if code in first.index else 0.0
+        out[(code, section)] = float(teachers.get((code, section), 0)) / classes if classes > 0 else 0.0
+    return out
 
 
 def _fixed_cost(state: State, levers: dict[str, Lever]) -> float:
@@ -194,6 +197,14 @@ class Planner:
         self.floor_round = 0  # the round after which the floor closed the CVs the cuts had not
         self._inside: dict[tuple[int, str, str], np.ndarray] = {}
         self._build()
+        # per stage and section: school codes in the order of the stage's values, and their students
+        self._sections: list[dict[str, tuple[list[str], np.ndarray]]] = []
+        for stage in stages:
+            sections = stage.values["section"].astype(str)
+            self._sections.append({sec: (stage.values.loc[sections == sec, "school_code"].tolist(),
+                                         stage.values.loc[sections == sec, "students"].to_numpy(dtype=float))
+                                   for sec in SECTIONS if (sections == sec).any()})
+        self._exprs: dict[tuple[int, str, str], tuple] = {}
 
     # -------------------------------------------------------------------------------------------- building
     def _lever_var(self, t: int, lever: str, code: str, section: str = "") -> int:
@@ -218,12 +229,16 @@ class Planner:
 
     def _build(self) -> None:
         flag = bool(self.settings.get("new_hires_above_degree", True))
+        stocks = [indicators.indicator_spec(self.profile, ind)["numerator"] for ind in self.core]
+        fields = list(dict.fromkeys(["school_code", "section", "share", "students", "teachers", "key_teachers", *stocks,
+                                     *(f"{i}_std" for i in self.core)]))  # what _section_rows reads
         for t, stage in enumerate(self.stages):
             st = stage.state
             opens = stage.classes[stage.classes["open"] > 0]
             opened = opens.groupby(["school_code", "section"])["open"].sum().to_dict()
             teacher_keys = set(zip(stage.values["school_code"], stage.values["section"].astype(str), strict=True))
             teacher_keys |= set(opened) | set(st.min_teachers)
+            ratio = _teacher_ratios(st, list(opened))
             for code, sec in sorted(teacher_keys):
                 h1 = self._lever_var(t, "hire_teacher", code, sec)
                 h3 = self._lever_var(t, "hire_pe_music_art", code, sec)
@@ -233,11 +248,11 @@ class Planner:
                 if need_classes:
                     o = self._lever_var(t, "open_class", code, sec)
                     self.p.row({o: 1.0, p: -float(need_classes)}, lb=0.0)
-                    coefs[o] = -_teacher_ratio(st, code, sec)
+                    coefs[o] = -ratio[(code, sec)]
                 need_t = st.min_teachers.get((code, sec), 0)
                 if need_classes or need_t:
                     self.p.row({**coefs, p: -float(need_t)}, lb=0.0)
-            for r in stage.values.to_dict("records"):
+            for r in stage.values[fields].to_dict("records"):
                 self._section_rows(t, r, flag)
             for r in stage.rooms.to_dict("records"):
                 p = self._pass_var(t, r["school_code"])
@@ -302,15 +317,27 @@ class Planner:
 
     # -------------------------------------------------------------------------------------------- CV cuts
     def _values(self, t: int, x: np.ndarray | None, sec: str, ind: str) -> tuple[np.ndarray, np.ndarray, list]:
-        rows = self.stages[t].values
-        part = rows[rows["section"].astype(str) == sec]
-        keys = [(c, sec, ind) for c in part["school_code"]]
-        vals = []
-        for key in keys:
-            base, coefs, scale = self.values_expr[t][key]
-            add = sum(c * x[v] for v, c in coefs.items()) if x is not None else 0.0
-            vals.append((base + add) * scale)
-        return np.array(vals), part["students"].to_numpy(dtype=float), keys
+        """Indicator ``ind`` of every school of section ``sec`` at stage ``t`` with the additions ``x`` (none:
+        this year's values), their students and their keys of ``values_expr``."""
+        key = (t, sec, ind)
+        if key not in self._exprs:  # (base + Σ coef·x) · scale as arrays, the terms of each school in their order
+            codes, n = self._sections[t][sec]
+            keys = [(c, sec, ind) for c in codes]
+            exprs = [self.values_expr[t][k] for k in keys]
+            terms = []
+            for rank in range(max((len(e[1]) for e in exprs), default=0)):
+                rows = [i for i, e in enumerate(exprs) if len(e[1]) > rank]
+                pairs = [list(exprs[i][1].items())[rank] for i in rows]
+                terms.append((np.array(rows, dtype=int), np.array([v for v, _ in pairs], dtype=int),
+                              np.array([c for _, c in pairs], dtype=float)))
+            self._exprs[key] = (keys, n, np.array([e[0] for e in exprs], dtype=float),
+                                np.array([e[2] for e in exprs], dtype=float), terms)
+        keys, n, base, scale, terms = self._exprs[key]
+        add = np.zeros(len(keys))
+        if x is not None:
+            for rows, variables, coefs in terms:
+                add[rows] += coefs * x[variables]
+        return (base + add) * scale, n, keys
 
     def _cut(self, t: int, sec: str, ind: str, x: np.ndarray | None) -> bool:
         """Add the tangent cut of CV(sec, ind) at ``x`` if it is violated there; True if a cut was added."""
@@ -396,11 +423,12 @@ class Planner:
         inside = self._inside[key]
         if weighted_cv(inside, n, ind) > limit:
             return outside
+        cv, step = WeightedCV(n, ind), outside - inside
         lo, hi = 0.0, 1.0  # fraction of the way from inside to outside
         for _ in range(40):
             mid = (lo + hi) / 2
-            lo, hi = (mid, hi) if weighted_cv(inside + mid * (outside - inside), n, ind) <= limit else (lo, mid)
-        return inside + hi * (outside - inside)
+            lo, hi = (mid, hi) if cv(inside + mid * step) <= limit else (lo, mid)
+        return inside + hi * step
 
     def _cut_bound(self, coefs: dict[int, float]) -> float:
         """An upper bound of Σ coefs·x over the variables' bounds (for the big-M of an optional CV)."""
@@ -412,8 +440,7 @@ class Planner:
         return hi
 
     def _cv_pairs(self, t: int) -> list[tuple[str, str]]:
-        rows = self.stages[t].values
-        return [(sec, ind) for sec in SECTIONS if (rows["section"].astype(str) == sec).sum() >= 2
+        return [(sec, ind) for sec in SECTIONS if len(self._sections[t].get(sec, ((), ()))[0]) >= 2
                 for ind in self.core]
 
     # -------------------------------------------------------------------------------------------- solving

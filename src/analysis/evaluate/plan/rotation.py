@@ -22,7 +22,7 @@ import pandas as pd
 
 from analysis.config import SECTIONS
 from analysis.evaluate.indicators import indicator_spec
-from analysis.evaluate.variation import weighted_cv
+from analysis.evaluate.variation import WeightedCV
 from analysis.standards.compare import meets
 
 KINDS = {"key_teachers": ("R2", "骨干教师"), "pe_music_art_teachers": ("R3", "体育、音乐、美术教师")}
@@ -30,27 +30,19 @@ MOVE_COLUMNS = ["section", "from_school_code", "from_school_name", "to_school_co
                 "kind_zh", "teachers", "key_teachers"]
 
 
-def _values(row: dict, profile: dict) -> tuple[np.ndarray, np.ndarray]:
-    """(value, standard) of each of R1–R7 from one school-section's stocks (as indicators.indicator_values)."""
+def _judge(row: dict, profile: dict) -> tuple[set[str], bool]:
+    """The indicators of R1–R7 one school-section's stocks meet, and whether it passes the 6-of-7 rule with the 85%
+    floor (as indicators.indicator_values and indicators.school_compliance)."""
     out = []
     for ind in profile["resources"]:
         spec = indicator_spec(profile, ind)
         out.append((row[spec["numerator"]] * spec["per"] / row["students"], row[f"{ind}_std"]))
     value, std = np.array(out, dtype=float).T
-    return value, std
-
-
-def _met(row: dict, profile: dict) -> set[str]:
-    value, std = _values(row, profile)
-    return {ind for ind, ok in zip(profile["resources"], meets(value, std, ">="), strict=True) if ok}
-
-
-def _passes(row: dict, profile: dict) -> bool:
-    """The 6-of-7 rule with the 85% floor on one school-section's stocks (as indicators.school_compliance)."""
+    met = {ind for ind, ok in zip(profile["resources"], meets(value, std, ">="), strict=True) if ok}
     rule = profile["school_rule"]
-    value, std = _values(row, profile)
     ratios = value / std
-    return bool(meets(ratios, 1.0, ">=").sum() >= rule["min_met"] and meets(ratios.min(), rule["floor_ratio"], ">="))
+    passes = bool(meets(ratios, 1.0, ">=").sum() >= rule["min_met"] and meets(ratios.min(), rule["floor_ratio"], ">="))
+    return met, passes
 
 
 def rotation_target(teachers: pd.DataFrame, profile: dict) -> tuple[int, int, float, str]:
@@ -72,13 +64,18 @@ def assign_rotation(values: pd.DataFrame, teachers: pd.DataFrame, profile: dict)
     (school_indicators layout: stocks, students, standards). Rows of ``MOVE_COLUMNS``."""
     need, need_key, _, _ = rotation_target(teachers, profile)
     limit, comparator = profile["cv"]["limits"], profile["cv"]["comparator"]
-    rows = {sec: values[values["section"].astype(str) == sec].to_dict("records") for sec in SECTIONS}
+    stocks = {indicator_spec(profile, ind)["numerator"] for ind in profile["resources"]}
+    needed = ["school_code", "school_name", "students", "teachers", "teachers_above_degree", *KINDS,
+              *sorted(stocks), *(f"{ind}_std" for ind in profile["resources"])]
+    part = values[list(dict.fromkeys(needed))]  # the columns the moves read: a row per school-section as a dict
+    rows = {sec: part[values["section"].astype(str) == sec].to_dict("records") for sec in SECTIONS}
     moves: list[dict] = []
     moved = {"total": 0, "key": 0}
 
-    def r1_cv(part: list[dict]) -> float:
-        x = [r["teachers_above_degree"] * 100 / r["students"] for r in part]
-        return weighted_cv(x, [r["students"] for r in part], "R1")
+    cvs = {sec: WeightedCV([r["students"] for r in part], "R1") for sec, part in rows.items()}  # moves keep students
+
+    def r1_cv(part: list[dict], sec: str) -> float:
+        return cvs[sec]([r["teachers_above_degree"] * 100 / r["students"] for r in part])
 
     def beneficial(field: str, quota: int, is_key: bool) -> None:
         ind = KINDS[field][0]
@@ -102,15 +99,16 @@ def assign_rotation(values: pd.DataFrame, teachers: pd.DataFrame, profile: dict)
     def _try_move(part: list[dict], gi: int, ri: int, field: str, is_key: bool, sec: str) -> bool:
         """Move one teacher from part[gi] to part[ri] unless the giver loses an indicator or R1's CV breaks."""
         giver, lo = part[gi], part[ri]
-        before, passed = _met(giver, profile), _passes(giver, profile)
-        r1_before = r1_cv(part)
+        before, passed = _judge(giver, profile)
+        r1_before = r1_cv(part, sec)
         change = (field, "teachers", "teachers_above_degree") if giver["teachers_above_degree"] >= 1 else (
             field, "teachers")
         for f in change:
             giver[f] -= 1
             lo[f] += 1
-        r1_broken = meets(r1_before, limit[sec], comparator) and not meets(r1_cv(part), limit[sec], comparator)
-        if not before <= _met(giver, profile) or (passed and not _passes(giver, profile)) or r1_broken:
+        r1_broken = meets(r1_before, limit[sec], comparator) and not meets(r1_cv(part, sec), limit[sec], comparator)
+        after, passes = _judge(giver, profile)
+        if not before <= after or (passed and not passes) or r1_broken:
             for f in change:
                 giver[f] += 1
                 lo[f] -= 1

@@ -73,8 +73,8 @@ def milestone_state(schools: pd.DataFrame, teachers: pd.DataFrame, classes: pd.D
     c = None if classes is None else classes.assign(school_code=classes["school_code"].astype(str))
     ratio: dict[tuple[str, str], float] = {}
     if enrollment is not None and str(year) in enrollment.columns:
-        proj = enrollment.assign(school_code=enrollment["school_code"].astype(str))
-        proj = proj.set_index(["school_code", "section"])[str(year)]
+        proj = dict(zip(zip(enrollment["school_code"].astype(str), enrollment["section"], strict=True),
+                        enrollment[str(year)], strict=True))  # (school, section) → projected students
         for section in SECTIONS:
             col = STUDENT_COLUMNS[section]
             keys = list(zip(s["school_code"], [section] * len(s), strict=True))
@@ -175,24 +175,28 @@ def restructure_oversized(state: State, profile: dict, levers: dict[str, Lever],
 def _split(schools, teachers, classes, code, parts):
     """School ``code`` → ``parts`` schools (code, code-2, …) with classes dealt out in turn and every stock
     divided in proportion to the students each part gets (rooms and teachers in whole units)."""
-    row = schools[schools["school_code"] == code].iloc[0]
+    here = (schools["school_code"] == code).to_numpy()
+    row = schools.iloc[int(np.flatnonzero(here)[0])].to_dict()
     codes = [code] + [f"{code}-{k}" for k in range(2, parts + 1)]
-    counts = {}
+    counts, classes_of = {}, {}
     mine = None
     if classes is not None:
         mine = classes[classes["school_code"] == code].sort_values(["section", "grade", "class_no"]).copy()
-        mine["part"] = np.arange(len(mine)) % parts
+        part = np.arange(len(mine)) % parts
+        mine["part"] = part
+        section, students = mine["section"].to_numpy(), mine["students"].to_numpy(dtype=float)
         for sec in SECTIONS:
-            got = mine[mine["section"] == sec].groupby("part")["students"].sum()
-            counts[sec] = [float(got.get(k, 0)) for k in range(parts)]
+            at = section == sec
+            got = np.bincount(part[at], weights=np.nan_to_num(students[at]), minlength=parts)
+            counts[sec] = [float(v) for v in got]  # whole numbers of students: exact in any order
+            classes_of[sec] = np.bincount(part[at], minlength=parts) if at.any() else None
     for sec in SECTIONS:
         if sum(counts.get(sec, [])) <= 0:
             counts[sec] = [float(x) for x in _share_ints(row[STUDENT_COLUMNS[sec]], [1] * parts)]
     weight = [sum(counts[s][k] for s in SECTIONS) for k in range(parts)]
     rows = []
     for k, new_code in enumerate(codes):
-        new = row.copy()
-        new["school_code"] = new_code
+        new = {**row, "school_code": new_code}
         if k:
             new["school_name"] = f"{row['school_name']}（分设{k + 1}）"
         for sec in SECTIONS:
@@ -209,19 +213,20 @@ def _split(schools, teachers, classes, code, parts):
             rows[k][col] = values[k]
     if mine is not None:
         for sec, col in CLASS_COLUMNS.items():
-            got = mine[mine["section"] == sec].groupby("part").size()
-            for k in range(parts):
-                rows[k][col] = int(got.get(k, 0)) if len(got) else rows[k][col]
-    schools = pd.concat([schools[schools["school_code"] != code], pd.DataFrame(rows)], ignore_index=True)
+            if classes_of[sec] is not None:
+                for k in range(parts):
+                    rows[k][col] = int(classes_of[sec][k])
+    schools = pd.concat([schools[~here], pd.DataFrame(rows, columns=schools.columns)], ignore_index=True)
     t_rows = []
-    for tr in teachers[teachers["school_code"] == code].to_dict("records"):
+    mask = (teachers["school_code"] == code).to_numpy()
+    for tr in teachers[mask].to_dict("records"):
         shares = counts.get(tr["section"], [1] * parts)
         split_cols = {c: _share_ints(tr[c], shares) for c in TEACHER_COUNTS if c in tr and pd.notna(tr[c])}
         for k, new_code in enumerate(codes):
             t_rows.append({**tr, "school_code": new_code, **{c: v[k] for c, v in split_cols.items()}})
-    teachers = pd.concat([teachers[teachers["school_code"] != code], pd.DataFrame(t_rows)], ignore_index=True)
+    teachers = pd.concat([teachers[~mask], pd.DataFrame(t_rows)], ignore_index=True)
     if mine is not None:
-        mine["school_code"] = [codes[k] for k in mine["part"]]
+        mine["school_code"] = [codes[k] for k in part]
         classes = pd.concat([classes[classes["school_code"] != code], mine.drop(columns="part")],
                             ignore_index=True)
     return schools, teachers, classes, codes
@@ -241,6 +246,7 @@ def _divert(schools, teachers, classes, code, moved: dict[str, float]):
     keep = schools["school_code"] == code
     need_teachers = {}
     new_classes = []
+    classes = None if classes is None else classes.copy()  # the state's own table stays as it was
     for sec in SECTIONS:
         col = STUDENT_COLUMNS[sec]
         n_old = float(row[col])
@@ -286,14 +292,15 @@ def room_needs(state: State, profile: dict, extra_classes: dict[str, int] | None
     Required rooms = max(1, ⌈(义务教育班数 + 新增班数) ÷ 12⌉) (guarantee.music_art_rooms). When only the smallest
     room's area is known and it is below the minimum, every existing room is enlarged (the worst case); with a
     total area, new rooms of the minimum area make up both the count and the area."""
-    extra_classes = extra_classes or {}
-    schools = state.schools.copy()
-    for code, k in extra_classes.items():
-        sec_col = "classes_primary"
-        schools.loc[schools["school_code"] == code, sec_col] += k
+    schools = state.schools
+    if extra_classes:
+        schools = schools.assign(classes_primary=schools["classes_primary"]
+                                 + schools["school_code"].map(extra_classes).fillna(0))
     rooms = guarantee.music_art_rooms(schools, profile, reasons=False)
     rows = []
-    for r in rooms.to_dict("records"):
+    fields = ["school_code", "school_name", "required_rooms", "classes",
+              *(f"{room}_{f}" for room in ("music", "art") for f in ("rooms", "min_m2", "rooms_m2", "basis"))]
+    for r in rooms[fields].to_dict("records"):
         req = int(r["required_rooms"])
         out = {"school_code": r["school_code"], "school_name": r["school_name"], "required_rooms": req,
                "classes": r["classes"]}
@@ -322,9 +329,9 @@ def class_needs(state: State, profile: dict) -> pd.DataFrame:
     if state.classes is None:  # typed even when empty: a boolean ``rebalance`` selects rows, not columns
         return pd.DataFrame(columns=cols).astype({"open": int, "rebalance": bool})
     sizes = guarantee.class_sizes(state.classes, state.schools, profile)
-    g = sizes.groupby(["school_code", "section", "grade"], sort=True).agg(
-        students=("students", "sum"), classes=("students", "size"), cap=("cap", "first"),
-        largest=("students", "max")).reset_index()
+    by = sizes.groupby(["school_code", "section", "grade"], sort=True)
+    g = pd.DataFrame({"students": by["students"].sum(), "classes": by["students"].size(), "cap": by["cap"].first(),
+                      "largest": by["students"].max()}).reset_index()
     g["open"] = np.maximum(0, np.ceil(g["students"] / g["cap"] - 1e-9) - g["classes"]).astype(int)
     # a grade whose students fit its classes but one class is over the cap: even out the classes (no cost)
     g["rebalance"] = (g["open"] == 0) & (g["largest"] > g["cap"])
