@@ -186,29 +186,32 @@ def county_measures(values: pd.DataFrame, profile: dict, by: tuple[str, ...] = (
     """County-level measures of evaluated school-sections (one year, or one row group per ``by`` key):
 
     weighted mean (``R1``…), CV (``R1_cv``…), share meeting the standard (``R1_share``…), share meeting the 6-of-7
-    rule (``school_pass_share``, threshold 1 = every school), ``students`` and ``n_schools``.
+    rule (``school_pass_share``, threshold 1 = every school), ``students`` and ``n_schools``. Rows: per indicator
+    its means and CVs, then the shares, the rule, students and schools; built on whole columns (the bootstrap
+    replicates are thousands of groups).
     """
     keys = [*by, "section"]
+    ids = indicator_ids(profile)
     cv = cv_table(values, profile, by=by)
-    frames = []
-    for ind in indicator_ids(profile):
-        c = cv[cv["indicator"] == ind]
-        std = c["section"].map(lambda s, i=ind: float(indicator_spec(profile, i)[s]))
-        frames.append(c[keys].assign(indicator=ind, value=c["weighted_mean"], threshold=std, comparator=""))
-        frames.append(c[keys].assign(indicator=f"{ind}_cv", value=c["cv"], threshold=c["limit"],
-                                     comparator=c["comparator"]))
-    g = values.assign(**{f"_{i}": meets(values[i], values[f"{i}_std"], ">=") for i in indicator_ids(profile)},
-                      _pass=values["school_pass"].astype(float))
-    grouped = g.groupby(keys, sort=False)
-    for ind in indicator_ids(profile):
-        share = grouped[f"_{ind}"].mean().reset_index(name="value")
-        frames.append(share.assign(indicator=f"{ind}_share", threshold=np.nan, comparator=""))
-    frames.append(grouped["_pass"].mean().reset_index(name="value")
-                  .assign(indicator="school_pass_share", threshold=1.0, comparator=">="))
-    frames.append(grouped["students"].sum().reset_index(name="value")
-                  .assign(indicator="students", threshold=np.nan, comparator=""))
-    frames.append(grouped.size().reset_index(name="value")
-                  .assign(indicator="n_schools", threshold=np.nan, comparator=""))
+    standards = pd.DataFrame([(i, s, float(indicator_spec(profile, i)[s])) for i in ids for s in cv["section"].unique()],
+                             columns=["indicator", "section", "standard"])
+    cv = cv.merge(standards, on=["indicator", "section"], how="left")
+    means = cv[keys].assign(indicator=cv["indicator"], value=cv["weighted_mean"], threshold=cv["standard"],
+                            comparator="", _block=cv["indicator"].map({i: 2 * k for k, i in enumerate(ids)}))
+    cvs = cv[keys].assign(indicator=cv["indicator"] + "_cv", value=cv["cv"], threshold=cv["limit"],
+                          comparator=cv["comparator"], _block=means["_block"] + 1)
+    per_indicator = pd.concat([means, cvs], ignore_index=True).sort_values("_block", kind="stable")
+    met = pd.DataFrame({**{f"{i}_share": meets(values[i], values[f"{i}_std"], ">=") for i in ids},
+                        "school_pass_share": values["school_pass"].astype(float)})
+    grouped = met.groupby([values[k] for k in keys], sort=False)
+    shares = grouped.mean().reset_index().melt(id_vars=keys, var_name="indicator", value_name="value")
+    is_rule = shares["indicator"] == "school_pass_share"
+    shares = shares.assign(threshold=np.where(is_rule, 1.0, np.nan), comparator=np.where(is_rule, ">=", ""))
+    counts = values.groupby(keys, sort=False)["students"]
+    frames = [per_indicator.drop(columns="_block"), shares,
+              counts.sum().reset_index(name="value").assign(indicator="students", threshold=np.nan, comparator=""),
+              counts.size().reset_index(name="value").assign(indicator="n_schools", threshold=np.nan,
+                                                             comparator="")]
     out = pd.concat(frames, ignore_index=True)
     out["value"] = out["value"].astype(float)
     return out
@@ -279,7 +282,7 @@ def school_rule_flags(schools: pd.DataFrame, classes: pd.DataFrame | None, profi
         if len(rooms):
             ok = rooms.set_index("school_code")
             out["G3"] = ok["passed"].where(ok["status"] != guarantee.MISSING).reindex(index).to_numpy(dtype=float)
-    sizes = guarantee.school_size(schools, profile)
+    sizes = guarantee.school_size(schools, profile, reasons=False)
     if len(sizes):
         out["G4"] = sizes.set_index("school_code")["passed"].reindex(index).to_numpy(dtype=float)
     if classes is not None and len(classes):
@@ -305,14 +308,17 @@ def rule_shares(flags: pd.DataFrame, profile: dict, by: tuple[str, ...] = ()) ->
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
 
 
-def observed_rows(history: History, profile: dict) -> pd.DataFrame:
-    """Past years in the long projection layout (status ``observed``, no band)."""
+def observed_rows(history: History, profile: dict, flags: dict[int, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Past years in the long projection layout (status ``observed``, no band). ``flags``: the
+    :func:`school_rule_flags` of each year when already at hand."""
     frames = []
     for y, si in sorted(history.school_indicators.items()):
         frames.append(school_rows(si.assign(year=y), profile))
         frames.append(county_measures(si, profile).assign(year=y, level="county", school_code="", school_name=""))
-        flags = school_rule_flags(history.schools[y], history.classes.get(y), profile)
-        frames.append(rule_shares(flags, profile).assign(year=y, level="county", school_code="", school_name=""))
+        rules = (flags or {}).get(y)
+        if rules is None:
+            rules = school_rule_flags(history.schools[y], history.classes.get(y), profile)
+        frames.append(rule_shares(rules, profile).assign(year=y, level="county", school_code="", school_name=""))
     items = item_panel(history.items)
     if len(items):
         frames.append(items.assign(level="county", school_code="", school_name="", section="",

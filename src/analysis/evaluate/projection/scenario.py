@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.evaluate.indicators import STUDENT_COLUMNS, evaluate
+from analysis.evaluate.indicators import STUDENT_COLUMNS, evaluate, indicator_ids
 from analysis.evaluate.milestones import projected as projected_milestones
 from analysis.evaluate.projection.enrollment import Paths, project_enrollment
 from analysis.evaluate.projection.history import (
@@ -50,6 +50,7 @@ class Projection:
     enrollment_only: pd.DataFrame | None = None  # stocks frozen at the base year, students projected
     replicates: pd.DataFrame | None = None   # evaluated replicates (``scenario`` 0…B-1)
     rule_flags: pd.DataFrame | None = None   # G3/G4 per projected school, year and scenario (central = -1)
+    observed_flags: dict[int, pd.DataFrame] = field(default_factory=dict)  # G3/G4/G5 per school, observed years
     notes: list[str] = field(default_factory=list)
 
     def frame(self) -> pd.DataFrame:
@@ -70,8 +71,9 @@ def project(history: History, profile: dict, planned: pd.DataFrame | None = None
     milestones = future_milestones(profile, base)
     years = list(range(base + 1, int(milestones[-1]["year"]) + 1)) if milestones else []
     changes = school_changes(history.schools, settings["merge_min_share"])
-    observed = observed_rows(history, profile)
-    result = Projection(base, years, milestones, observed, changes)
+    flags = {y: school_rule_flags(history.schools[y], history.classes.get(y), profile) for y in history.years}
+    observed = observed_rows(history, profile, flags)
+    result = Projection(base, years, milestones, observed, changes, observed_flags=flags)
     window = trend_window(history.years, settings)
     if not years:
         result.notes.append(f"标准配置中没有{base}年以后的时间节点，无需预测。")
@@ -105,9 +107,12 @@ def project(history: History, profile: dict, planned: pd.DataFrame | None = None
     schools_s, teachers_s = scenario_inputs(schools_y, teachers_y[teachers_y["section"].isin(SECTIONS)],
                                             enrollment, stocks, t_stocks, teacher_keys, years)
     values, _ = evaluate(schools_s, teachers_s, profile)
-    result.rule_flags = _decode(school_rule_flags(schools_s, None, profile))
-    parts = values["school_code"].str.split(SEP, expand=True)
-    values = values.assign(school_code=parts[0], year=parts[1].astype(int), scenario=parts[2].astype(int))
+    codes = schools_y["school_code"].astype(str)
+    flags = _decode(school_rule_flags(schools_s, None, profile), schools_s, codes, years)
+    flags["scenario"] = np.where(flags["scenario"] == CENTRAL, -1,
+                                 np.where(flags["scenario"] == FROZEN, -2, flags["scenario"] - FIRST_REP))
+    result.rule_flags = flags
+    values = _decode(values, schools_s, codes, years)
     result.enrollment, result.rates = enrollment, rates
     result.central = values[values["scenario"] == CENTRAL].drop(columns="scenario").reset_index(drop=True)
     result.enrollment_only = values[values["scenario"] == FROZEN].drop(columns="scenario").reset_index(drop=True)
@@ -122,12 +127,20 @@ def project(history: History, profile: dict, planned: pd.DataFrame | None = None
 CENTRAL, FROZEN, FIRST_REP = 0, 1, 2  # scenario ids in the stacked evaluation
 
 
-def _decode(frame: pd.DataFrame) -> pd.DataFrame:
-    """``code|year|scenario`` keys back to columns; scenario renumbered: central −1, frozen −2, replicates 0…"""
-    parts = frame["school_code"].str.split(SEP, expand=True)
-    scen = parts[2].astype(int)
-    scen = np.where(scen == CENTRAL, -1, np.where(scen == FROZEN, -2, scen - FIRST_REP))
-    return frame.assign(school_code=parts[0], year=parts[1].astype(int), scenario=scen)
+def scenario_keys(codes: pd.Series, years: list[int], n_scenarios: int) -> np.ndarray:
+    """The temporary keys ``code|year|scenario`` of the stacked tables, rows ordered (year, scenario, code)."""
+    suffix = np.array([f"{SEP}{y}{SEP}{s}" for y in years for s in range(n_scenarios)], dtype=object)
+    return (codes.astype(str).to_numpy(dtype=object)[None, :] + suffix[:, None]).reshape(-1)
+
+
+def _decode(frame: pd.DataFrame, stacked: pd.DataFrame, codes: pd.Series, years: list[int]) -> pd.DataFrame:
+    """``code|year|scenario`` keys of ``frame`` back to columns, from the row of each key in the ``stacked`` school
+    table of :func:`scenario_inputs` (splitting 100k+ strings took longer than evaluating them)."""
+    k, h_n = len(codes), len(years)
+    row = pd.Index(stacked["school_code"]).get_indexer(frame["school_code"])
+    n_sc = len(stacked) // (k * h_n)
+    return frame.assign(school_code=codes.to_numpy()[row % k], year=np.asarray(years)[row // (k * n_sc)],
+                        scenario=row // k % n_sc)
 
 
 def scenario_inputs(schools: pd.DataFrame, teachers: pd.DataFrame, enrollment: Paths, stocks: dict[str, Paths],
@@ -145,12 +158,8 @@ def scenario_inputs(schools: pd.DataFrame, teachers: pd.DataFrame, enrollment: P
         return np.concatenate([central[None], frozen[None], reps], axis=0).transpose(2, 0, 1).reshape(-1)
 
     def expand(base: pd.DataFrame) -> pd.DataFrame:
-        k = len(base)
-        out = base.iloc[np.tile(np.arange(k), h_n * n_sc)].reset_index(drop=True)
-        year = np.repeat(years, n_sc * k)
-        scen = np.tile(np.repeat(np.arange(n_sc), k), h_n)
-        out["school_code"] = (out["school_code"].astype(str) + SEP + pd.Series(year).astype(str) + SEP
-                              + pd.Series(scen).astype(str))
+        out = base.iloc[np.tile(np.arange(len(base)), h_n * n_sc)].reset_index(drop=True)
+        out["school_code"] = scenario_keys(base["school_code"], years, n_sc)
         return out
 
     sch = schools.reset_index(drop=True)
@@ -198,12 +207,26 @@ def _band(frame: pd.DataFrame, keys: list[str], value_cols: list[str], settings:
     return low.join(high).reset_index()
 
 
+def _school_band(reps: pd.DataFrame, profile: dict, settings: dict) -> pd.DataFrame:
+    """The band of every school row (R*, school_pass, students) in the long layout of :func:`_band`, from one
+    groupby of the wide replicates on integer group ids (the long rows are a million, with four keys). The
+    values of a group keep their order, so pandas' quantiles give the same bits."""
+    keys = ["school_code", "section", "year"]
+    cols = [*indicator_ids(profile), "school_pass", "students"]
+    group = reps.groupby(keys, sort=False, observed=True).ngroup().to_numpy()
+    by_group = reps[keys].iloc[np.unique(group, return_index=True)[1]].reset_index(drop=True)  # row g: group g
+    grouped = reps[cols].astype(float).groupby(group)
+    lo, hi = settings["band"]
+    low, high = grouped.quantile(lo), grouped.quantile(hi)
+    return pd.concat([by_group.assign(indicator=c, value_low=low[c].to_numpy(), value_high=high[c].to_numpy())
+                      for c in cols], ignore_index=True)
+
+
 def _projected_rows(result: Projection, history: History, profile: dict, settings: dict) -> pd.DataFrame:
     central, reps = result.central, result.replicates
     # school rows: central value and replicate band
     rows_c = school_rows(central, profile)
-    reps_long = school_rows(reps, profile, extra=("scenario",))
-    band = _band(reps_long, ["school_code", "section", "indicator", "year"], ["value"], settings)
+    band = _school_band(reps, profile, settings)
     school = rows_c.merge(band, on=["school_code", "section", "indicator", "year"], how="left")
     # county rows
     county_c = county_measures(central, profile, by=("year",))
