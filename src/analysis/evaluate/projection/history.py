@@ -118,24 +118,26 @@ def school_changes(schools_by_year: dict[int, pd.DataFrame], merge_min_share: fl
         part["students"] = _compulsory_students(s)
         part["year"] = y
         frames.append(part)
-    long = pd.concat(frames, ignore_index=True)
-    rows = []
-    for code, part in long.groupby("school_code", sort=True):
-        present = sorted(part["year"])
-        last = part[part["year"] == present[-1]].iloc[0]
-        span = years[years.index(present[0]):years.index(present[-1]) + 1]
-        opened, closed = present[0] > years[0], present[-1] < years[-1]
-        status = ("opened_closed" if opened and closed else "opened" if opened else "closed" if closed
-                  else "intermittent" if len(present) < len(span) else "continuing")
-        rows.append({"school_code": code, "school_name": last["school_name"], "school_type": last["school_type"],
-                     "township": last["township"], "first_year": present[0], "last_year": present[-1],
-                     "years_present": ",".join(map(str, present)), "status": status, "merged_into": "",
-                     "merge_year": np.nan, "note": ""})
-    out = pd.DataFrame(rows)
+    long = pd.concat(frames, ignore_index=True)  # years in order, so each school's years are sorted
+    by_code = long.groupby("school_code", sort=True)
+    first, last = by_code["year"].min(), by_code["year"].max()
+    # name, type and township as reported in the school's last year (its first row there)
+    latest = long[long["year"].to_numpy() == long["school_code"].map(last).to_numpy()].drop_duplicates(
+        "school_code").set_index("school_code").reindex(first.index)
+    position = pd.Series(range(len(years)), index=years)
+    span = (position[last].to_numpy() - position[first].to_numpy()) + 1
+    opened, closed = (first > years[0]).to_numpy(), (last < years[-1]).to_numpy()
+    out = pd.DataFrame({
+        "school_code": first.index, "school_name": latest["school_name"].to_numpy(),
+        "school_type": latest["school_type"].to_numpy(), "township": latest["township"].to_numpy(),
+        "first_year": first.to_numpy(), "last_year": last.to_numpy(),
+        "years_present": long["year"].astype(str).groupby(long["school_code"], sort=True).agg(",".join).to_numpy(),
+        "status": np.select([opened & closed, opened, closed, by_code.size().to_numpy() < span],
+                            ["opened_closed", "opened", "closed", "intermittent"], "continuing"),
+        "merged_into": "", "merge_year": np.nan, "note": ""})
     by_year = {y: long[long["year"] == y].set_index("school_code") for y in years}
-    for i, r in out.iterrows():
-        if r["status"] not in ("closed", "opened_closed"):
-            continue
+    for i in out.index[out["status"].isin(["closed", "opened_closed"])]:
+        r = out.loc[i]
         nxt = years[years.index(r["last_year"]) + 1]
         before, after = by_year[r["last_year"]], by_year[nxt]
         lost = float(before.loc[r["school_code"], "students"])
@@ -311,10 +313,12 @@ def rule_shares(flags: pd.DataFrame, profile: dict, by: tuple[str, ...] = ()) ->
 def observed_rows(history: History, profile: dict, flags: dict[int, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Past years in the long projection layout (status ``observed``, no band). ``flags``: the
     :func:`school_rule_flags` of each year when already at hand."""
-    frames = []
-    for y, si in sorted(history.school_indicators.items()):
-        frames.append(school_rows(si.assign(year=y), profile))
-        frames.append(county_measures(si, profile).assign(year=y, level="county", school_code="", school_name=""))
+    # every year at once (row order does not matter: the caller sorts the rows; sums per year are unchanged)
+    values = pd.concat([si.assign(year=y) for y, si in sorted(history.school_indicators.items())],
+                       ignore_index=True)
+    frames = [school_rows(values, profile),
+              county_measures(values, profile, by=("year",)).assign(level="county", school_code="", school_name="")]
+    for y in sorted(history.school_indicators):
         rules = (flags or {}).get(y)
         if rules is None:
             rules = school_rule_flags(history.schools[y], history.classes.get(y), profile)

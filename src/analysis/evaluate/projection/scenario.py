@@ -107,12 +107,12 @@ def project(history: History, profile: dict, planned: pd.DataFrame | None = None
     schools_s, teachers_s = scenario_inputs(schools_y, teachers_y[teachers_y["section"].isin(SECTIONS)],
                                             enrollment, stocks, t_stocks, teacher_keys, years)
     values, _ = evaluate(schools_s, teachers_s, profile)
-    codes = schools_y["school_code"].astype(str)
-    flags = _decode(school_rule_flags(schools_s, None, profile), schools_s, codes, years)
+    codes, keys = schools_y["school_code"].astype(str), pd.Index(schools_s["school_code"])
+    flags = _decode(school_rule_flags(schools_s, None, profile), keys, codes, years)
     flags["scenario"] = np.where(flags["scenario"] == CENTRAL, -1,
                                  np.where(flags["scenario"] == FROZEN, -2, flags["scenario"] - FIRST_REP))
     result.rule_flags = flags
-    values = _decode(values, schools_s, codes, years)
+    values = _decode(values, keys, codes, years)
     result.enrollment, result.rates = enrollment, rates
     result.central = values[values["scenario"] == CENTRAL].drop(columns="scenario").reset_index(drop=True)
     result.enrollment_only = values[values["scenario"] == FROZEN].drop(columns="scenario").reset_index(drop=True)
@@ -133,12 +133,12 @@ def scenario_keys(codes: pd.Series, years: list[int], n_scenarios: int) -> np.nd
     return (codes.astype(str).to_numpy(dtype=object)[None, :] + suffix[:, None]).reshape(-1)
 
 
-def _decode(frame: pd.DataFrame, stacked: pd.DataFrame, codes: pd.Series, years: list[int]) -> pd.DataFrame:
-    """``code|year|scenario`` keys of ``frame`` back to columns, from the row of each key in the ``stacked`` school
-    table of :func:`scenario_inputs` (splitting 100k+ strings took longer than evaluating them)."""
+def _decode(frame: pd.DataFrame, keys: pd.Index, codes: pd.Series, years: list[int]) -> pd.DataFrame:
+    """``code|year|scenario`` keys of ``frame`` back to columns, from the row of each key among the ``keys`` of the
+    stacked school table of :func:`scenario_inputs` (splitting 100k+ strings took longer than evaluating them)."""
     k, h_n = len(codes), len(years)
-    row = pd.Index(stacked["school_code"]).get_indexer(frame["school_code"])
-    n_sc = len(stacked) // (k * h_n)
+    row = keys.get_indexer(frame["school_code"])
+    n_sc = len(keys) // (k * h_n)
     return frame.assign(school_code=codes.to_numpy()[row % k], year=np.asarray(years)[row // (k * n_sc)],
                         scenario=row // k % n_sc)
 

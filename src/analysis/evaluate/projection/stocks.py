@@ -18,10 +18,11 @@ def project_stocks(frames_by_year: dict[int, pd.DataFrame], key: list[str], fiel
     base = window[-1]
     idx = pd.MultiIndex.from_frame(keys[key]) if len(key) > 1 else pd.Index(keys[key[0]])
     codes = keys["school_code"].tolist()
+    indexed = {y: frames_by_year[y].set_index(key) for y in window}  # once, not once per field
     out = {}
     for f in fields:
-        series = pd.DataFrame({y: frames_by_year[y].set_index(key)[f].astype(float) if f in frames_by_year[y]
-                               else np.nan for y in window}).reindex(idx)
+        series = pd.DataFrame({y: indexed[y][f].astype(float) if f in indexed[y] else np.nan
+                               for y in window}).reindex(idx)
         central, reps = trend_paths(series.to_numpy(), window, draws, breaks_mask(codes, window, breaks))
         central, reps = np.maximum(central, 0), np.maximum(reps, 0)  # a stock is never negative
         if plan is not None:

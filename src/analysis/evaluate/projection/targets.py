@@ -62,20 +62,27 @@ def target_indicators(text: str) -> list[str]:
 @dataclass
 class _Schools:
     """An evaluated frame (school-sections, or rule flags with one row per school) with its schools, its ``by``
-    groups (replicates) and its scopes worked out once for every share asked of it: doing that per share took
-    longer than the comparison itself."""
+    groups (replicates), and its scopes and tests worked out once for every share asked of it: doing that per
+    share took longer than the comparison itself."""
 
     frame: pd.DataFrame
     school: np.ndarray  # per row: its school (school_code within the by group)
     first: np.ndarray   # per school: its first row
     group: np.ndarray   # per school: its by group
     n_groups: int
-    scopes: dict[str, np.ndarray] = field(default_factory=dict)
+    memo: dict = field(default_factory=dict)
 
     def inside(self, scope: str) -> np.ndarray:
-        if scope not in self.scopes:
-            self.scopes[scope] = scope_mask(self.frame, scope).to_numpy()
-        return self.scopes[scope]
+        return _cached(self.memo, ("scope", scope), lambda: scope_mask(self.frame, scope).to_numpy())
+
+    def meets(self, indicator: str) -> np.ndarray:
+        """Rows whose ``indicator`` reaches its standard."""
+        return _cached(self.memo, ("meets", indicator), lambda: meets(
+            self.frame[indicator].to_numpy(), self.frame[f"{indicator}_std"].to_numpy(), ">="))
+
+    def flag(self, rule: str) -> np.ndarray:
+        """A G3/G4/G5 flag as floats (1 met, 0 not, NaN unknown)."""
+        return _cached(self.memo, ("flag", rule), lambda: self.frame[rule].to_numpy(dtype=float))
 
 
 def _schools(frame: pd.DataFrame, by: tuple[str, ...] = ()) -> _Schools:
@@ -100,20 +107,20 @@ def _group_shares(schools: _Schools, met: np.ndarray, inside: np.ndarray) -> tup
 
 
 def _resource_shares(schools: _Schools, indicators: list[str], scope: str) -> tuple[np.ndarray, np.ndarray]:
-    values = schools.frame
-    met = np.ones(len(values), dtype=bool)
+    met = np.ones(len(schools.frame), dtype=bool)
     for ind in indicators:
-        met &= meets(values[ind].to_numpy(), values[f"{ind}_std"].to_numpy(), ">=")
+        met &= schools.meets(ind)
     return _group_shares(schools, met, schools.inside(scope))
 
 
 def _rule_shares(schools: _Schools, rules: list[str], scope: str) -> tuple[np.ndarray, np.ndarray]:
     """Like :func:`_resource_shares` for G3/G4/G5 flags: a school without a flag for one of ``rules`` is not
     counted."""
-    flags = schools.frame
-    known = flags[rules].notna().all(axis=1).to_numpy()
-    met = (flags[rules] == 1).all(axis=1).to_numpy()
-    return _group_shares(schools, met, schools.inside(scope) & known)
+    known, met = schools.inside(scope).copy(), np.ones(len(schools.frame), dtype=bool)
+    for rule in rules:
+        known &= ~np.isnan(schools.flag(rule))
+        met &= schools.flag(rule) == 1
+    return _group_shares(schools, met, known)
 
 
 def compliant_share(values: pd.DataFrame, indicators: list[str], scope: str, by: tuple[str, ...] = ()
