@@ -111,7 +111,8 @@ def test_panel_chart_shows_the_years_once_per_column_and_every_panel_title():
         for i in range(1, 8) for y, kind in [(2024, "observed"), (2025, "observed"), (2026, "projected")]])
     milestones = [{"year": 2026, "zh": "市级督导评估"}]
     with plotting.chart_context():
-        fig = charts_projection.trend_figure(rows, [("primary", f"R{i}_cv") for i in range(1, 8)], milestones, "差异系数")
+        fig = charts_projection.trend_figure(rows, [("primary", f"R{i}_cv") for i in range(1, 8)], milestones,
+                                             "差异系数")
         plotting.figure_png(fig)
     assert len(fig.axes) == 7  # no empty cells
     years = [[t.get_text() for t in ax.get_xticklabels()] for ax in fig.axes]

@@ -609,7 +609,7 @@ def test_county_items_are_projected_and_school_value_copies_are_not():
     assert rot.loc[2028, "value"] == pytest.approx(0.12) and rot.loc[2028, "low"] == rot.loc[2028, "high"]
 
 
-# ------------------------------------------------------------------------------------------------ same numbers, faster
+# ------------------------------------------------------------------------------------------------ same numbers
 # The projection computes on whole columns what a plain groupby or loop would give; these pin the equality down.
 
 
@@ -674,13 +674,14 @@ def test_milestone_status_follows_each_series_reach_year_and_base_value():
         assert mine["milestone_year"].tolist() == at
         assert np.array_equal(mine["reach_year"].to_numpy(), np.full(len(mine), expected), equal_nan=True)
         assert (mine["base_value"] == part.loc[part["year"] == result.base_year, "value"].iloc[0]).all()
-    assert not per_series and {2025.0, 2026.0} <= set(status["reach_year"]) and status["reach_year"].isna().any()
+    assert not per_series and {2025.0, 2026.0} <= set(status["reach_year"])
+    assert status["reach_year"].isna().any()
 
 
 def test_target_shares_equal_a_groupby_per_school_and_replicate():
     rng = np.random.default_rng(7)
-    schools = pd.DataFrame({"school_code": [f"{i}" for i in range(40)],
-                            "school_type": rng.choice(["primary_school", "nine_year_school", "teaching_point"], 40),
+    kinds = ["primary_school", "nine_year_school", "teaching_point"]
+    schools = pd.DataFrame({"school_code": [f"{i}" for i in range(40)], "school_type": rng.choice(kinds, 40),
                             "urban_rural": rng.choice(["urban", "town", "rural"], 40)})
     sections = schools.loc[schools.index.repeat(np.where(schools["school_type"] == "nine_year_school", 2, 1))]
     values = pd.concat([sections.assign(scenario=b) for b in range(6)], ignore_index=True)

@@ -195,8 +195,8 @@ def county_measures(values: pd.DataFrame, profile: dict, by: tuple[str, ...] = (
     keys = [*by, "section"]
     ids = indicator_ids(profile)
     cv = cv_table(values, profile, by=by)
-    standards = pd.DataFrame([(i, s, float(indicator_spec(profile, i)[s])) for i in ids for s in cv["section"].unique()],
-                             columns=["indicator", "section", "standard"])
+    standards = pd.DataFrame([(i, s, float(indicator_spec(profile, i)[s])) for i in ids
+                              for s in cv["section"].unique()], columns=["indicator", "section", "standard"])
     cv = cv.merge(standards, on=["indicator", "section"], how="left")
     means = cv[keys].assign(indicator=cv["indicator"], value=cv["weighted_mean"], threshold=cv["standard"],
                             comparator="", _block=cv["indicator"].map({i: 2 * k for k, i in enumerate(ids)}))

@@ -157,7 +157,8 @@ def _target_share(inds: list[str], scope: str, year: int, history: History, resu
             (share,), (n,) = _resource_shares(observed, inds, scope)
             return out | {"kind": "observed", "share": share, "n_schools": float(n)}
         if result.central is not None and year in result.years:
-            central = _cached(cache, ("central", year), lambda: _schools(result.central[result.central["year"] == year]))
+            central = _cached(cache, ("central", year), lambda: _schools(
+                result.central[result.central["year"] == year]))
             reps = _cached(cache, ("replicates", year), lambda: _schools(
                 result.replicates[result.replicates["year"] == year], by=("scenario",)))
             (share,), (n,) = _resource_shares(central, inds, scope)
@@ -183,7 +184,8 @@ def _target_share(inds: list[str], scope: str, year: int, history: History, resu
             (share,), (n,) = _rule_shares(central, inds, scope)
             if not n:
                 return out | {"note": f"{'、'.join(inds)}缺少逐校数据，无法预测"}
-            reps = _cached(cache, ("rule_replicates", year), lambda: _schools(f[f["scenario"] >= 0], by=("scenario",)))
+            reps = _cached(cache, ("rule_replicates", year), lambda: _schools(f[f["scenario"] >= 0],
+                                                                              by=("scenario",)))
             r, n_r = _rule_shares(reps, inds, scope)
             r = pd.Series(r[n_r > 0])
             return out | {"kind": "projected", "share": share, "n_schools": float(n),
