@@ -278,15 +278,18 @@ def school_rule_flags(schools: pd.DataFrame, classes: pd.DataFrame | None, profi
         out[rule] = np.nan
     if "guarantee" not in profile or out.empty:
         return out.reset_index(drop=True)
-    index = out.set_index("school_code").index
+    index = pd.Index(out["school_code"])
+
+    def by_school(values: pd.Series, codes: pd.Series) -> np.ndarray:  # the flags of ``out``'s schools
+        return pd.Series(values.to_numpy(), index=codes.to_numpy()).reindex(index).to_numpy(dtype=float)
+
     if all(c in schools for c in _RULE_COLUMNS["G3"]):
         rooms = guarantee.music_art_rooms(schools, profile, reasons=False)
         if len(rooms):
-            ok = rooms.set_index("school_code")
-            out["G3"] = ok["passed"].where(ok["status"] != guarantee.MISSING).reindex(index).to_numpy(dtype=float)
+            out["G3"] = by_school(rooms["passed"].where(rooms["status"] != guarantee.MISSING), rooms["school_code"])
     sizes = guarantee.school_size(schools, profile, reasons=False)
     if len(sizes):
-        out["G4"] = sizes.set_index("school_code")["passed"].reindex(index).to_numpy(dtype=float)
+        out["G4"] = by_school(sizes["passed"], sizes["school_code"])
     if classes is not None and len(classes):
         sized = guarantee.class_sizes(classes, schools, profile)
         over = sized.groupby("school_code")["oversized"].any()

@@ -215,11 +215,11 @@ def _school_band(reps: pd.DataFrame, profile: dict, settings: dict) -> pd.DataFr
     cols = [*indicator_ids(profile), "school_pass", "students"]
     group = reps.groupby(keys, sort=False, observed=True).ngroup().to_numpy()
     by_group = reps[keys].iloc[np.unique(group, return_index=True)[1]].reset_index(drop=True)  # row g: group g
-    grouped = reps[cols].astype(float).groupby(group)
-    lo, hi = settings["band"]
-    low, high = grouped.quantile(lo), grouped.quantile(hi)
-    return pd.concat([by_group.assign(indicator=c, value_low=low[c].to_numpy(), value_high=high[c].to_numpy())
-                      for c in cols], ignore_index=True)
+    # both percentiles from one sort of each group; rows come group by group, each with low then high
+    band = reps[cols].astype(float).groupby(group).quantile(list(settings["band"])).to_numpy()
+    low, high = band.reshape(len(by_group), 2, len(cols)).transpose(1, 0, 2)
+    return pd.concat([by_group.assign(indicator=c, value_low=low[:, k], value_high=high[:, k])
+                      for k, c in enumerate(cols)], ignore_index=True)
 
 
 def _projected_rows(result: Projection, history: History, profile: dict, settings: dict) -> pd.DataFrame:
