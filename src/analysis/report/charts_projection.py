@@ -23,6 +23,7 @@ from analysis.report.plotting import fixed_layout, year_axis
 _TICKS_W, _TITLE_H, _TICKS_H = 0.55, 0.32, 0.3  # room for y tick labels, a panel title, x tick labels (in)
 _MILESTONE = {"color": "#9e9e9e", "lw": 0.8, "ls": ":"}
 _Y_BINS = 5  # intervals of a panel's value axis (matplotlib's default for this height was up to 9)
+_STEPS = [1, 2, 2.5, 5, 10]  # matplotlib's default tick steps
 
 
 def _panel_grid(n: int, ncol: int, width: float, height: float, top: float, bottom: float
@@ -40,16 +41,27 @@ def _panel_grid(n: int, ncol: int, width: float, height: float, top: float, bott
     return fig, [fig.add_subplot(grid[k // ncol, k % ncol]) for k in range(max(n, 1))]
 
 
+class _ViewLocator(MaxNLocator):
+    """MaxNLocator without the locations outside the view: matplotlib makes a tick (a handful of artists) for
+    every location, drawn or not; these are exactly the ones it draws (same tolerance as matplotlib's own)."""
+
+    def tick_values(self, vmin: float, vmax: float) -> np.ndarray:
+        locs = super().tick_values(vmin, vmax)
+        lo, hi = min(vmin, vmax), max(vmin, vmax)
+        slack = (hi - lo) * 1e-10
+        return locs[(locs >= lo - slack) & (locs <= hi + slack)]
+
+
 def _panel_ticks(axes: list[Axes], ncol: int) -> None:
     """Panels over the same years show the years once, under the lowest panel of each column, and at most
     ``_Y_BINS`` steps of their own scale, as plain numbers: ticks were the larger part of drawing these charts
     (each is a handful of artists, its label a text layout), and the default packed up to ten labels into a
     panel's height."""
     for k, ax in enumerate(axes):
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=_Y_BINS, steps=[1, 2, 2.5, 5, 10]))
+        ax.yaxis.set_major_locator(_ViewLocator(nbins=_Y_BINS, steps=_STEPS))
         ax.ticklabel_format(axis="y", style="plain", useOffset=False)  # no offset text above the panel
-        if k + ncol < len(axes):
-            ax.xaxis.set_major_locator(NullLocator())
+        ax.xaxis.set_major_locator(NullLocator() if k + ncol < len(axes) else _ViewLocator(
+            nbins="auto", steps=_STEPS, integer=True))  # matplotlib's default ticks, whole years
         # no axis labels: placing the empty ones spares measuring every tick label again at each draw
         ax.xaxis.set_label_coords(0.5, 0)
         ax.yaxis.set_label_coords(0, 0.5)
