@@ -624,16 +624,18 @@ def irregular_county() -> proj.History:
     return hist
 
 
-def test_scenario_keys_decode_to_their_school_year_and_scenario():
-    from analysis.evaluate.projection.scenario import _decode, scenario_keys
+def test_stacked_rows_decode_to_their_school_year_and_scenario():
+    from analysis.evaluate.projection.scenario import _decode
 
-    codes = pd.Series(["7", "1002", "50012345678"])
-    keys = pd.Index(scenario_keys(codes, [2026, 2027], 3))
-    assert keys[0] == "7|2026|0" and keys[4] == "1002|2026|1" and keys[-1] == "50012345678|2027|2"
-    frame = pd.DataFrame({"school_code": keys[[17, 0, 4, 9]], "x": range(4)})  # any order, any subset
-    out = _decode(frame, keys, codes, [2026, 2027])
-    assert out[["school_code", "year", "scenario"]].values.tolist() == [
-        ["50012345678", 2027, 2], ["7", 2026, 0], ["1002", 2026, 1], ["7", 2027, 0]]
+    codes, years, n_scenarios = pd.Series(["7", "1002", "50012345678"]), [2026, 2027], 3
+    # the stacked table's rows go year by year, scenario by scenario, school by school
+    row = {(c, y, s): (h * n_scenarios + s) * len(codes) + i for h, y in enumerate(years)
+           for s in range(n_scenarios) for i, c in enumerate(codes)}
+    picked = [("50012345678", 2027, 2), ("7", 2026, 0), ("1002", 2026, 1), ("7", 2027, 0)]  # any order, any subset
+    frame = pd.DataFrame({"school_code": [row[p] for p in picked], "x": range(4)})
+    out = _decode(frame, codes, years, n_scenarios)
+    assert list(map(tuple, out[["school_code", "year", "scenario"]].values.tolist())) == picked
+    assert out["x"].tolist() == [0, 1, 2, 3]
 
 
 def test_school_band_equals_a_groupby_of_the_long_school_rows():

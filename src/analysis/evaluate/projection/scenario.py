@@ -25,7 +25,6 @@ from analysis.evaluate.projection.history import (
 from analysis.evaluate.projection.method import (
     PROJECTION_COLUMNS,
     SECTIONS,
-    SEP,
     TEACHER_FIELDS,
     method_settings,
 )
@@ -107,12 +106,12 @@ def project(history: History, profile: dict, planned: pd.DataFrame | None = None
     schools_s, teachers_s = scenario_inputs(schools_y, teachers_y[teachers_y["section"].isin(SECTIONS)],
                                             enrollment, stocks, t_stocks, teacher_keys, years)
     values, _ = evaluate(schools_s, teachers_s, profile)
-    codes, keys = schools_y["school_code"].astype(str), pd.Index(schools_s["school_code"])
-    flags = _decode(school_rule_flags(schools_s, None, profile), keys, codes, years)
+    codes, n_sc = schools_y["school_code"].astype(str), len(draws) + FIRST_REP
+    flags = _decode(school_rule_flags(schools_s, None, profile), codes, years, n_sc)
     flags["scenario"] = np.where(flags["scenario"] == CENTRAL, -1,
                                  np.where(flags["scenario"] == FROZEN, -2, flags["scenario"] - FIRST_REP))
     result.rule_flags = flags
-    values = _decode(values, keys, codes, years)
+    values = _decode(values, codes, years, n_sc)
     result.enrollment, result.rates = enrollment, rates
     result.central = values[values["scenario"] == CENTRAL].drop(columns="scenario").reset_index(drop=True)
     result.enrollment_only = values[values["scenario"] == FROZEN].drop(columns="scenario").reset_index(drop=True)
@@ -127,46 +126,39 @@ def project(history: History, profile: dict, planned: pd.DataFrame | None = None
 CENTRAL, FROZEN, FIRST_REP = 0, 1, 2  # scenario ids in the stacked evaluation
 
 
-def scenario_keys(codes: pd.Series, years: list[int], n_scenarios: int) -> np.ndarray:
-    """The temporary keys ``code|year|scenario`` of the stacked tables, rows ordered (year, scenario, code)."""
-    suffix = np.array([f"{SEP}{y}{SEP}{s}" for y in years for s in range(n_scenarios)], dtype=object)
-    return (codes.astype(str).to_numpy(dtype=object)[None, :] + suffix[:, None]).reshape(-1)
-
-
-def _decode(frame: pd.DataFrame, keys: pd.Index, codes: pd.Series, years: list[int]) -> pd.DataFrame:
-    """``code|year|scenario`` keys of ``frame`` back to columns, from the row of each key among the ``keys`` of the
-    stacked school table of :func:`scenario_inputs` (splitting 100k+ strings took longer than evaluating them)."""
-    k, h_n = len(codes), len(years)
-    row = keys.get_indexer(frame["school_code"])
-    n_sc = len(keys) // (k * h_n)
-    return frame.assign(school_code=codes.to_numpy()[row % k], year=np.asarray(years)[row // (k * n_sc)],
-                        scenario=row // k % n_sc)
+def _decode(frame: pd.DataFrame, codes: pd.Series, years: list[int], n_scenarios: int) -> pd.DataFrame:
+    """``school_code`` of ``frame``, a row number of the stacked school table of :func:`scenario_inputs` (rows
+    ordered year, scenario, school; ``codes`` the schools), back to the school's code, the year and the scenario."""
+    row, k = frame["school_code"].to_numpy(), len(codes)
+    return frame.assign(school_code=codes.to_numpy()[row % k], year=np.asarray(years)[row // (k * n_scenarios)],
+                        scenario=row // k % n_scenarios)
 
 
 def scenario_inputs(schools: pd.DataFrame, teachers: pd.DataFrame, enrollment: Paths, stocks: dict[str, Paths],
                     t_stocks: dict[str, Paths], teacher_keys: pd.DataFrame, years: list[int]
                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Projected school and teacher tables for every (year, scenario), stacked; ``school_code`` becomes
-    ``code|year|scenario``. Scenario 0 = central, 1 = stocks frozen at the base year with projected students,
-    2… = bootstrap replicates."""
+    """Projected school and teacher tables for every (year, scenario), stacked in (year, scenario, school) order.
+    Scenario 0 = central, 1 = stocks frozen at the base year with projected students, 2… = bootstrap replicates.
+
+    ``school_code`` becomes the row number of the school-year-scenario in the stacked school table (a teacher row
+    gets its school's): the evaluation matches schools and teachers by it, and :func:`_decode` turns it back into
+    code, year and scenario by arithmetic (joined strings took longer to split than to evaluate)."""
     b_n = enrollment.reps.shape[0]
     n_sc = b_n + FIRST_REP
     h_n = len(years)
+    sch = schools.reset_index(drop=True)
+    k = len(sch)
 
     def stack(central: np.ndarray, reps: np.ndarray, frozen: np.ndarray) -> np.ndarray:
         # (scenario, row, year) → flattened in (year, scenario, row) order
         return np.concatenate([central[None], frozen[None], reps], axis=0).transpose(2, 0, 1).reshape(-1)
 
-    def expand(base: pd.DataFrame) -> pd.DataFrame:
+    def expand(base: pd.DataFrame, school: np.ndarray) -> pd.DataFrame:
         out = base.iloc[np.tile(np.arange(len(base)), h_n * n_sc)].reset_index(drop=True)
-        out["school_code"] = scenario_keys(base["school_code"], years, n_sc)
+        out["school_code"] = np.repeat(np.arange(h_n * n_sc) * k, len(base)) + np.tile(school, h_n * n_sc)
         return out
 
-    sch = schools.reset_index(drop=True)
-    if sch["school_code"].astype(str).str.contains(SEP, regex=False).any():
-        raise ValueError(f"school codes must not contain {SEP!r}")
-    out_s = expand(sch)
-    k = len(sch)
+    out_s = expand(sch, np.arange(k))
     for section, col in STUDENT_COLUMNS.items():
         if col not in sch:
             continue
@@ -192,7 +184,10 @@ def scenario_inputs(schools: pd.DataFrame, teachers: pd.DataFrame, enrollment: P
         frozen = np.repeat(sch[f].astype(float).to_numpy()[:, None], h_n, axis=1)
         out_s[f] = stack(p.central, p.reps, frozen)
     tch = teacher_keys.merge(teachers, on=["school_code", "section"], how="left")
-    out_t = expand(tch)
+    school_of = pd.Index(sch["school_code"]).get_indexer(tch["school_code"])
+    if (school_of < 0).any():
+        raise ValueError("teacher_keys name schools that are not in the school table")
+    out_t = expand(tch, school_of)
     for f, p in t_stocks.items():
         frozen = np.repeat(tch[f].astype(float).to_numpy()[:, None], h_n, axis=1)
         out_t[f] = stack(p.central, p.reps, frozen)
