@@ -121,3 +121,21 @@ def test_panel_chart_shows_the_years_once_per_column_and_every_panel_title():
     assert "2026" in years[-1] and all(len(ax.get_yticklabels()) for ax in fig.axes)
     assert [ax.get_title() for ax in fig.axes] == [f"小学 R{i}_cv" for i in range(1, 8)]
     assert all(len(ax.collections) == 2 for ax in fig.axes)  # the band and the milestone lines
+
+
+def _draws(fig: Figure) -> int:
+    seen = []
+    fig.canvas.mpl_connect("draw_event", seen.append)
+    plotting.figure_png(fig)
+    return len(seen)
+
+
+def test_tight_layout_charts_are_drawn_once():
+    from analysis.report.charts import _fitted
+
+    plotting.setup_plotting()
+    plain = _chart("差异系数")
+    plain.tight_layout()  # leaves a placeholder layout engine: matplotlib draws the figure twice
+    assert _draws(plain) == 2
+    fitted = _fitted(_chart("差异系数"))
+    assert _draws(fitted) == 1 and plotting.figure_png(fitted) == plotting.figure_png(plain)
