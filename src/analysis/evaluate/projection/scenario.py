@@ -50,6 +50,8 @@ class Projection:
     replicates: pd.DataFrame | None = None   # evaluated replicates (``scenario`` 0…B-1)
     rule_flags: pd.DataFrame | None = None   # G3/G4 per projected school, year and scenario (central = -1)
     observed_flags: dict[int, pd.DataFrame] = field(default_factory=dict)  # G3/G4/G5 per school, observed years
+    # each projected year's schools, worked out once for every target comparison (analysis...projection.targets)
+    target_schools: dict = field(default_factory=dict, repr=False)
     notes: list[str] = field(default_factory=list)
 
     def frame(self) -> pd.DataFrame:

@@ -147,7 +147,8 @@ def _cached(cache: dict, key: tuple, make: Callable[[], Any]) -> Any:
 def _target_share(inds: list[str], scope: str, year: int, history: History, result: Projection, profile: dict,
                   cache: dict) -> dict:
     """kind, share, low, high, n_schools, note of one (indicator set, scope, year); ``cache`` keeps what the
-    rows of one comparison share (see :func:`_cached`)."""
+    rows of one comparison share of the observed years, ``result.target_schools`` what every comparison shares of
+    the projected years (see :func:`_cached`)."""
     resources, rules = set(indicator_ids(profile)), set(SCHOOL_RULES)
     lo, hi = method_settings(profile)["band"]
     out = {"kind": "", "share": np.nan, "low": np.nan, "high": np.nan, "n_schools": np.nan, "note": ""}
@@ -157,9 +158,9 @@ def _target_share(inds: list[str], scope: str, year: int, history: History, resu
             (share,), (n,) = _resource_shares(observed, inds, scope)
             return out | {"kind": "observed", "share": share, "n_schools": float(n)}
         if result.central is not None and year in result.years:
-            central = _cached(cache, ("central", year), lambda: _schools(
+            central = _cached(result.target_schools, ("central", year), lambda: _schools(
                 result.central[result.central["year"] == year]))
-            reps = _cached(cache, ("replicates", year), lambda: _schools(
+            reps = _cached(result.target_schools, ("replicates", year), lambda: _schools(
                 result.replicates[result.replicates["year"] == year], by=("scenario",)))
             (share,), (n,) = _resource_shares(central, inds, scope)
             r, n_r = _resource_shares(reps, inds, scope)
@@ -179,13 +180,14 @@ def _target_share(inds: list[str], scope: str, year: int, history: History, resu
         if result.rule_flags is not None and year in result.years:
             if "G5" in inds:
                 return out | {"note": "G5班额取决于分班，本步骤不预测；见第04步"}
-            f = _cached(cache, ("rule_flags", year), lambda: result.rule_flags[result.rule_flags["year"] == year])
-            central = _cached(cache, ("rule_central", year), lambda: _schools(f[f["scenario"] == -1]))
+            f = _cached(result.target_schools, ("rule_flags", year),
+                        lambda: result.rule_flags[result.rule_flags["year"] == year])
+            central = _cached(result.target_schools, ("rule_central", year), lambda: _schools(f[f["scenario"] == -1]))
             (share,), (n,) = _rule_shares(central, inds, scope)
             if not n:
                 return out | {"note": f"{'、'.join(inds)}缺少逐校数据，无法预测"}
-            reps = _cached(cache, ("rule_replicates", year), lambda: _schools(f[f["scenario"] >= 0],
-                                                                              by=("scenario",)))
+            reps = _cached(result.target_schools, ("rule_replicates", year),
+                           lambda: _schools(f[f["scenario"] >= 0], by=("scenario",)))
             r, n_r = _rule_shares(reps, inds, scope)
             r = pd.Series(r[n_r > 0])
             return out | {"kind": "projected", "share": share, "n_schools": float(n),
