@@ -51,8 +51,8 @@ def milestone_status(result: Projection) -> pd.DataFrame:
         m = comp == c
         ok[m] = meets(rows["value"].to_numpy(dtype=float)[m], thr[m], c, tol[m])
     # reach_year: the first year of the run of passing years that lasts to the series' end (NaN if it fails then)
-    to_end = pd.Series(ok[::-1], index=rows.index[::-1]).groupby(rows["_series"].to_numpy()[::-1]).cummin()
-    reach = rows["year"].astype(float).where(to_end[::-1]).groupby(rows["_series"]).transform("min")
+    passes_on = pd.Series(ok, index=rows.index)[::-1].groupby(rows["_series"][::-1]).cummin()
+    reach = rows["year"].astype(float).where(passes_on).groupby(rows["_series"]).transform("min")
     base_value = rows["value"].where(rows["year"] == result.base_year).groupby(rows["_series"]).transform("first")
     rows = rows.assign(comparator=comp, reach_year=reach, base_value=base_value)
     years = rows["year"].to_numpy()
