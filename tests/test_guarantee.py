@@ -171,8 +171,12 @@ def test_g4_caps_at_and_above():
     sizes = g.school_size(schools, NATIONAL)
     assert sizes.set_index("school_code")["passed"].to_dict() == {"1": True, "2": False, "3": True, "4": False,
                                                                   "5": False}
+    assert sizes["reason"].tolist()[:2] == ["义务教育阶段2000人≤2000人", "义务教育阶段2001人＞2000人"]
     row = g.g4_row(sizes, NATIONAL)
     assert row["value"] == 3 and row["status"] == st.FAIL
+    quick = g.school_size(schools, NATIONAL, reasons=False)  # the projection's replicates: no sentences
+    pd.testing.assert_frame_equal(quick.drop(columns="reason"), sizes.drop(columns="reason"))
+    assert (quick["reason"] == "").all()
 
 
 def _classes(rows):

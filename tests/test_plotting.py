@@ -6,6 +6,8 @@ import base64
 import re
 
 import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
@@ -97,3 +99,43 @@ def test_notebook_figures_are_png_without_stamp():
         nbformat.validate(nb)
     assert pngs[0] == pngs[1]
     assert all(b"Software" not in p for p in pngs[0])
+
+
+def test_panel_chart_shows_the_years_once_per_column_and_every_panel_title():
+    from analysis.report import charts_projection
+
+    rows = pd.DataFrame([
+        {"level": "county", "section": "primary", "indicator": f"R{i}_cv", "year": y, "kind": kind,
+         "value": 0.3 + 0.01 * i, "low": 0.28 if kind == "projected" else np.nan,
+         "high": 0.35 if kind == "projected" else np.nan, "threshold": 0.5}
+        for i in range(1, 8) for y, kind in [(2024, "observed"), (2025, "observed"), (2026, "projected")]])
+    milestones = [{"year": 2026, "zh": "市级督导评估"}]
+    with plotting.chart_context():
+        fig = charts_projection.trend_figure(rows, [("primary", f"R{i}_cv") for i in range(1, 8)], milestones,
+                                             "差异系数")
+        plotting.figure_png(fig)
+    assert len(fig.axes) == 7  # no empty cells
+    years = [[t.get_text() for t in ax.get_xticklabels()] for ax in fig.axes]
+    # 4 columns: panels 1–3 have a panel below them, 4 is the lowest of its column, 5–7 the bottom row
+    assert [bool(y) for y in years] == [False, False, False, True, True, True, True]
+    assert "2026" in years[-1] and all(len(ax.get_yticklabels()) for ax in fig.axes)
+    assert [ax.get_title() for ax in fig.axes] == [f"小学 R{i}_cv" for i in range(1, 8)]
+    assert all(len(ax.collections) == 2 for ax in fig.axes)  # the band and the milestone lines
+
+
+def _draws(fig: Figure) -> int:
+    seen = []
+    fig.canvas.mpl_connect("draw_event", seen.append)
+    plotting.figure_png(fig)
+    return len(seen)
+
+
+def test_tight_layout_charts_are_drawn_once():
+    from analysis.report.charts import _fitted
+
+    plotting.setup_plotting()
+    plain = _chart("差异系数")
+    plain.tight_layout()  # leaves a placeholder layout engine: matplotlib draws the figure twice
+    assert _draws(plain) == 2
+    fitted = _fitted(_chart("差异系数"))
+    assert _draws(fitted) == 1 and plotting.figure_png(fitted) == plotting.figure_png(plain)

@@ -607,3 +607,105 @@ def test_county_items_are_projected_and_school_value_copies_are_not():
     assert (q1.loc[[2026, 2027, 2028], "status"] == "on_track").all()
     rot = items[items["indicator"] == "G11_rotation"].set_index("year")
     assert rot.loc[2028, "value"] == pytest.approx(0.12) and rot.loc[2028, "low"] == rot.loc[2028, "high"]
+
+
+# ------------------------------------------------------------------------------------------------ same numbers
+# The projection computes on whole columns what a plain groupby or loop would give; these pin the equality down.
+
+
+def irregular_county() -> proj.History:
+    """steady_county with irregular stock changes, so that replicates differ and bands have width."""
+    hist = steady_county()
+    for k, y in enumerate(hist.years):
+        hist.schools[y].loc[0, "equipment_value_yuan"] = [1.6e6, 1.6e6, 1.9e6, 1.9e6, 2.0e6][k]
+        hist.schools[y].loc[3, "teaching_rooms_m2"] = [2900.0, 2600.0, 2750.0, 2500.0, 2650.0][k]
+        hist.teachers[y].loc[1, "key_teachers"] = [3.0, 2.6, 3.4, 2.9, 3.1][k]
+        hist.school_indicators[y] = evaluate(hist.schools[y], hist.teachers[y], PROFILE)[0]
+    return hist
+
+
+def test_stacked_rows_decode_to_their_school_year_and_scenario():
+    from analysis.evaluate.projection.scenario import _decode
+
+    codes, years, n_scenarios = pd.Series(["7", "1002", "50012345678"]), [2026, 2027], 3
+    # the stacked table's rows go year by year, scenario by scenario, school by school
+    row = {(c, y, s): (h * n_scenarios + s) * len(codes) + i for h, y in enumerate(years)
+           for s in range(n_scenarios) for i, c in enumerate(codes)}
+    picked = [("50012345678", 2027, 2), ("7", 2026, 0), ("1002", 2026, 1), ("7", 2027, 0)]  # any order, any subset
+    frame = pd.DataFrame({"school_code": [row[p] for p in picked], "x": range(4)})
+    out = _decode(frame, codes, years, n_scenarios)
+    assert list(map(tuple, out[["school_code", "year", "scenario"]].values.tolist())) == picked
+    assert out["x"].tolist() == [0, 1, 2, 3]
+
+
+def test_school_band_equals_a_groupby_of_the_long_school_rows():
+    from analysis.evaluate.projection.scenario import _band, _school_band
+
+    result = proj.project(irregular_county(), PROFILE)
+    settings = proj.method_settings(PROFILE)
+    keys = ["school_code", "section", "indicator", "year"]
+    fast = _school_band(result.replicates, PROFILE, settings).sort_values(keys).reset_index(drop=True)
+    long = proj.school_rows(result.replicates, PROFILE, extra=("scenario",))
+    plain = _band(long, keys, ["value"], settings).sort_values(keys).reset_index(drop=True)
+    assert (fast["value_high"] > fast["value_low"]).any()
+    pd.testing.assert_frame_equal(fast[plain.columns], plain, check_exact=True, check_dtype=False,
+                                  check_categorical=False)
+
+
+def test_milestone_status_follows_each_series_reach_year_and_base_value():
+    hist = irregular_county()
+    for k, y in enumerate(hist.years):  # R4: 1001 reaches the standard in 2026, 2001 falls ever further below
+        hist.schools[y].loc[0, "teaching_rooms_m2"] = 2000.0 + 150 * k  # 2600 m² / 600 in 2025, 2750 in 2026
+        hist.schools[y].loc[2, "teaching_rooms_m2"] = 3300.0 - 300 * k
+        hist.school_indicators[y] = evaluate(hist.schools[y], hist.teachers[y], PROFILE)[0]
+    result = proj.project(hist, PROFILE)
+    status = proj.milestone_status(result)
+    rows = result.rows[(result.rows["comparator"] != "") & result.rows["threshold"].notna()
+                       & (result.rows["year"] >= result.base_year)]
+    keys = ["level", "school_code", "section", "indicator"]
+    per_series = dict(tuple(status.groupby(keys, sort=False)))
+    for key, part in rows.groupby(keys, sort=False):
+        part = part.sort_values("year")
+        at = [m["year"] for m in result.milestones if m["year"] in set(part["year"])]
+        if not at:  # observed only (G5_share): no milestone rows
+            assert key not in per_series
+            continue
+        mine = per_series.pop(key)
+        expected = proj.reach_year(part["year"], part["value"], part["threshold"].iloc[-1],
+                                   part["comparator"].iloc[-1], 1e-9 if key[0] == "school" else 0.0)
+        assert mine["milestone_year"].tolist() == at
+        assert np.array_equal(mine["reach_year"].to_numpy(), np.full(len(mine), expected), equal_nan=True)
+        assert (mine["base_value"] == part.loc[part["year"] == result.base_year, "value"].iloc[0]).all()
+    assert not per_series and {2025.0, 2026.0} <= set(status["reach_year"])
+    assert status["reach_year"].isna().any()
+
+
+def test_target_shares_equal_a_groupby_per_school_and_replicate():
+    rng = np.random.default_rng(7)
+    kinds = ["primary_school", "nine_year_school", "teaching_point"]
+    schools = pd.DataFrame({"school_code": [f"{i}" for i in range(40)], "school_type": rng.choice(kinds, 40),
+                            "urban_rural": rng.choice(["urban", "town", "rural"], 40)})
+    sections = schools.loc[schools.index.repeat(np.where(schools["school_type"] == "nine_year_school", 2, 1))]
+    values = pd.concat([sections.assign(scenario=b) for b in range(6)], ignore_index=True)
+    values["R4"], values["R4_std"] = rng.normal(4.6, 0.3, len(values)), 4.5
+    values["R5"], values["R5_std"] = rng.normal(7.8, 0.5, len(values)), 7.5
+    for scope in proj.SCOPES:
+        for inds in (["R4"], ["R4", "R5"]):
+            inside = proj.scope_mask(values, scope)
+            met = values.loc[inside].assign(met=np.logical_and.reduce(
+                [values.loc[inside, i] >= values.loc[inside, f"{i}_std"] for i in inds]))
+            per_school = met.groupby(["school_code", "scenario"], sort=False)["met"].all().groupby("scenario")
+            fast = proj.compliant_share(values, inds, scope, by=("scenario",)).set_index("scenario")
+            assert fast["share"].tolist() == per_school.mean().reindex(fast.index).tolist()
+            assert fast["n_schools"].tolist() == per_school.size().reindex(fast.index).tolist()
+            one = proj.compliant_share(values[values["scenario"] == 0], inds, scope).iloc[0]
+            assert one["share"] == fast.loc[0, "share"] and one["n_schools"] == fast.loc[0, "n_schools"]
+
+
+def test_county_measures_of_several_years_at_once_equal_year_by_year():
+    hist = irregular_county()
+    both = pd.concat([si.assign(year=y) for y, si in hist.school_indicators.items()], ignore_index=True)
+    at_once = proj.county_measures(both, PROFILE, by=("year",)).set_index(["year", "section", "indicator"])
+    for y, si in hist.school_indicators.items():
+        alone = proj.county_measures(si, PROFILE).set_index(["section", "indicator"])
+        pd.testing.assert_frame_equal(at_once.loc[y].loc[alone.index], alone, check_exact=True)

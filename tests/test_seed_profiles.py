@@ -170,6 +170,11 @@ def test_large_class_ledger_tracks_clearing():
                                 "students": [n]})
     ledger = targets.large_class_ledger({2021: c(50), 2022: c(44)}, {2021: schools, 2022: schools}, p)
     assert ledger[["year", "next_year"]].values.tolist() == [[2021, "次年已消除"]]
+    moved = c(50).assign(class_no=2)  # 2023: class 1 is gone, class 2 is oversized
+    ledger = targets.large_class_ledger({2021: c(50), 2022: c(50), 2023: moved},
+                                        {2021: schools, 2022: schools, 2023: schools}, p)
+    assert ledger[["year", "class_no", "next_year"]].values.tolist() == [
+        [2021, 1, "次年仍超额"], [2022, 1, "次年无此班"], [2023, 2, "最新年份"]]
 
 
 def test_lead_and_cooperating_only_where_the_seed_names_a_lead():

@@ -333,14 +333,14 @@ def music_art_rooms(schools: pd.DataFrame, profile: dict, reasons: bool = True) 
     out = pd.DataFrame({"school_code": part["school_code"], "school_name": part["school_name"],
                         "school_type": part["school_type"], "urban_rural": part.get("urban_rural"),
                         "classes": classes, "required_rooms": required,
-                        "area_variant": [variants[k]["zh"] if k >= 0 else "" for k in chosen]})
+                        "area_variant": np.array([v["zh"] for v in variants] + [""], dtype=object)[chosen]})
     any_fail = np.zeros(len(part), dtype=bool)
     any_missing = np.zeros(len(part), dtype=bool)
     for room in ("music", "art"):
         key = f"{room}_room_min_m2"
-        minima = [(variant.get(key, spec[key])) for variant in variants] + [spec[key]]
-        minimum = np.array([np.nan if minima[k] is None else minima[k] for k in chosen], dtype=float)
-        no_standard = np.array([minima[k] is None for k in chosen], dtype=bool)
+        minima = [(variant.get(key, spec[key])) for variant in variants] + [spec[key]]  # chosen -1: the standard
+        minimum = np.array([np.nan if m is None else m for m in minima], dtype=float)[chosen]
+        no_standard = np.array([m is None for m in minima], dtype=bool)[chosen]
         count = pd.to_numeric(part[f"{room}_rooms"], errors="coerce").to_numpy(dtype=float)
         area = pd.to_numeric(part[f"{room}_rooms_m2"], errors="coerce").to_numpy(dtype=float)
         basis = part[f"{room}_rooms_m2_basis"].to_numpy()
@@ -351,8 +351,8 @@ def music_art_rooms(schools: pd.DataFrame, profile: dict, reasons: bool = True) 
             area_ok = no_standard | ((count > 0) & meets(area, needed, ">="))
         out[f"{room}_rooms"], out[f"{room}_rooms_m2"], out[f"{room}_basis"] = count, area, basis
         out[f"{room}_min_m2"] = np.where(no_standard, np.nan, minimum)
-        out[f"{room}_count_ok"] = pd.array(np.where(missing, None, count_ok), dtype="boolean")
-        out[f"{room}_area_ok"] = pd.array(np.where(missing, None, area_ok), dtype="boolean")
+        out[f"{room}_count_ok"] = pd.arrays.BooleanArray(count_ok, missing)
+        out[f"{room}_area_ok"] = pd.arrays.BooleanArray(np.asarray(area_ok, dtype=bool), missing)
         any_missing |= missing
         any_fail |= ~missing & ~(count_ok & area_ok)
     out["status"] = np.where(any_fail, FAIL, np.where(any_missing, MISSING, PASS))
@@ -431,19 +431,21 @@ def school_rule_row(item_id: str, spec: dict, table: pd.DataFrame, evidence: str
 # G4 school size (学校规模), G5 class size (班额).
 
 
-def school_size(schools: pd.DataFrame, profile: dict) -> pd.DataFrame:
-    """G4 per school: compulsory-stage students against the cap (2000; 九年/十二年一贯制 2500)."""
+def school_size(schools: pd.DataFrame, profile: dict, reasons: bool = True) -> pd.DataFrame:
+    """G4 per school: compulsory-stage students against the cap (2000; 九年/十二年一贯制 2500).
+
+    Vectorised (the projection runs it on every bootstrap replicate); ``reasons=False`` skips the sentences."""
     spec = profile["guarantee"]["G4"]
     scope = compulsory_students(schools).gt(0) & ~schools["school_type"].isin(spec["exclude_types"])
     part = schools.loc[scope, ["school_code", "school_name", "school_type", "urban_rural"]].copy()
     part["students"] = compulsory_students(schools)[scope]
     combined = part["school_type"].isin(spec["combined_types"])
     part["cap"] = np.where(combined, spec["max_students_combined"], spec["max_students"])
-    ok = [meets(n, cap, "<=") for n, cap in zip(part["students"], part["cap"], strict=True)]
+    ok = meets(part["students"].to_numpy(dtype=float), part["cap"].to_numpy(), "<=")
     part["passed"] = ok
-    part["status"] = [PASS if o else FAIL for o in ok]
+    part["status"] = np.where(ok, PASS, FAIL)
     part["reason"] = [f"义务教育阶段{n:g}人{'≤' if o else '＞'}{cap:g}人"
-                      for n, cap, o in zip(part["students"], part["cap"], ok, strict=True)]
+                      for n, cap, o in zip(part["students"], part["cap"], ok, strict=True)] if reasons else ""
     return part.reset_index(drop=True)
 
 

@@ -35,24 +35,21 @@ def large_class_ledger(classes_by_year: dict[int, pd.DataFrame], schools_by_year
         if classes_by_year[y] is None or y not in schools_by_year:
             continue
         per_year[y] = guarantee.class_sizes(classes_by_year[y], schools_by_year[y], profile)
-    rows = []
+    cols = ["year", "school_code", "school_name", "section", "grade", "class_no", "students", "cap", "next_year"]
+    frames = []
     years = sorted(per_year)
     for i, y in enumerate(years):
         over = per_year[y][per_year[y]["oversized"]]
-        nxt = per_year[years[i + 1]].set_index(CLASS_KEY) if i + 1 < len(years) else None
-        for r in over.itertuples(index=False):
-            key = (r.school_code, r.section, r.grade, r.class_no)
-            if nxt is None:
-                fate = "最新年份"
-            elif key not in nxt.index:
-                fate = "次年无此班"
-            else:
-                fate = "次年仍超额" if bool(nxt.loc[key, "oversized"]) else "次年已消除"
-            rows.append({"year": y, "school_code": r.school_code, "school_name": r.school_name, "section": r.section,
-                         "grade": r.grade, "class_no": r.class_no, "students": r.students, "cap": r.cap,
-                         "next_year": fate})
-    return pd.DataFrame(rows, columns=["year", "school_code", "school_name", "section", "grade", "class_no",
-                                       "students", "cap", "next_year"])
+        if i + 1 < len(years):  # the same class (school, section, grade, class number) the next year
+            nxt = per_year[years[i + 1]]
+            at = pd.MultiIndex.from_frame(nxt[CLASS_KEY]).get_indexer(pd.MultiIndex.from_frame(over[CLASS_KEY]))
+            still = nxt["oversized"].to_numpy(dtype=bool)[at]
+            fate = np.where(at < 0, "次年无此班", np.where(still, "次年仍超额", "次年已消除"))
+        else:
+            fate = "最新年份"
+        frames.append(over.assign(year=y, next_year=fate)[cols])
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+    return rows if len(rows) else pd.DataFrame(columns=cols)
 
 
 def _opened(changes: pd.DataFrame, schools_by_year: dict[int, pd.DataFrame], year: int, types: tuple[str, ...],

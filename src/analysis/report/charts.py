@@ -16,10 +16,19 @@ from matplotlib.figure import Figure
 from analysis.config import SECTION_ZH
 from analysis.evaluate.indicators import indicator_ids, indicator_spec
 from analysis.report.format import COMPARATOR_ZH
-from analysis.report.plotting import COLOURS
+from analysis.report.plotting import COLOURS, fixed_layout
 from analysis.standards.status import light_of
 
 PASS, FAIL, NEUTRAL = "#2e7d32", "#c62828", "#90a4ae"
+
+
+def _fitted(fig: Figure) -> Figure:
+    """``fig`` with every label fitted inside it (tight layout, measured once here) and marked as laid out, so that
+    its PNG is drawn once: tight_layout leaves a placeholder layout engine behind, for which matplotlib draws the
+    whole figure once more before drawing it (the heat maps label ~100 schools)."""
+    fig.tight_layout()
+    fig.set_layout_engine(None)
+    return fixed_layout(fig)
 
 
 def _sections(frame: pd.DataFrame) -> list[str]:
@@ -95,8 +104,7 @@ def compliance_bar(summary: pd.DataFrame, profile: dict, school_indicators: pd.D
         ax.set_yticks(y, names, fontsize=8)
         ax.invert_yaxis()  # R1 on top, the school rule last
     fig.suptitle("各指标达标学校比例（绿色为全部学校达标）", fontsize=11)
-    fig.tight_layout()
-    return fig
+    return _fitted(fig)
 
 
 def ratio_heatmap(school_indicators: pd.DataFrame, profile: dict, section: str) -> Figure:
@@ -112,8 +120,7 @@ def ratio_heatmap(school_indicators: pd.DataFrame, profile: dict, section: str) 
     ax.set_yticks(range(len(part)), part["school_name"], fontsize=max(4, min(7, 400 / max(len(part), 1))))
     fig.colorbar(im, ax=ax, label="指标值 ÷ 标准", shrink=0.6)
     ax.set_title(f"{SECTION_ZH[section]}：各校指标达标程度（按达标项数排序）")
-    fig.tight_layout()
-    return fig
+    return _fitted(fig)
 
 
 def cv_bars(cv: pd.DataFrame, profile: dict | None = None) -> Figure:
@@ -148,8 +155,7 @@ def cv_bars(cv: pd.DataFrame, profile: dict | None = None) -> Figure:
         ax.set_yticks(y, _indicator_labels(ids, profile), fontsize=8)
         ax.invert_yaxis()
     fig.suptitle("各指标校际差异系数（红色为超过限值）", fontsize=11)
-    fig.tight_layout()
-    return fig
+    return _fitted(fig)
 
 
 def distribution_dots(school_indicators: pd.DataFrame, profile: dict, section: str) -> Figure:
@@ -168,8 +174,7 @@ def distribution_dots(school_indicators: pd.DataFrame, profile: dict, section: s
     ax.set_xticks(range(len(ids)), [f"{i}\n{indicator_spec(profile, i)['short']}" for i in ids], fontsize=7)
     ax.set_ylabel("学校指标值 ÷ 县域加权均值")
     ax.set_title(f"{SECTION_ZH[section]}：各校指标相对县域均值的分布（点的大小表示学生数）")
-    fig.tight_layout()
-    return fig
+    return _fitted(fig)
 
 
 def class_size_chart(sizes: pd.DataFrame, profile: dict) -> Figure:
@@ -193,8 +198,7 @@ def class_size_chart(sizes: pd.DataFrame, profile: dict) -> Figure:
         ax.set_xlabel("班级学生数（人）")
     axes[0].set_ylabel("班级数")
     fig.suptitle("班额分布（红色为超过上限的班级）")
-    fig.tight_layout()
-    return fig
+    return _fitted(fig)
 
 
 def recognition_chart(table: pd.DataFrame, profile: dict) -> Figure:
@@ -217,5 +221,4 @@ def recognition_chart(table: pd.DataFrame, profile: dict) -> Figure:
     ax.set_yticks(y, part["group"])
     ax.set_xlabel(f"认可度（%），误差线为 {cfg['confidence']:.0%} Wilson 置信区间；虚线为标准 {cfg['threshold']:.0%}")
     ax.set_title("社会认可度（分调查对象）")
-    fig.tight_layout()
-    return fig
+    return _fitted(fig)

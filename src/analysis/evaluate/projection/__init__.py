@@ -107,7 +107,6 @@ from analysis.evaluate.projection.method import (  # noqa: F401 (the public name
     METHOD,
     PROJECTION_COLUMNS,
     SECTIONS,
-    SEP,
     TEACHER_FIELDS,
     method_settings,
     method_table,

@@ -52,7 +52,7 @@ def transition_rates(gc: pd.DataFrame, section: str, years: list[int], breaks: s
     wide = {}
     for y in years:
         py = part[part["year"] == y]
-        wide[y] = (py.pivot_table(index="school_code", columns="grade", values="students", aggfunc="sum")
+        wide[y] = (py.groupby(["school_code", "grade"])["students"].sum().unstack("grade")
                    .reindex(columns=grades).fillna(0.0) if len(py)
                    else pd.DataFrame(columns=grades, index=pd.Index([], name="school_code"), dtype=float))
     pairs = list(zip(years[:-1], years[1:], strict=True))

@@ -118,24 +118,26 @@ def school_changes(schools_by_year: dict[int, pd.DataFrame], merge_min_share: fl
         part["students"] = _compulsory_students(s)
         part["year"] = y
         frames.append(part)
-    long = pd.concat(frames, ignore_index=True)
-    rows = []
-    for code, part in long.groupby("school_code", sort=True):
-        present = sorted(part["year"])
-        last = part[part["year"] == present[-1]].iloc[0]
-        span = years[years.index(present[0]):years.index(present[-1]) + 1]
-        opened, closed = present[0] > years[0], present[-1] < years[-1]
-        status = ("opened_closed" if opened and closed else "opened" if opened else "closed" if closed
-                  else "intermittent" if len(present) < len(span) else "continuing")
-        rows.append({"school_code": code, "school_name": last["school_name"], "school_type": last["school_type"],
-                     "township": last["township"], "first_year": present[0], "last_year": present[-1],
-                     "years_present": ",".join(map(str, present)), "status": status, "merged_into": "",
-                     "merge_year": np.nan, "note": ""})
-    out = pd.DataFrame(rows)
+    long = pd.concat(frames, ignore_index=True)  # years in order, so each school's years are sorted
+    by_code = long.groupby("school_code", sort=True)
+    first, last = by_code["year"].min(), by_code["year"].max()
+    # name, type and township as reported in the school's last year (its first row there)
+    latest = long[long["year"].to_numpy() == long["school_code"].map(last).to_numpy()].drop_duplicates(
+        "school_code").set_index("school_code").reindex(first.index)
+    position = pd.Series(range(len(years)), index=years)
+    span = (position[last].to_numpy() - position[first].to_numpy()) + 1
+    opened, closed = (first > years[0]).to_numpy(), (last < years[-1]).to_numpy()
+    out = pd.DataFrame({
+        "school_code": first.index, "school_name": latest["school_name"].to_numpy(),
+        "school_type": latest["school_type"].to_numpy(), "township": latest["township"].to_numpy(),
+        "first_year": first.to_numpy(), "last_year": last.to_numpy(),
+        "years_present": long["year"].astype(str).groupby(long["school_code"], sort=True).agg(",".join).to_numpy(),
+        "status": np.select([opened & closed, opened, closed, by_code.size().to_numpy() < span],
+                            ["opened_closed", "opened", "closed", "intermittent"], "continuing"),
+        "merged_into": "", "merge_year": np.nan, "note": ""})
     by_year = {y: long[long["year"] == y].set_index("school_code") for y in years}
-    for i, r in out.iterrows():
-        if r["status"] not in ("closed", "opened_closed"):
-            continue
+    for i in out.index[out["status"].isin(["closed", "opened_closed"])]:
+        r = out.loc[i]
         nxt = years[years.index(r["last_year"]) + 1]
         before, after = by_year[r["last_year"]], by_year[nxt]
         lost = float(before.loc[r["school_code"], "students"])
@@ -186,29 +188,32 @@ def county_measures(values: pd.DataFrame, profile: dict, by: tuple[str, ...] = (
     """County-level measures of evaluated school-sections (one year, or one row group per ``by`` key):
 
     weighted mean (``R1``…), CV (``R1_cv``…), share meeting the standard (``R1_share``…), share meeting the 6-of-7
-    rule (``school_pass_share``, threshold 1 = every school), ``students`` and ``n_schools``.
+    rule (``school_pass_share``, threshold 1 = every school), ``students`` and ``n_schools``. Rows: per indicator
+    its means and CVs, then the shares, the rule, students and schools; built on whole columns (the bootstrap
+    replicates are thousands of groups).
     """
     keys = [*by, "section"]
+    ids = indicator_ids(profile)
     cv = cv_table(values, profile, by=by)
-    frames = []
-    for ind in indicator_ids(profile):
-        c = cv[cv["indicator"] == ind]
-        std = c["section"].map(lambda s, i=ind: float(indicator_spec(profile, i)[s]))
-        frames.append(c[keys].assign(indicator=ind, value=c["weighted_mean"], threshold=std, comparator=""))
-        frames.append(c[keys].assign(indicator=f"{ind}_cv", value=c["cv"], threshold=c["limit"],
-                                     comparator=c["comparator"]))
-    g = values.assign(**{f"_{i}": meets(values[i], values[f"{i}_std"], ">=") for i in indicator_ids(profile)},
-                      _pass=values["school_pass"].astype(float))
-    grouped = g.groupby(keys, sort=False)
-    for ind in indicator_ids(profile):
-        share = grouped[f"_{ind}"].mean().reset_index(name="value")
-        frames.append(share.assign(indicator=f"{ind}_share", threshold=np.nan, comparator=""))
-    frames.append(grouped["_pass"].mean().reset_index(name="value")
-                  .assign(indicator="school_pass_share", threshold=1.0, comparator=">="))
-    frames.append(grouped["students"].sum().reset_index(name="value")
-                  .assign(indicator="students", threshold=np.nan, comparator=""))
-    frames.append(grouped.size().reset_index(name="value")
-                  .assign(indicator="n_schools", threshold=np.nan, comparator=""))
+    standards = pd.DataFrame([(i, s, float(indicator_spec(profile, i)[s])) for i in ids
+                              for s in cv["section"].unique()], columns=["indicator", "section", "standard"])
+    cv = cv.merge(standards, on=["indicator", "section"], how="left")
+    means = cv[keys].assign(indicator=cv["indicator"], value=cv["weighted_mean"], threshold=cv["standard"],
+                            comparator="", _block=cv["indicator"].map({i: 2 * k for k, i in enumerate(ids)}))
+    cvs = cv[keys].assign(indicator=cv["indicator"] + "_cv", value=cv["cv"], threshold=cv["limit"],
+                          comparator=cv["comparator"], _block=means["_block"] + 1)
+    per_indicator = pd.concat([means, cvs], ignore_index=True).sort_values("_block", kind="stable")
+    met = pd.DataFrame({**{f"{i}_share": meets(values[i], values[f"{i}_std"], ">=") for i in ids},
+                        "school_pass_share": values["school_pass"].astype(float)})
+    grouped = met.groupby([values[k] for k in keys], sort=False)
+    shares = grouped.mean().reset_index().melt(id_vars=keys, var_name="indicator", value_name="value")
+    is_rule = shares["indicator"] == "school_pass_share"
+    shares = shares.assign(threshold=np.where(is_rule, 1.0, np.nan), comparator=np.where(is_rule, ">=", ""))
+    counts = values.groupby(keys, sort=False)["students"]
+    frames = [per_indicator.drop(columns="_block"), shares,
+              counts.sum().reset_index(name="value").assign(indicator="students", threshold=np.nan, comparator=""),
+              counts.size().reset_index(name="value").assign(indicator="n_schools", threshold=np.nan,
+                                                             comparator="")]
     out = pd.concat(frames, ignore_index=True)
     out["value"] = out["value"].astype(float)
     return out
@@ -273,15 +278,18 @@ def school_rule_flags(schools: pd.DataFrame, classes: pd.DataFrame | None, profi
         out[rule] = np.nan
     if "guarantee" not in profile or out.empty:
         return out.reset_index(drop=True)
-    index = out.set_index("school_code").index
+    index = pd.Index(out["school_code"])
+
+    def by_school(values: pd.Series, codes: pd.Series) -> np.ndarray:  # the flags of ``out``'s schools
+        return pd.Series(values.to_numpy(), index=codes.to_numpy()).reindex(index).to_numpy(dtype=float)
+
     if all(c in schools for c in _RULE_COLUMNS["G3"]):
         rooms = guarantee.music_art_rooms(schools, profile, reasons=False)
         if len(rooms):
-            ok = rooms.set_index("school_code")
-            out["G3"] = ok["passed"].where(ok["status"] != guarantee.MISSING).reindex(index).to_numpy(dtype=float)
-    sizes = guarantee.school_size(schools, profile)
+            out["G3"] = by_school(rooms["passed"].where(rooms["status"] != guarantee.MISSING), rooms["school_code"])
+    sizes = guarantee.school_size(schools, profile, reasons=False)
     if len(sizes):
-        out["G4"] = sizes.set_index("school_code")["passed"].reindex(index).to_numpy(dtype=float)
+        out["G4"] = by_school(sizes["passed"], sizes["school_code"])
     if classes is not None and len(classes):
         sized = guarantee.class_sizes(classes, schools, profile)
         over = sized.groupby("school_code")["oversized"].any()
@@ -305,14 +313,19 @@ def rule_shares(flags: pd.DataFrame, profile: dict, by: tuple[str, ...] = ()) ->
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
 
 
-def observed_rows(history: History, profile: dict) -> pd.DataFrame:
-    """Past years in the long projection layout (status ``observed``, no band)."""
-    frames = []
-    for y, si in sorted(history.school_indicators.items()):
-        frames.append(school_rows(si.assign(year=y), profile))
-        frames.append(county_measures(si, profile).assign(year=y, level="county", school_code="", school_name=""))
-        flags = school_rule_flags(history.schools[y], history.classes.get(y), profile)
-        frames.append(rule_shares(flags, profile).assign(year=y, level="county", school_code="", school_name=""))
+def observed_rows(history: History, profile: dict, flags: dict[int, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Past years in the long projection layout (status ``observed``, no band). ``flags``: the
+    :func:`school_rule_flags` of each year when already at hand."""
+    # every year at once (row order does not matter: the caller sorts the rows; sums per year are unchanged)
+    values = pd.concat([si.assign(year=y) for y, si in sorted(history.school_indicators.items())],
+                       ignore_index=True)
+    frames = [school_rows(values, profile),
+              county_measures(values, profile, by=("year",)).assign(level="county", school_code="", school_name="")]
+    for y in sorted(history.school_indicators):
+        rules = (flags or {}).get(y)
+        if rules is None:
+            rules = school_rule_flags(history.schools[y], history.classes.get(y), profile)
+        frames.append(rule_shares(rules, profile).assign(year=y, level="county", school_code="", school_name=""))
     items = item_panel(history.items)
     if len(items):
         frames.append(items.assign(level="county", school_code="", school_name="", section="",

@@ -22,7 +22,6 @@ TEACHER_FIELDS = PLANNED_TEACHER_STOCKS
 SECTIONS = ("primary", "junior")
 CHANGE_ZH = {"continuing": "持续办学", "opened": "新开办", "closed": "停办/撤销", "merged": "并入他校",
              "opened_closed": "期间新开办后停办", "intermittent": "部分年份缺报"}
-SEP = "|"  # joins school code, year and scenario into a temporary key (codes are digits)
 
 
 def method_settings(profile: dict) -> dict:

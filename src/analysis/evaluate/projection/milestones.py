@@ -26,7 +26,12 @@ def reach_year(years, values, threshold: float, comparator: str, rel_tol: float 
 
 
 def milestone_status(result: Projection) -> pd.DataFrame:
-    """Status of every thresholded indicator at each milestone after the base year, with ``reach_year``."""
+    """Status of every thresholded indicator at each milestone after the base year, with ``reach_year``.
+
+    One row per series (level, school, section, indicator) and milestone, series in the order they first appear
+    in ``result.rows``; comparator and threshold of a series are those of its last year (as :func:`reach_year`
+    is given them). Computed on whole columns: a loop over the series took most of a second.
+    """
     cols = ["level", "school_code", "school_name", "section", "indicator", "milestone_id", "milestone_zh",
             "milestone_year", "base_value", "value", "low", "high", "threshold", "comparator", "status",
             "status_zh", "reach_year"]
@@ -35,28 +40,33 @@ def milestone_status(result: Projection) -> pd.DataFrame:
     if rows.empty or not result.years:
         return pd.DataFrame(columns=cols)
     keys = ["level", "school_code", "section", "indicator"]
-    out = []
-    for key, part in rows.groupby(keys, sort=False):
-        part = part.sort_values("year")
-        by_year = part.set_index("year")
-        tol = REL_TOL if key[0] == "school" else 0.0
-        comp = part["comparator"].iloc[-1]
-        reach = reach_year(part["year"], part["value"], part["threshold"].iloc[-1], comp, tol)
-        base_value = by_year["value"].get(result.base_year, np.nan)
-        for m in result.milestones:
-            y = int(m["year"])
-            if y not in by_year.index:
-                continue
-            r = by_year.loc[y]
-            out.append(dict(zip(keys, key, strict=True), school_name=r["school_name"], milestone_id=m.get("id", ""),
-                            milestone_zh=m.get("zh", ""), milestone_year=y, base_value=base_value,
-                            value=r["value"], low=r["low"], high=r["high"], threshold=r["threshold"],
-                            comparator=comp, status=r["status"], reach_year=reach))
-    frame = pd.DataFrame(out)
+    rows = rows.assign(_series=rows.groupby(keys, sort=False).ngroup()).sort_values(["_series", "year"],
+                                                                                   kind="stable")
+    by_series = rows.groupby("_series", sort=False)
+    comp = by_series["comparator"].transform("last").to_numpy()
+    thr = by_series["threshold"].transform("last").to_numpy()
+    tol = np.where(rows["level"] == "school", REL_TOL, 0.0)
+    ok = np.zeros(len(rows), dtype=bool)
+    for c in set(comp):
+        m = comp == c
+        ok[m] = meets(rows["value"].to_numpy(dtype=float)[m], thr[m], c, tol[m])
+    # reach_year: the first year of the run of passing years that lasts to the series' end (NaN if it fails then)
+    passes_on = pd.Series(ok, index=rows.index)[::-1].groupby(rows["_series"][::-1]).cummin()
+    reach = rows["year"].astype(float).where(passes_on).groupby(rows["_series"]).transform("min")
+    base_value = rows["value"].where(rows["year"] == result.base_year).groupby(rows["_series"]).transform("first")
+    rows = rows.assign(comparator=comp, reach_year=reach, base_value=base_value)
+    years = rows["year"].to_numpy()
+    frames = []
+    for k, m in enumerate(result.milestones):
+        y = int(m["year"])
+        part = rows[years == y]
+        frames.append(part.assign(_milestone=k, milestone_id=m.get("id", ""), milestone_zh=m.get("zh", ""),
+                                  milestone_year=y))
+    frame = pd.concat(frames, ignore_index=True).sort_values(["_series", "_milestone"], kind="stable")
     if frame.empty:
         return pd.DataFrame(columns=cols)
     frame["status_zh"] = frame["status"].map(PROJECTION_ZH)
-    return frame[cols]
+    return frame[cols].reset_index(drop=True)
 
 
 def milestone_table(status: pd.DataFrame, base_year: int, level: str = "county") -> pd.DataFrame:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.evaluate.indicators import STUDENT_COLUMNS, evaluate
+from analysis.evaluate.indicators import STUDENT_COLUMNS, evaluate, indicator_ids
 from analysis.evaluate.milestones import projected as projected_milestones
 from analysis.evaluate.projection.enrollment import Paths, project_enrollment
 from analysis.evaluate.projection.history import (
@@ -25,7 +25,6 @@ from analysis.evaluate.projection.history import (
 from analysis.evaluate.projection.method import (
     PROJECTION_COLUMNS,
     SECTIONS,
-    SEP,
     TEACHER_FIELDS,
     method_settings,
 )
@@ -50,6 +49,9 @@ class Projection:
     enrollment_only: pd.DataFrame | None = None  # stocks frozen at the base year, students projected
     replicates: pd.DataFrame | None = None   # evaluated replicates (``scenario`` 0…B-1)
     rule_flags: pd.DataFrame | None = None   # G3/G4 per projected school, year and scenario (central = -1)
+    observed_flags: dict[int, pd.DataFrame] = field(default_factory=dict)  # G3/G4/G5 per school, observed years
+    # each projected year's schools, worked out once for every target comparison (analysis...projection.targets)
+    target_schools: dict = field(default_factory=dict, repr=False)
     notes: list[str] = field(default_factory=list)
 
     def frame(self) -> pd.DataFrame:
@@ -70,8 +72,9 @@ def project(history: History, profile: dict, planned: pd.DataFrame | None = None
     milestones = future_milestones(profile, base)
     years = list(range(base + 1, int(milestones[-1]["year"]) + 1)) if milestones else []
     changes = school_changes(history.schools, settings["merge_min_share"])
-    observed = observed_rows(history, profile)
-    result = Projection(base, years, milestones, observed, changes)
+    flags = {y: school_rule_flags(history.schools[y], history.classes.get(y), profile) for y in history.years}
+    observed = observed_rows(history, profile, flags)
+    result = Projection(base, years, milestones, observed, changes, observed_flags=flags)
     window = trend_window(history.years, settings)
     if not years:
         result.notes.append(f"标准配置中没有{base}年以后的时间节点，无需预测。")
@@ -105,9 +108,12 @@ def project(history: History, profile: dict, planned: pd.DataFrame | None = None
     schools_s, teachers_s = scenario_inputs(schools_y, teachers_y[teachers_y["section"].isin(SECTIONS)],
                                             enrollment, stocks, t_stocks, teacher_keys, years)
     values, _ = evaluate(schools_s, teachers_s, profile)
-    result.rule_flags = _decode(school_rule_flags(schools_s, None, profile))
-    parts = values["school_code"].str.split(SEP, expand=True)
-    values = values.assign(school_code=parts[0], year=parts[1].astype(int), scenario=parts[2].astype(int))
+    codes, n_sc = schools_y["school_code"].astype(str), len(draws) + FIRST_REP
+    flags = _decode(school_rule_flags(schools_s, None, profile), codes, years, n_sc)
+    flags["scenario"] = np.where(flags["scenario"] == CENTRAL, -1,
+                                 np.where(flags["scenario"] == FROZEN, -2, flags["scenario"] - FIRST_REP))
+    result.rule_flags = flags
+    values = _decode(values, codes, years, n_sc)
     result.enrollment, result.rates = enrollment, rates
     result.central = values[values["scenario"] == CENTRAL].drop(columns="scenario").reset_index(drop=True)
     result.enrollment_only = values[values["scenario"] == FROZEN].drop(columns="scenario").reset_index(drop=True)
@@ -122,42 +128,39 @@ def project(history: History, profile: dict, planned: pd.DataFrame | None = None
 CENTRAL, FROZEN, FIRST_REP = 0, 1, 2  # scenario ids in the stacked evaluation
 
 
-def _decode(frame: pd.DataFrame) -> pd.DataFrame:
-    """``code|year|scenario`` keys back to columns; scenario renumbered: central −1, frozen −2, replicates 0…"""
-    parts = frame["school_code"].str.split(SEP, expand=True)
-    scen = parts[2].astype(int)
-    scen = np.where(scen == CENTRAL, -1, np.where(scen == FROZEN, -2, scen - FIRST_REP))
-    return frame.assign(school_code=parts[0], year=parts[1].astype(int), scenario=scen)
+def _decode(frame: pd.DataFrame, codes: pd.Series, years: list[int], n_scenarios: int) -> pd.DataFrame:
+    """``school_code`` of ``frame``, a row number of the stacked school table of :func:`scenario_inputs` (rows
+    ordered year, scenario, school; ``codes`` the schools), back to the school's code, the year and the scenario."""
+    row, k = frame["school_code"].to_numpy(), len(codes)
+    return frame.assign(school_code=codes.to_numpy()[row % k], year=np.asarray(years)[row // (k * n_scenarios)],
+                        scenario=row // k % n_scenarios)
 
 
 def scenario_inputs(schools: pd.DataFrame, teachers: pd.DataFrame, enrollment: Paths, stocks: dict[str, Paths],
                     t_stocks: dict[str, Paths], teacher_keys: pd.DataFrame, years: list[int]
                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Projected school and teacher tables for every (year, scenario), stacked; ``school_code`` becomes
-    ``code|year|scenario``. Scenario 0 = central, 1 = stocks frozen at the base year with projected students,
-    2… = bootstrap replicates."""
+    """Projected school and teacher tables for every (year, scenario), stacked in (year, scenario, school) order.
+    Scenario 0 = central, 1 = stocks frozen at the base year with projected students, 2… = bootstrap replicates.
+
+    ``school_code`` becomes the row number of the school-year-scenario in the stacked school table (a teacher row
+    gets its school's): the evaluation matches schools and teachers by it, and :func:`_decode` turns it back into
+    code, year and scenario by arithmetic (joined strings took longer to split than to evaluate)."""
     b_n = enrollment.reps.shape[0]
     n_sc = b_n + FIRST_REP
     h_n = len(years)
+    sch = schools.reset_index(drop=True)
+    k = len(sch)
 
     def stack(central: np.ndarray, reps: np.ndarray, frozen: np.ndarray) -> np.ndarray:
         # (scenario, row, year) → flattened in (year, scenario, row) order
         return np.concatenate([central[None], frozen[None], reps], axis=0).transpose(2, 0, 1).reshape(-1)
 
-    def expand(base: pd.DataFrame) -> pd.DataFrame:
-        k = len(base)
-        out = base.iloc[np.tile(np.arange(k), h_n * n_sc)].reset_index(drop=True)
-        year = np.repeat(years, n_sc * k)
-        scen = np.tile(np.repeat(np.arange(n_sc), k), h_n)
-        out["school_code"] = (out["school_code"].astype(str) + SEP + pd.Series(year).astype(str) + SEP
-                              + pd.Series(scen).astype(str))
+    def expand(base: pd.DataFrame, school: np.ndarray) -> pd.DataFrame:
+        out = base.iloc[np.tile(np.arange(len(base)), h_n * n_sc)].reset_index(drop=True)
+        out["school_code"] = np.repeat(np.arange(h_n * n_sc) * k, len(base)) + np.tile(school, h_n * n_sc)
         return out
 
-    sch = schools.reset_index(drop=True)
-    if sch["school_code"].astype(str).str.contains(SEP, regex=False).any():
-        raise ValueError(f"school codes must not contain {SEP!r}")
-    out_s = expand(sch)
-    k = len(sch)
+    out_s = expand(sch, np.arange(k))
     for section, col in STUDENT_COLUMNS.items():
         if col not in sch:
             continue
@@ -183,7 +186,10 @@ def scenario_inputs(schools: pd.DataFrame, teachers: pd.DataFrame, enrollment: P
         frozen = np.repeat(sch[f].astype(float).to_numpy()[:, None], h_n, axis=1)
         out_s[f] = stack(p.central, p.reps, frozen)
     tch = teacher_keys.merge(teachers, on=["school_code", "section"], how="left")
-    out_t = expand(tch)
+    school_of = pd.Index(sch["school_code"]).get_indexer(tch["school_code"])
+    if (school_of < 0).any():
+        raise ValueError("teacher_keys name schools that are not in the school table")
+    out_t = expand(tch, school_of)
     for f, p in t_stocks.items():
         frozen = np.repeat(tch[f].astype(float).to_numpy()[:, None], h_n, axis=1)
         out_t[f] = stack(p.central, p.reps, frozen)
@@ -198,12 +204,26 @@ def _band(frame: pd.DataFrame, keys: list[str], value_cols: list[str], settings:
     return low.join(high).reset_index()
 
 
+def _school_band(reps: pd.DataFrame, profile: dict, settings: dict) -> pd.DataFrame:
+    """The band of every school row (R*, school_pass, students) in the long layout of :func:`_band`, from one
+    groupby of the wide replicates on integer group ids (the long rows are a million, with four keys). The
+    values of a group keep their order, so pandas' quantiles give the same bits."""
+    keys = ["school_code", "section", "year"]
+    cols = [*indicator_ids(profile), "school_pass", "students"]
+    group = reps.groupby(keys, sort=False, observed=True).ngroup().to_numpy()
+    by_group = reps[keys].iloc[np.unique(group, return_index=True)[1]].reset_index(drop=True)  # row g: group g
+    # both percentiles from one sort of each group; rows come group by group, each with low then high
+    band = reps[cols].astype(float).groupby(group).quantile(list(settings["band"])).to_numpy()
+    low, high = band.reshape(len(by_group), 2, len(cols)).transpose(1, 0, 2)
+    return pd.concat([by_group.assign(indicator=c, value_low=low[:, k], value_high=high[:, k])
+                      for k, c in enumerate(cols)], ignore_index=True)
+
+
 def _projected_rows(result: Projection, history: History, profile: dict, settings: dict) -> pd.DataFrame:
     central, reps = result.central, result.replicates
     # school rows: central value and replicate band
     rows_c = school_rows(central, profile)
-    reps_long = school_rows(reps, profile, extra=("scenario",))
-    band = _band(reps_long, ["school_code", "section", "indicator", "year"], ["value"], settings)
+    band = _school_band(reps, profile, settings)
     school = rows_c.merge(band, on=["school_code", "section", "indicator", "year"], how="left")
     # county rows
     county_c = county_measures(central, profile, by=("year",))

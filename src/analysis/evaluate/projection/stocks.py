@@ -17,16 +17,18 @@ def project_stocks(frames_by_year: dict[int, pd.DataFrame], key: list[str], fiel
     window = trend_window(sorted(frames_by_year), settings)
     base = window[-1]
     idx = pd.MultiIndex.from_frame(keys[key]) if len(key) > 1 else pd.Index(keys[key[0]])
-    codes = keys["school_code"].tolist()
+    # every year's rows of ``keys`` and the breaks once, not once per field
+    by_year = {y: frames_by_year[y].set_index(key).reindex(idx) for y in window}
+    mask = breaks_mask(keys["school_code"].tolist(), window, breaks)
     out = {}
     for f in fields:
-        series = pd.DataFrame({y: frames_by_year[y].set_index(key)[f].astype(float) if f in frames_by_year[y]
-                               else np.nan for y in window}).reindex(idx)
-        central, reps = trend_paths(series.to_numpy(), window, draws, breaks_mask(codes, window, breaks))
+        series = np.column_stack([by_year[y][f].to_numpy(dtype=float) if f in by_year[y]
+                                  else np.full(len(idx), np.nan) for y in window])
+        central, reps = trend_paths(series, window, draws, mask)
         central, reps = np.maximum(central, 0), np.maximum(reps, 0)  # a stock is never negative
         if plan is not None:
             rows = plan[plan["field"] == f]
-            last = series[base].to_numpy()
+            last = series[:, window.index(base)]
             for k_vals, grp in rows.groupby(key, sort=False):
                 k_vals = k_vals if isinstance(k_vals, tuple) else (k_vals,)
                 label = k_vals if len(key) > 1 else k_vals[0]

@@ -4,6 +4,9 @@ the series behind the target chart."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -56,78 +59,139 @@ def target_indicators(text: str) -> list[str]:
     return [p.strip().upper() for p in re.split(r"[+＋、,，/和;；\s]+", str(text)) if p.strip()]
 
 
+@dataclass
+class _Schools:
+    """An evaluated frame (school-sections, or rule flags with one row per school) with its schools, its ``by``
+    groups (replicates), and its scopes and tests worked out once for every share asked of it: doing that per
+    share took longer than the comparison itself."""
+
+    frame: pd.DataFrame
+    school: np.ndarray  # per row: its school (school_code within the by group)
+    first: np.ndarray   # per school: its first row
+    group: np.ndarray   # per school: its by group
+    n_groups: int
+    memo: dict = field(default_factory=dict)
+
+    def inside(self, scope: str) -> np.ndarray:
+        return _cached(self.memo, ("scope", scope), lambda: scope_mask(self.frame, scope).to_numpy())
+
+    def meets(self, indicator: str) -> np.ndarray:
+        """Rows whose ``indicator`` reaches its standard."""
+        return _cached(self.memo, ("meets", indicator), lambda: meets(
+            self.frame[indicator].to_numpy(), self.frame[f"{indicator}_std"].to_numpy(), ">="))
+
+    def flag(self, rule: str) -> np.ndarray:
+        """A G3/G4/G5 flag as floats (1 met, 0 not, NaN unknown)."""
+        return _cached(self.memo, ("flag", rule), lambda: self.frame[rule].to_numpy(dtype=float))
+
+
+def _schools(frame: pd.DataFrame, by: tuple[str, ...] = ()) -> _Schools:
+    school = frame.groupby(["school_code", *by], sort=False).ngroup().to_numpy()
+    first = np.unique(school, return_index=True)[1]
+    if not by:
+        return _Schools(frame, school, first, np.zeros(len(first), dtype=np.intp), 1)
+    group = frame.iloc[first].groupby(list(by), sort=False).ngroup().to_numpy()
+    return _Schools(frame, school, first, group, int(group.max()) + 1 if len(group) else 0)
+
+
+def _group_shares(schools: _Schools, met: np.ndarray, inside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per ``by`` group: the share of schools meeting (every row of the school inside the scope meets) and the
+    number of schools inside the scope (a share of no school is NaN)."""
+    rows = np.bincount(schools.school, weights=inside, minlength=len(schools.first))
+    short = np.bincount(schools.school, weights=inside & ~met, minlength=len(schools.first))
+    counted = rows > 0
+    n = np.bincount(schools.group[counted], minlength=schools.n_groups)
+    k = np.bincount(schools.group[counted], weights=short[counted] == 0, minlength=schools.n_groups)
+    with np.errstate(invalid="ignore"):
+        return k / n, n
+
+
+def _resource_shares(schools: _Schools, indicators: list[str], scope: str) -> tuple[np.ndarray, np.ndarray]:
+    met = np.ones(len(schools.frame), dtype=bool)
+    for ind in indicators:
+        met &= schools.meets(ind)
+    return _group_shares(schools, met, schools.inside(scope))
+
+
+def _rule_shares(schools: _Schools, rules: list[str], scope: str) -> tuple[np.ndarray, np.ndarray]:
+    """Like :func:`_resource_shares` for G3/G4/G5 flags: a school without a flag for one of ``rules`` is not
+    counted."""
+    known, met = schools.inside(scope).copy(), np.ones(len(schools.frame), dtype=bool)
+    for rule in rules:
+        known &= ~np.isnan(schools.flag(rule))
+        met &= schools.flag(rule) == 1
+    return _group_shares(schools, met, known)
+
+
 def compliant_share(values: pd.DataFrame, indicators: list[str], scope: str, by: tuple[str, ...] = ()
                     ) -> pd.DataFrame:
     """Share of schools in ``scope`` meeting every indicator in ``indicators`` (达标学校比例): a school with two
-    evaluated sections (九年一贯制) counts once and meets when each of its sections does."""
-    mask = scope_mask(values, scope).to_numpy()
-    met = np.ones(int(mask.sum()), dtype=bool)
-    for ind in indicators:
-        met &= meets(values[ind].to_numpy()[mask], values[f"{ind}_std"].to_numpy()[mask], ">=")
-    # 003 counts schools ("达标学校比例"), for the observed and central share as for every replicate
-    frame = values.loc[mask, ["school_code", *by]].assign(met=met).groupby(
-        ["school_code", *by], sort=False, as_index=False)["met"].all().drop(columns="school_code")
-    if by:
-        g = frame.groupby(list(by), sort=False)["met"]
-        return g.mean().reset_index(name="share").merge(g.size().reset_index(name="n_schools"), on=list(by))
-    return pd.DataFrame({"share": [frame["met"].mean() if len(frame) else np.nan], "n_schools": [len(frame)]})
+    evaluated sections (九年一贯制) counts once and meets when each of its sections does. With ``by``: one row
+    per group (e.g. replicate) with a school in scope, otherwise one row."""
+    schools = _schools(values, by)
+    share, n = _resource_shares(schools, indicators, scope)
+    frame = pd.DataFrame({"share": share, "n_schools": n})
+    if not by:
+        return frame
+    groups = values.iloc[schools.first[np.unique(schools.group, return_index=True)[1]]][list(by)]
+    return pd.concat([groups.reset_index(drop=True), frame], axis=1)[n > 0].reset_index(drop=True)
 
 
-def _rule_share(flags: pd.DataFrame, rules: list[str], scope: str, by: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Share of schools in ``scope`` meeting every per-school rule in ``rules`` (G3/G4/G5 flags)."""
-    part = flags[scope_mask(flags, scope)]
-    part = part[part[rules].notna().all(axis=1)]
-    met = (part[rules] == 1).all(axis=1)
-    frame = part[list(by)].assign(met=met.to_numpy())
-    if by:
-        g = frame.groupby(list(by), sort=False)["met"]
-        return g.mean().reset_index(name="share").merge(g.size().reset_index(name="n_schools"), on=list(by))
-    return pd.DataFrame({"share": [met.mean() if len(met) else np.nan], "n_schools": [len(met)]})
-
-
-def _year_rows(cache: dict, name: str, frame: pd.DataFrame, year: int) -> pd.DataFrame:
-    """The rows of ``year`` of a projected frame, cut once per comparison (the replicates are large)."""
-    if (name, year) not in cache:
-        cache[(name, year)] = frame[frame["year"] == year]
-    return cache[(name, year)]
+def _cached(cache: dict, key: tuple, make: Callable[[], Any]) -> Any:
+    """What the rows of one comparison share (per-year slices of the projection, their schools, rule flags)."""
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
 
 
 def _target_share(inds: list[str], scope: str, year: int, history: History, result: Projection, profile: dict,
                   cache: dict) -> dict:
     """kind, share, low, high, n_schools, note of one (indicator set, scope, year); ``cache`` keeps what the
-    rows of one comparison share (rule flags per year, per-year slices of the projection)."""
+    rows of one comparison share of the observed years, ``result.target_schools`` what every comparison shares of
+    the projected years (see :func:`_cached`)."""
     resources, rules = set(indicator_ids(profile)), set(SCHOOL_RULES)
     lo, hi = method_settings(profile)["band"]
     out = {"kind": "", "share": np.nan, "low": np.nan, "high": np.nan, "n_schools": np.nan, "note": ""}
     if set(inds) <= resources:
         if year in history.school_indicators:
-            s = compliant_share(history.school_indicators[year], inds, scope).iloc[0]
-            return out | {"kind": "observed", "share": s["share"], "n_schools": s["n_schools"]}
+            observed = _cached(cache, ("observed", year), lambda: _schools(history.school_indicators[year]))
+            (share,), (n,) = _resource_shares(observed, inds, scope)
+            return out | {"kind": "observed", "share": share, "n_schools": float(n)}
         if result.central is not None and year in result.years:
-            c = compliant_share(_year_rows(cache, "central", result.central, year), inds, scope).iloc[0]
-            r = compliant_share(_year_rows(cache, "replicates", result.replicates, year), inds, scope,
-                                by=("scenario",))["share"]
-            return out | {"kind": "projected", "share": c["share"], "n_schools": c["n_schools"],
-                          "low": min(r.quantile(lo), c["share"]), "high": max(r.quantile(hi), c["share"])}
+            central = _cached(result.target_schools, ("central", year), lambda: _schools(
+                result.central[result.central["year"] == year]))
+            reps = _cached(result.target_schools, ("replicates", year), lambda: _schools(
+                result.replicates[result.replicates["year"] == year], by=("scenario",)))
+            (share,), (n,) = _resource_shares(central, inds, scope)
+            r, n_r = _resource_shares(reps, inds, scope)
+            r = pd.Series(r[n_r > 0])
+            return out | {"kind": "projected", "share": share, "n_schools": float(n),
+                          "low": min(r.quantile(lo), share), "high": max(r.quantile(hi), share)}
         return out | {"note": "该年份既无实际数据也不在预测范围内"}
     if set(inds) <= rules:
         if year in history.schools:
-            if ("flags", year) not in cache:
-                cache[("flags", year)] = school_rule_flags(history.schools[year], history.classes.get(year), profile)
-            s = _rule_share(cache[("flags", year)], inds, scope).iloc[0]
-            if not s["n_schools"]:
+            flags = _cached(cache, ("flags", year), lambda: _schools(
+                result.observed_flags[year] if year in result.observed_flags
+                else school_rule_flags(history.schools[year], history.classes.get(year), profile)))
+            (share,), (n,) = _rule_shares(flags, inds, scope)
+            if not n:
                 return out | {"note": f"{'、'.join(inds)}缺少逐校数据，无法计算"}
-            return out | {"kind": "observed", "share": s["share"], "n_schools": s["n_schools"]}
+            return out | {"kind": "observed", "share": share, "n_schools": float(n)}
         if result.rule_flags is not None and year in result.years:
             if "G5" in inds:
                 return out | {"note": "G5班额取决于分班，本步骤不预测；见第04步"}
-            f = _year_rows(cache, "rule_flags", result.rule_flags, year)
-            c = _rule_share(f[f["scenario"] == -1], inds, scope).iloc[0]
-            if not c["n_schools"]:
+            f = _cached(result.target_schools, ("rule_flags", year),
+                        lambda: result.rule_flags[result.rule_flags["year"] == year])
+            central = _cached(result.target_schools, ("rule_central", year), lambda: _schools(f[f["scenario"] == -1]))
+            (share,), (n,) = _rule_shares(central, inds, scope)
+            if not n:
                 return out | {"note": f"{'、'.join(inds)}缺少逐校数据，无法预测"}
-            r = _rule_share(f[f["scenario"] >= 0], inds, scope, by=("scenario",))["share"]
-            return out | {"kind": "projected", "share": c["share"], "n_schools": c["n_schools"],
-                          "low": min(r.quantile(lo), c["share"]), "high": max(r.quantile(hi), c["share"])}
+            reps = _cached(result.target_schools, ("rule_replicates", year),
+                           lambda: _schools(f[f["scenario"] >= 0], by=("scenario",)))
+            r, n_r = _rule_shares(reps, inds, scope)
+            r = pd.Series(r[n_r > 0])
+            return out | {"kind": "projected", "share": share, "n_schools": float(n),
+                          "low": min(r.quantile(lo), share), "high": max(r.quantile(hi), share)}
         return out | {"note": "该年份既无实际数据也不在预测范围内"}
     unknown = sorted(set(inds) - resources - rules)
     return out | {"note": f"{'、'.join(unknown) or '混合指标'}不是逐校可计算的指标（资源指标与G3/G4/G5不能组合），"
