@@ -459,8 +459,10 @@ def warm_kernel(notebooks_dir: Path | None = None) -> None:
         lines = "".join(f"    try:\n        {stmt}\n    except Exception:\n        pass\n"
                         for stmt in notebook_imports(notebooks_dir))
         _, kc = _kernel()
-        kc.execute_interactive(f"def _warm():\n{lines or '    pass'}\n_warm()\n%reset -f", timeout=CELL_TIMEOUT_S,
-                               output_hook=lambda _msg: None)
+        # gc.freeze: the loaded modules' objects are left out of every later full collection (they live as long
+        # as the kernel), which the large frames and figures of a notebook would otherwise set off again and again
+        kc.execute_interactive(f"def _warm():\n{lines or '    pass'}\n_warm()\n%reset -f\nimport gc\ngc.freeze()",
+                               timeout=CELL_TIMEOUT_S, output_hook=lambda _msg: None)
 
 
 def worker_init(notebooks_dir: str | None = None, warm: bool = False) -> None:
