@@ -8,8 +8,11 @@
   and the content of every dataset it reads. ``force=True`` reruns everything. (The way owid/etl decides what to
   rebuild: content hashes, not time stamps.)
 - **Parallel.** Steps whose inputs are ready run at the same time in worker processes (default: all cores).
-  Each worker keeps one started Jupyter kernel and clears its namespace between notebooks (``%reset -f``), so
-  the imports of pandas and matplotlib are paid once per worker, not once per notebook.
+  Each worker keeps one started Jupyter kernel with one connected client and clears its namespace between
+  notebooks (``%reset -f``, one round trip), so the imports are paid once per worker, not once per notebook. The
+  workers start together when the first step runs (an unchanged rerun starts none), each loading the notebooks'
+  imports into its kernel at once, and are kept for the next run of the same process while the package code is
+  unchanged (:func:`worker_pool`).
 - **Safe publication.** Outputs are written to staging folders that this run created; only when every step of
   a year has succeeded are they swapped into ``data/processed/<county>/<year>/`` and ``reports/<county>/<year>/``.
   A failed run leaves earlier outputs untouched and keeps its partial outputs in ``<year>.failed/``. One run at a
