@@ -35,7 +35,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -516,6 +516,21 @@ def close_workers() -> None:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+_RENDER_READY: dict[str, bool] = {}
+
+
+def _warm_render(notebooks_dir: Path | None) -> None:
+    """Rendering's start-up in this process, once (see :func:`analysis.report.render.warm_up`); never fails a run:
+    the first report then pays it itself."""
+    if _RENDER_READY.get("done"):
+        return
+    with contextlib.suppress(Exception):
+        from analysis.report.render import warm_up
+
+        warm_up(notebooks_dir)
+        _RENDER_READY["done"] = True
+
+
 def _work(kind: str, *args) -> tuple[bool, float, str]:
     try:
         return execute_notebook(*args) if kind == "notebook" else render_year(*args)
@@ -728,7 +743,14 @@ def _run_locked(county, years, profile_name, profile, meta, force, jobs, selecte
     def submit(fn: Callable, *args: Any) -> Future:
         if not pools:
             pools.append(_Inline() if n_jobs == 1 else worker_pool(n_jobs, notebooks_dir, code))
-        return pools[0].submit(fn, *args)
+            if n_jobs > 1:
+                # the reports are rendered by one thread of this process, which waits for the workers anyway:
+                # it gets ready (templates, formulas, font) while the first steps run
+                pools.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="render"))
+                pools[1].submit(_warm_render, notebooks_dir)
+        if fn is render_year and len(pools) > 1:
+            return pools[1].submit(_work, "render", *args)
+        return pools[0].submit(_work, "notebook" if fn is execute_notebook else "render", *args)
 
     running: dict[Future, tuple[int, str]] = {}
     pending = list(nodes)
@@ -773,8 +795,8 @@ def _run_locked(county, years, profile_name, profile, meta, force, jobs, selecte
                     manifest = _year_manifest(county, y, meta, profile_name, profile, state[y], record, results)
                     files.write_json(manifest, state[y].staging_reports / catalog.MANIFEST_FILE)
                     say(y, name, "开始")
-                    running[submit(_work, "render", state[y].staging_reports, manifest,
-                                        [s.notebook for s in steps])] = node
+                    running[submit(render_year, state[y].staging_reports, manifest,
+                                   [s.notebook for s in steps])] = node
                     continue
                 fp = fingerprint(node)
                 fingerprints[node] = fp
@@ -794,8 +816,8 @@ def _run_locked(county, years, profile_name, profile, meta, force, jobs, selecte
                 clear_outputs(y, name)
                 step = catalog.STEPS[name]
                 say(y, name, "开始")
-                running[submit(_work, "notebook", notebooks_dir / step.notebook,
-                                    state[y].staging_reports / step.notebook, params_of(y))] = node
+                running[submit(execute_notebook, notebooks_dir / step.notebook,
+                               state[y].staging_reports / step.notebook, params_of(y))] = node
             if running and not progressed:
                 done, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for fut in done:
@@ -815,6 +837,8 @@ def _run_locked(county, years, profile_name, profile, meta, force, jobs, selecte
     finally:
         if pools and isinstance(pools[0], _Inline):
             pools[0].shutdown()
+        for extra in pools[1:]:
+            extra.shutdown(wait=True, cancel_futures=True)
 
     report = RunReport(county, [], [results[n] for n in nodes if n in results])
     failures = []

@@ -417,6 +417,7 @@ def _font_face_css(chars: str) -> str:
     subsetter.subset(font)
     buffer = io.BytesIO()
     subset.save_font(font, buffer, options)
+    font.close()  # the font file stays open for lazy reading until closed
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return (f'@font-face {{ font-family: "{FONT_FAMILY}"; font-weight: 100 900; font-style: normal; '
             f'src: url(data:font/woff;base64,{data}) format("woff"); }}')
@@ -588,6 +589,20 @@ def output_errors(executed: Mapping[str, Any]) -> list[str]:
                 if out.get("output_type") == "error":
                     found.append(f"{stem}.ipynb cell {i}: {out.get('ename', '')}: {out.get('evalue', '')}")
     return found
+
+
+def warm_up(notebooks_dir: Path | None = None) -> None:
+    """Load and compile what rendering needs (nbconvert's templates, the code highlighter, the font subsetter, the
+    formulas of the notebooks' text) ahead of the first report of a process."""
+    import nbformat
+
+    for path in sorted(Path(notebooks_dir or config.NOTEBOOKS).glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown":
+                render_math(cell.source)  # math_svg keeps each formula for this process
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 预热"), nbformat.v4.new_code_cell("x = 1")])
+    nb.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+    font_face_css(_export(nb, summary=False, title="", top_html="", bottom_html=""))
 
 
 def render_reports(executed: dict[str, Any], manifest: dict, out_dir: Path, notebook_pages: bool = False
