@@ -740,7 +740,8 @@ def _run_locked(county, years, profile_name, profile, meta, force, jobs, selecte
     n_jobs = max(1, jobs or os.cpu_count() or 1)
     pools: list[Any] = []  # made when the first step runs: an unchanged rerun starts no worker
 
-    def submit(fn: Callable, *args: Any) -> Future:
+    def submit(kind: str, *args: Any) -> Future:
+        """A notebook to a worker, a report to the render thread (``kind`` as for :func:`_work`)."""
         if not pools:
             pools.append(_Inline() if n_jobs == 1 else worker_pool(n_jobs, notebooks_dir, code))
             if n_jobs > 1:
@@ -748,9 +749,7 @@ def _run_locked(county, years, profile_name, profile, meta, force, jobs, selecte
                 # it gets ready (templates, formulas, font) while the first steps run
                 pools.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="render"))
                 pools[1].submit(_warm_render, notebooks_dir)
-        if fn is render_year and len(pools) > 1:
-            return pools[1].submit(_work, "render", *args)
-        return pools[0].submit(_work, "notebook" if fn is execute_notebook else "render", *args)
+        return (pools[1] if kind == "render" and len(pools) > 1 else pools[0]).submit(_work, kind, *args)
 
     running: dict[Future, tuple[int, str]] = {}
     pending = list(nodes)
@@ -795,7 +794,7 @@ def _run_locked(county, years, profile_name, profile, meta, force, jobs, selecte
                     manifest = _year_manifest(county, y, meta, profile_name, profile, state[y], record, results)
                     files.write_json(manifest, state[y].staging_reports / catalog.MANIFEST_FILE)
                     say(y, name, "开始")
-                    running[submit(render_year, state[y].staging_reports, manifest,
+                    running[submit("render", state[y].staging_reports, manifest,
                                    [s.notebook for s in steps])] = node
                     continue
                 fp = fingerprint(node)
@@ -816,7 +815,7 @@ def _run_locked(county, years, profile_name, profile, meta, force, jobs, selecte
                 clear_outputs(y, name)
                 step = catalog.STEPS[name]
                 say(y, name, "开始")
-                running[submit(execute_notebook, notebooks_dir / step.notebook,
+                running[submit("notebook", notebooks_dir / step.notebook,
                                state[y].staging_reports / step.notebook, params_of(y))] = node
             if running and not progressed:
                 done, _ = wait(list(running), return_when=FIRST_COMPLETED)
